@@ -1,0 +1,15 @@
+"""amtoolkit: momentum methods whose memory adapts online (NumPy/SciPy, array API).
+
+See README.md for the three commands (install, main job, tests) and DESIGN §9 for
+the public API.
+"""
+
+__version__ = "0.1.0"
+
+from . import backend, datasets, optimizers, problems
+from .datasets import load_problem
+from .experiments import History, minimize, run
+from .problems import LogisticRegression, Quadratic
+
+__all__ = ["__version__", "backend", "datasets", "optimizers", "problems", "Quadratic",
+           "LogisticRegression", "load_problem", "run", "minimize", "History"]

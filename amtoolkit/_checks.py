@@ -1,0 +1,78 @@
+"""Input validation at the public boundary: every error names the parameter and the
+allowed range."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .backend import to_numpy
+
+
+def _as_float_array(name: str, value: Any) -> np.ndarray:
+    try:
+        arr = np.asarray(to_numpy(value), dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a real number or an array of real numbers, got {value!r}") from None
+    if arr.ndim > 1:
+        raise ValueError(f"{name} must be a scalar or a 1-D array of shape (K,) (one value per "
+                         f"configuration), got shape {arr.shape}")
+    return arr
+
+
+def check_range(name: str, value: Any, low: float | None = None, high: float | None = None,
+                low_closed: bool = True, high_closed: bool = True) -> Any:
+    """Check that every entry of ``value`` is finite and in the interval; return ``value``."""
+    arr = _as_float_array(name, value)
+    lo_s = "-inf" if low is None else repr(low)
+    hi_s = "inf" if high is None else repr(high)
+    interval = f"{'[' if low_closed and low is not None else '('}{lo_s}, {hi_s}{']' if high_closed and high is not None else ')'}"
+    ok = np.isfinite(arr)
+    if low is not None:
+        ok &= (arr >= low) if low_closed else (arr > low)
+    if high is not None:
+        ok &= (arr <= high) if high_closed else (arr < high)
+    if not np.all(ok):
+        bad = arr[~ok] if arr.ndim else arr
+        raise ValueError(f"{name} must lie in {interval}, got {np.ravel(bad)[0]!r}"
+                         + ("" if arr.ndim == 0 else f" (in {arr.tolist()})"))
+    return value
+
+
+def check_positive(name: str, value: Any) -> Any:
+    return check_range(name, value, 0.0, None, low_closed=False)
+
+
+def check_nonnegative(name: str, value: Any) -> Any:
+    return check_range(name, value, 0.0, None)
+
+
+def check_unit_interval(name: str, value: Any, high_closed: bool = False) -> Any:
+    """``value`` in [0, 1) (default) or [0, 1]."""
+    return check_range(name, value, 0.0, 1.0, high_closed=high_closed)
+
+
+def check_int(name: str, value: Any, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+    return int(value)
+
+
+def check_finite_array(name: str, x: Any) -> None:
+    """Raise when an array holds NaN or inf."""
+    arr = to_numpy(x)
+    if arr.dtype.kind not in "fciub":
+        raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")
+    if not np.all(np.isfinite(arr)):
+        n_bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(f"{name} must be finite; it holds {n_bad} NaN or inf entr"
+                         f"{'y' if n_bad == 1 else 'ies'}")
+
+
+def check_choice(name: str, value: Any, choices) -> Any:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {sorted(choices)}, got {value!r}")
+    return value

@@ -1,0 +1,100 @@
+"""Array namespace, dtype and device helpers.
+
+All numerical code in amtoolkit is written against the Python array API standard.
+The namespace is taken from the inputs (``array_api_compat.array_namespace``), and
+dtype and device are inferred from the arrays, never hard-coded. SciPy (sparse
+matrices, L-BFGS, eigen-solvers) is a NumPy-only boundary: cross it with
+:func:`to_numpy` and come back with :func:`asarray_like`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import array_api_compat
+
+__all__ = [
+    "namespace",
+    "to_numpy",
+    "asarray_like",
+    "device_of",
+    "is_numpy",
+    "is_floating",
+    "default_float",
+    "all_finite",
+]
+
+
+def namespace(*arrays: Any):
+    """Array namespace of the given arrays (NumPy for Python scalars / sparse)."""
+    arrays = tuple(a for a in arrays if a is not None and not isinstance(a, (int, float, complex)))
+    arrays = tuple(a for a in arrays if not _is_scipy_sparse(a))
+    if not arrays:
+        return array_api_compat.array_namespace(np.empty(0))
+    return array_api_compat.array_namespace(*arrays)
+
+
+def _is_scipy_sparse(a: Any) -> bool:
+    try:
+        import scipy.sparse as sp
+    except ImportError:  # pragma: no cover
+        return False
+    return sp.issparse(a)
+
+
+def is_numpy(x: Any) -> bool:
+    """True for NumPy arrays and NumPy scalars."""
+    return array_api_compat.is_numpy_array(x) or isinstance(x, np.generic)
+
+
+def device_of(x: Any):
+    """Device of an array (``"cpu"`` for NumPy)."""
+    return array_api_compat.device(x)
+
+
+def to_numpy(x: Any) -> np.ndarray:
+    """Copy-free where possible conversion of any array-API array to NumPy."""
+    if isinstance(x, np.ndarray):
+        return x
+    if isinstance(x, (int, float, bool, np.generic, list, tuple)):
+        return np.asarray(x)
+    if array_api_compat.is_cupy_array(x):
+        return x.get()
+    if hasattr(x, "__dlpack__"):
+        try:
+            return np.from_dlpack(x)
+        except (TypeError, RuntimeError, BufferError):
+            pass
+    return np.asarray(x)
+
+
+def asarray_like(value: Any, like: Any, dtype: Any = None):
+    """``value`` as an array of the namespace, device and (floating) dtype of ``like``."""
+    xp = namespace(like)
+    if dtype is None:
+        dtype = like.dtype
+    if not isinstance(value, (int, float, bool, list, tuple)) and not is_numpy(value) \
+            and namespace(value) is not xp:
+        value = to_numpy(value)
+    if is_numpy(value) and not array_api_compat.is_numpy_array(like):
+        # Cross the boundary through a NumPy array of the right dtype.
+        value = np.asarray(value, dtype=to_numpy(xp.zeros((), dtype=dtype)).dtype)
+    return xp.asarray(value, dtype=dtype, device=device_of(like))
+
+
+def is_floating(x: Any) -> bool:
+    """True when the array has a real floating dtype."""
+    xp = namespace(x)
+    return xp.isdtype(x.dtype, "real floating")
+
+
+def default_float(xp) -> Any:
+    """The namespace's float64."""
+    return xp.float64
+
+
+def all_finite(x: Any) -> bool:
+    """True when every entry of ``x`` is finite (one host synchronisation)."""
+    xp = namespace(x)
+    return bool(xp.all(xp.isfinite(x)))

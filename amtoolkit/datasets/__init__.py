@@ -1,0 +1,33 @@
+"""Datasets: the LIBSVM registry and loader, the offline built-ins, and a problem factory."""
+
+from __future__ import annotations
+
+from ..problems import LogisticRegression, make_logistic_data
+from .builtin import load_breast_cancer
+from .libsvm import DatasetInfo, cache_dir, find_libsvm, load_libsvm, registry, sha256sum
+
+BUILTIN = ("breast_cancer", "synthetic")
+
+
+def load_problem(name: str, reg: float = 1e-3, **kwargs) -> LogisticRegression:
+    """A logistic-regression problem by name.
+
+    ``"breast_cancer"`` (offline, standardised scikit-learn data), ``"synthetic"``
+    (:func:`make_logistic_data`, keyword arguments passed on), a registered LIBSVM
+    name (``"a9a"``, ``"w8a"``, ...) or a path to a LIBSVM file.
+    """
+    if name == "breast_cancer":
+        X, y = load_breast_cancer()
+    elif name == "synthetic":
+        X, y = make_logistic_data(**kwargs)
+        kwargs = {}
+    else:
+        X, y = load_libsvm(name, **kwargs)
+        kwargs = {}
+    if kwargs:
+        raise TypeError(f"unexpected keyword arguments for {name!r}: {sorted(kwargs)}")
+    return LogisticRegression(X, y, reg=reg, name=str(name))
+
+
+__all__ = ["load_problem", "load_libsvm", "load_breast_cancer", "find_libsvm", "registry",
+           "DatasetInfo", "cache_dir", "sha256sum", "make_logistic_data", "BUILTIN"]

@@ -1,0 +1,48 @@
+"""A ``scipy.optimize.minimize``-style façade over the registered optimizers."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+from scipy.optimize import OptimizeResult
+
+from .. import optimizers
+from .._checks import check_finite_array, check_int
+from ..problems.base import FunctionProblem
+from .run import STATUS_CONVERGED, STATUS_DIVERGED, run
+
+
+def minimize(fun: Callable, x0, jac: Callable | None = None, method: str = "am_mgd",
+             options: dict[str, Any] | None = None) -> OptimizeResult:
+    """Minimise ``fun`` from ``x0`` with a registered method (``amtoolkit.optimizers.available()``).
+
+    ``options`` holds the method's hyperparameters plus ``maxiter`` (default 1000)
+    and ``gtol`` (stop when ‖∇f‖ ≤ gtol, default 1e-8). Returns a
+    ``scipy.optimize.OptimizeResult`` with ``x, fun, jac, nit, nfev, njev, status,
+    success, message`` and the run's ``history``.
+    """
+    options = dict(options or {})
+    maxiter = check_int("options['maxiter']", options.pop("maxiter", 1000))
+    gtol = options.pop("gtol", 1e-8)
+    x0 = np.asarray(x0, dtype=float)
+    if x0.ndim != 1:
+        raise ValueError(f"x0 must be a 1-D array, got shape {x0.shape}")
+    check_finite_array("x0", x0)
+    problem = FunctionProblem(fun, jac, x0.shape[0], name=getattr(fun, "__name__", "function"))
+    opt = optimizers.get(method, **options)
+    hist = run(opt, problem, steps=maxiter, x0=x0, gtol=gtol, f_star=None)
+    status = hist.status[0]
+    last = hist.frame.iloc[-1]
+    code, message = {
+        STATUS_CONVERGED: (0, f"gradient norm below gtol={gtol:g}"),
+        STATUS_DIVERGED: (2, "diverged: a non-finite loss or iterate"),
+    }.get(status, (1, f"maximum number of iterations ({maxiter}) reached"))
+    x = np.asarray(hist.x)
+    if status == STATUS_CONVERGED:
+        f_final, g_final = last["loss"], np.asarray(jac(x), dtype=float)
+    else:
+        f_final, g_final = float(fun(x)), np.asarray(jac(x), dtype=float)
+    return OptimizeResult(x=x, fun=float(f_final), jac=g_final, nit=int(last["step"]),
+                          nfev=problem.nfev, njev=problem.njev, status=code,
+                          success=code == 0, message=message, history=hist)

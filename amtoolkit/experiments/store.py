@@ -1,0 +1,38 @@
+"""Saving and loading result tables (long format, one row per run and step)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, (np.floating, np.integer)):
+        return obj.item()
+    if isinstance(obj, (str, int, float, bool)) or obj is None:
+        return obj
+    return repr(obj)
+
+
+def save_history(history, path) -> Path:
+    """Write ``history.frame`` to CSV and its metadata to ``<path>.meta.json``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    history.frame.to_csv(path, index=False)
+    meta = {**history.meta, "status": history.status}
+    path.with_name(path.name + ".meta.json").write_text(json.dumps(_jsonable(meta), indent=2))
+    return path
+
+
+def load_frame(path) -> pd.DataFrame:
+    """Read a result table written by :func:`save_history` or a sweep."""
+    return pd.read_csv(path)

@@ -1,0 +1,54 @@
+"""AdamW, exactly as ``torch.optim.AdamW`` (decoupled weight decay, bias corrections)."""
+
+from __future__ import annotations
+
+from .._checks import check_nonnegative, check_positive, check_unit_interval
+from ..backend import namespace
+from .base import Optimizer, check_lr, make_state, register
+
+__all__ = ["adamw", "check_betas"]
+
+
+def check_betas(betas) -> tuple:
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+    check_unit_interval("betas[0] (beta1)", betas[0])
+    check_unit_interval("betas[1] (beta2)", betas[1])
+    return tuple(betas)
+
+
+@register("adamw")
+def adamw(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False) -> Optimizer:
+    """``torch.optim.AdamW``: with ``t`` the 1-based step,
+    ``x ← x(1 - η·wd)``; ``m ← β1 m + (1-β1) g``; ``v ← β2 v + (1-β2) g²``;
+    ``x ← x - η/(1-β1^t) · m / (sqrt(v)/sqrt(1-β2^t) + eps)``
+    (``v`` replaced by its running maximum with ``amsgrad``).
+    """
+    check_lr(lr)
+    beta1, beta2 = check_betas(betas)
+    check_positive("eps", eps)
+    check_nonnegative("weight_decay", weight_decay)
+    hyper = {"lr": lr, "beta1": beta1, "beta2": beta2, "eps": eps, "weight_decay": weight_decay}
+
+    def init(x0):
+        xp = namespace(x0)
+        zeros = xp.zeros_like(x0)
+        return make_state(x0, hyper, {"m": zeros, "v": zeros, "v_max": zeros if amsgrad else None})
+
+    def update(state, grad):
+        xp = namespace(grad)
+        h, t = state.hyper, state.step
+        lr_c = h.col_at("lr", t)
+        b1, b2 = h.col("beta1"), h.col("beta2")
+        k = t + 1
+        x = state.x * (1.0 - lr_c * h.col("weight_decay"))
+        m = b1 * state.buffers["m"] + (1.0 - b1) * grad
+        v = b2 * state.buffers["v"] + (1.0 - b2) * (grad * grad)
+        v_max = xp.maximum(state.buffers["v_max"], v) if amsgrad else None
+        denom = xp.sqrt(v_max if amsgrad else v) / ((1.0 - b2 ** k) ** 0.5) + h.col("eps")
+        x = x - (lr_c / (1.0 - b1 ** k)) * (m / denom)
+        return state.replace(x=x, step=k, buffers={"m": m, "v": v, "v_max": v_max},
+                             info={"lr": h.row_at("lr", t), "beta": h.row("beta1")})
+
+    return Optimizer("adamw", {"lr": lr, "betas": (beta1, beta2), "eps": eps,
+                               "weight_decay": weight_decay, "amsgrad": bool(amsgrad)}, init, update)

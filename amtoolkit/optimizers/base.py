@@ -1,0 +1,221 @@
+"""Optimizer core: an explicit state record, bound hyperparameters and the registry.
+
+Each method is a pair of pure functions in the style of optax::
+
+    opt = amtoolkit.optimizers.get("mgd", lr=0.1, beta=0.9)
+    state = opt.init(x0)                      # OptState
+    state = opt.update(state, grad)           # new OptState, nothing mutated
+    state = opt.update(state, grad, loss=f)   # methods listed with needs={"loss"}
+
+``state.x`` is the point at which the next gradient is evaluated (for every method
+but ``nag`` it is the iterate itself). Any hyperparameter may be an array of shape
+``(K,)``: the optimizer then runs K configurations at once on iterates of shape
+``(K, d)``, with the same numbers as K separate runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from .._checks import check_positive
+from ..backend import asarray_like, namespace
+
+__all__ = ["OptState", "Optimizer", "BoundHyper", "register", "get", "available", "signature_help"]
+
+
+class BoundHyper:
+    """Hyperparameters converted once to the iterate's namespace and dtype.
+
+    ``row(name)`` has the batch shape ``(K,)`` (or is a Python float), for per-run
+    quantities such as reductions over the last axis; ``col(name)`` has shape
+    ``(K, 1)`` to broadcast against iterates ``(K, d)``. Callables (schedules) are
+    evaluated at the step count by ``row_at`` / ``col_at``.
+    """
+
+    def __init__(self, values: Mapping[str, Any], like: Any) -> None:
+        self._like = like
+        self._rows: dict[str, Any] = {}
+        self._cols: dict[str, Any] = {}
+        self._callables: dict[str, Callable] = {}
+        for name, value in values.items():
+            if callable(value):
+                self._callables[name] = value
+            else:
+                self._rows[name], self._cols[name] = self._convert(value)
+
+    def _convert(self, value):
+        if value is None or isinstance(value, (bool, str)):
+            return value, value
+        arr = np.asarray(value)
+        if arr.ndim == 0:
+            return float(arr), float(arr)
+        row = asarray_like(arr, self._like)
+        return row, row[..., None]
+
+    def row(self, name: str):
+        return self._rows[name]
+
+    def col(self, name: str):
+        return self._cols[name]
+
+    def row_at(self, name: str, step: int):
+        if name in self._callables:
+            return self._convert(self._callables[name](step))[0]
+        return self._rows[name]
+
+    def col_at(self, name: str, step: int):
+        if name in self._callables:
+            return self._convert(self._callables[name](step))[1]
+        return self._cols[name]
+
+    def with_values(self, **values) -> "BoundHyper":
+        """A copy with some hyperparameters replaced (used by compositions)."""
+        new = object.__new__(BoundHyper)
+        new._like = self._like
+        new._rows, new._cols = dict(self._rows), dict(self._cols)
+        new._callables = dict(self._callables)
+        for name, value in values.items():
+            new._callables.pop(name, None)
+            new._rows[name], new._cols[name] = new._convert(value)
+        return new
+
+
+@dataclass(frozen=True)
+class OptState:
+    """The explicit state of one (possibly batched) optimizer run.
+
+    x:        the point of the next gradient evaluation, shape ``(..., d)``
+    step:     number of updates applied so far
+    buffers:  the method's arrays (momentum buffer, previous iterate, moments, ...)
+    hyper:    the hyperparameters bound to the namespace and dtype of ``x``
+    info:     what the last update used, per run: ``lr``, ``beta`` (NaN where the
+              method has no coefficient) and method-specific entries
+    """
+
+    x: Any
+    step: int
+    buffers: Mapping[str, Any]
+    hyper: BoundHyper
+    info: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def dtype(self):
+        return self.x.dtype
+
+    def replace(self, **changes) -> "OptState":
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    """A named (init, update) pair with the hyperparameters it was built from.
+
+    needs:    keyword arguments ``update`` requires besides the gradient
+              (``"loss"``: f at ``state.x``; ``"x_star"``: the problem's minimiser)
+    columns:  names of the method-specific entries of ``state.info`` to record
+    iterate:  where the iterate lives when it is not ``state.x`` (nag)
+    """
+
+    name: str
+    hyper: Mapping[str, Any]
+    init: Callable[..., OptState]
+    update: Callable[..., OptState]
+    needs: frozenset = frozenset()
+    columns: tuple = ()
+    iterate: Callable[[OptState], Any] | None = None
+
+    def params(self, state: OptState):
+        """The iterate x_t of a state (``state.x`` except for methods such as nag)."""
+        return state.x if self.iterate is None else self.iterate(state)
+
+    @property
+    def batch_shape(self) -> tuple:
+        """Broadcast shape of the array-valued hyperparameters (``()`` when none)."""
+        shapes = []
+        for value in self.hyper.values():
+            if callable(value):
+                value = value(0)
+            if value is None or isinstance(value, (str, bool)):
+                continue
+            if isinstance(value, tuple):  # e.g. betas=(beta1, beta2)
+                shapes.extend(np.shape(v) for v in value)
+            else:
+                shapes.append(np.shape(value))
+        try:
+            return tuple(np.broadcast_shapes(*shapes)) if shapes else ()
+        except ValueError:
+            raise ValueError(f"array hyperparameters of {self.name} must share one shape (K,), got "
+                             f"{ {k: np.shape(v) for k, v in self.hyper.items() if not callable(v)} }") from None
+
+
+def make_state(x0, hyper: Mapping[str, Any], buffers: Mapping[str, Any] | None = None) -> OptState:
+    """Initial state: validates ``x0`` and binds the hyperparameters to its namespace."""
+    xp = namespace(x0)
+    if not xp.isdtype(x0.dtype, "real floating"):
+        raise TypeError(f"x0 must have a real floating dtype, got {x0.dtype}")
+    if x0.ndim < 1:
+        raise ValueError(f"x0 must have shape (..., d) with d >= 1, got shape {x0.shape}")
+    return OptState(x=x0, step=0, buffers=dict(buffers or {}), hyper=BoundHyper(hyper, x0))
+
+
+def check_lr(lr) -> Any:
+    """A learning rate is a positive float, an array of shape (K,), or a schedule."""
+    if callable(lr):
+        check_positive("lr (the schedule's value at step 0)", lr(0))
+        return lr
+    return check_positive("lr", lr)
+
+
+def nan_like_batch(x):
+    """NaN per run (the ``beta`` of methods without a coefficient)."""
+    if x.ndim == 1:
+        return float("nan")
+    return namespace(x).full(x.shape[:-1], float("nan"), dtype=x.dtype, device=x.device)
+
+
+# -- registry ---------------------------------------------------------------------------
+_REGISTRY: dict[str, Callable[..., Optimizer]] = {}
+
+
+def register(name: str):
+    """Decorator adding a constructor ``fn(**hyper) -> Optimizer`` to the registry."""
+
+    def deco(fn):
+        if name in _REGISTRY:
+            raise ValueError(f"optimizer {name!r} is registered twice")
+        _REGISTRY[name] = fn
+        return fn
+
+    return deco
+
+
+def available() -> list[str]:
+    """Names of the registered optimizers."""
+    return sorted(_REGISTRY)
+
+
+def get(name: str, **hyper) -> Optimizer:
+    """Build a registered optimizer: ``get("am_mgd", lr=0.5, lam=0.0)``."""
+    if not isinstance(name, str) or name.replace("-", "_") not in _REGISTRY:
+        raise ValueError(f"unknown optimizer name {name!r}; available: {', '.join(available())}")
+    fn = _REGISTRY[name.replace("-", "_")]
+    params = inspect.signature(fn).parameters
+    unknown = sorted(set(hyper) - set(params))
+    if unknown:
+        raise TypeError(f"{name} got unknown hyperparameter(s) {unknown}; it accepts: "
+                        f"{', '.join(params)}")
+    return fn(**hyper)
+
+
+def signature_help(name: str) -> str:
+    """``name(arg=default, ...)`` and the docstring's first line, for the CLI."""
+    fn = _REGISTRY[name]
+    sig = ", ".join(f"{p.name}" + ("" if p.default is inspect.Parameter.empty else f"={p.default!r}")
+                    for p in inspect.signature(fn).parameters.values())
+    doc = (inspect.getdoc(fn) or "").splitlines()
+    return f"{name}({sig})" + (f": {doc[0]}" if doc else "")
