@@ -6,10 +6,10 @@ the public API.
 
 __version__ = "0.1.0"
 
-from . import backend, datasets, optimizers, problems
+from . import backend, datasets, model, optimizers, problems, validate
 from .datasets import load_problem
 from .experiments import History, minimize, run
 from .problems import LogisticRegression, Quadratic
 
-__all__ = ["__version__", "backend", "datasets", "optimizers", "problems", "Quadratic",
+__all__ = ["__version__", "backend", "datasets", "model", "optimizers", "problems", "validate", "Quadratic",
            "LogisticRegression", "load_problem", "run", "minimize", "History"]

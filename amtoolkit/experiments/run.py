@@ -49,6 +49,7 @@ class History:
     status:  per run: ``finished``, ``converged`` (gtol reached), ``diverged``
              (non-finite loss or iterate) or ``interrupted``
     meta:    method, hyperparameters, problem, seed, package versions
+    optimizer, x0: what the run started from (for replays such as validate_history)
     """
 
     frame: pd.DataFrame
@@ -56,6 +57,8 @@ class History:
     state: OptState
     status: list[str]
     meta: dict[str, Any] = field(default_factory=dict)
+    optimizer: Optimizer | None = None
+    x0: Any = None
 
     def __repr__(self) -> str:
         return (f"History(method={self.meta.get('method')!r}, problem={self.meta.get('problem')!r}, "
@@ -289,4 +292,5 @@ def run(optimizer: Optimizer, problem: Problem, steps: int, x0=None, batch_size:
             **problem.describe(), "f_star": fstar, "seed": seed, "steps": steps,
             "batch_size": batch_size, "namespace": xp.__name__, "dtype": str(x0.dtype),
             "versions": package_versions()}
-    return History(frame=frame, x=optimizer.params(state), state=state, status=list(status), meta=meta)
+    return History(frame=frame, x=optimizer.params(state), state=state, status=list(status), meta=meta,
+                   optimizer=optimizer, x0=x0)

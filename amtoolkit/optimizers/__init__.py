@@ -6,8 +6,9 @@
 
 from . import schedules
 from .adamw import adamw
+from .adaptive_memory import am_adamw, am_mgd, am_msgd
 from .base import Optimizer, OptState, available, get, register, signature_help
 from .classic import gd, heavy_ball, mgd, nag, sgd
 
 __all__ = ["Optimizer", "OptState", "available", "get", "register", "signature_help", "schedules",
-           "gd", "heavy_ball", "mgd", "sgd", "nag", "adamw"]
+           "gd", "heavy_ball", "mgd", "sgd", "nag", "adamw", "am_mgd", "am_msgd", "am_adamw"]

@@ -17,7 +17,19 @@ CONFIGS = {
     "nag": (dict(lr=1.0), dict(lr=np.array([0.5, 1.0, 1.5]), beta=np.array([0.5, 0.8, 0.9]))),
     "adamw": (dict(lr=1.0, weight_decay=0.0), dict(lr=np.array([0.01, 0.05, 0.1]), weight_decay=0.0,
                                                    betas=(np.array([0.0, 0.9, 0.5]), 0.99))),
+    "am_mgd": (dict(lr=1.0), dict(lr=np.array([0.5, 1.0, 1.5]), lam=np.array([0.0, 0.1, 0.5]),
+                                  beta_max=np.array([0.9, 0.5, 0.99]))),
+    "am_msgd": (dict(lr=1.0), dict(lr=1.0, lam=np.array([0.0, 0.1, 0.3]), beta_max=np.array([0.9, 0.5, 0.0]))),
+    "am_adamw": (dict(lr=1.0, weight_decay=0.0), dict(lr=np.array([0.01, 0.05, 0.1]), lam=np.array([0.0, 0.1, 0.5]),
+                                                      weight_decay=np.array([0.0, 1e-2, 1e-1]))),
 }
+
+
+# BLAS computes X·w for a (K, d) block and a (d,) vector with different kernels, so
+# gradients differ in the last bit. The baselines propagate that at 1e-16; the AM
+# methods divide by ‖d - g‖² (small near convergence), which amplifies it, so their
+# batched runs agree with separate runs to 1e-8 instead of 1e-12.
+BATCH_TOL = {"am_mgd": 1e-8, "am_msgd": 1e-8, "am_adamw": 1e-8}
 
 
 def test_every_registered_optimizer_has_a_config():
@@ -55,9 +67,10 @@ def test_batched_equals_separate_runs(name, xp):
                 else (v[k] if np.ndim(v) else v)
         hs = amt.run(O.get(name, **cfg), p, steps=60, x0=x0)
         rows = hb.frame[hb.frame.run == k].reset_index(drop=True)
+        tol = BATCH_TOL.get(name, 1e-12)
         for col in ("loss", "grad_norm", "lr", "beta"):
-            np.testing.assert_allclose(rows[col], hs.frame[col], rtol=1e-12, atol=1e-12, equal_nan=True)
-        np.testing.assert_allclose(to_np(hb.x)[k], to_np(hs.x), rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(rows[col], hs.frame[col], rtol=tol, atol=tol, equal_nan=True)
+        np.testing.assert_allclose(to_np(hb.x)[k], to_np(hs.x), rtol=tol, atol=tol)
 
 
 def test_get_and_functions_agree(name):
@@ -66,6 +79,7 @@ def test_get_and_functions_agree(name):
     x = np.arange(3.0)
     g = np.array([1.0, -1.0, 0.5])
     sa, sb = a.init(x), b.init(x)
+    kw = {"loss": 1.0} if "loss" in a.needs else {}
     for _ in range(3):
-        sa, sb = a.update(sa, g), b.update(sb, g)
+        sa, sb = a.update(sa, g, **kw), b.update(sb, g, **kw)
     np.testing.assert_array_equal(sa.x, sb.x)

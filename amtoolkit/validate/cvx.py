@@ -1,0 +1,235 @@
+"""The AM step written for cvxpy: primal epigraph QP and dual QP, solved with Clarabel.
+
+Both are solved on data rescaled to order 1: with ``σ = max(‖g‖, ‖d‖)`` the step is
+``u = s_u z`` with ``s_u = η σ / (p̃ (1+μη))`` (``p̃`` the mean of P̃'s diagonal) and the
+objective (minus ``f``) is divided by ``s_f = σ s_u``. Multipliers are unchanged by
+this scaling; β and ``x_{t+1}`` are compared with the closed forms of
+:mod:`amtoolkit.model.two_plane`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..model import two_plane
+
+__all__ = ["StepCheck", "check_step", "solve_primal", "solve_dual", "validate_history"]
+
+
+@dataclass
+class StepCheck:
+    """One step checked against the QP solver (all in the original scale)."""
+
+    beta_closed: float
+    beta_qp: float          # maximiser of the dual QP
+    beta_mult: float        # multiplier of the memory-plane constraint in the primal
+    x_closed: np.ndarray
+    x_qp: np.ndarray
+    primal_value: float
+    dual_value: float
+    beta_error: float       # max(|β_closed - β_qp|, |β_closed - β_mult|)
+    x_error: float          # ‖x_closed - x_qp‖ / (1 + ‖x_closed‖)
+    duality_gap: float      # |primal - dual| / (1 + |primal|)
+    stationarity: float     # ‖∇_u Lagrangian‖ at the primal solution, scaled units
+    complementarity: float  # max multiplier × constraint slack, scaled units
+    status: str
+    solve_time: float
+
+    def ok(self, tol: float = 1e-6) -> bool:
+        return (self.status == "optimal" and self.beta_error <= tol and self.x_error <= tol
+                and self.duality_gap <= tol)
+
+
+def _require_cvxpy():
+    try:
+        import cvxpy as cp
+    except ImportError as err:  # pragma: no cover
+        raise ImportError("amtoolkit.validate needs cvxpy (pip install cvxpy clarabel)") from err
+    if "CLARABEL" not in cp.installed_solvers():  # pragma: no cover
+        raise ImportError("amtoolkit.validate needs the Clarabel solver (pip install clarabel)")
+    return cp
+
+
+def _scaled_data(f, f_hat, g, d, lr, lam, P, mu, x_t):
+    g = np.asarray(g, float)
+    d = np.asarray(d, float)
+    n = g.shape[-1]
+    P = np.ones(n) if P is None else np.asarray(P, float)
+    Pt = (1.0 + lam * P) * P
+    x_t = np.zeros(n) if x_t is None else np.asarray(x_t, float)
+    sigma = max(np.linalg.norm(g), np.linalg.norm(d), np.sqrt(mu) * np.linalg.norm(Pt * x_t), 1e-300)
+    s_u = lr * sigma / (np.mean(Pt) * (1.0 + mu * lr))
+    s_f = sigma * s_u
+    return dict(g=g / sigma, d=d / sigma, c=(f_hat - f) / s_f, P=P, Pt=Pt, x_t=x_t, lam=lam, mu=mu,
+                lr=lr, s_u=s_u, s_f=s_f, sigma=sigma, f=f)
+
+
+def _quad_terms(cp, z, D):
+    """The scaled non-plane part of the primal objective in z."""
+    s_u, s_f, lr, Pt = D["s_u"], D["s_f"], D["lr"], D["Pt"]
+    obj = (s_u ** 2 / (2.0 * lr * s_f)) * cp.sum(cp.multiply(Pt, cp.square(z)))
+    obj += D["lam"] * (s_u * D["sigma"] / s_f) * (D["P"] * D["d"]) @ z
+    if D["mu"]:
+        xs = D["x_t"] / s_u  # x_t in units of s_u
+        obj += (D["mu"] * s_u ** 2 / (2.0 * s_f)) * cp.sum(cp.multiply(Pt, cp.square(z + xs)))
+    return obj
+
+
+def solve_primal(f, f_hat, g, d, lr, lam=0.0, beta_max=1.0, P=None, mu=0.0, x_t=None):
+    """Eq. 9 / Eq. 14 as an epigraph QP; returns (u, β from the multipliers, value, info).
+
+    With ``beta_max = 1`` the two planes are two constraints ``r ≥ plane``; with
+    ``beta_max < 1`` the capped model ``a + β_max·max(0, b - a)`` is used, whose
+    constraint ``s ≥ b - a`` has the multiplier β ∈ [0, β_max].
+    """
+    cp = _require_cvxpy()
+    D = _scaled_data(f, f_hat, g, d, lr, lam, P, mu, x_t)
+    n = D["g"].shape[0]
+    z = cp.Variable(n)
+    k = D["s_u"] * D["sigma"] / D["s_f"]  # = 1 by construction; kept for clarity
+    a = k * (D["g"] @ z)
+    b = D["c"] + k * (D["d"] @ z)
+    if beta_max >= 1.0:
+        r = cp.Variable()
+        cons = [r >= a, r >= b]
+        obj = r + _quad_terms(cp, z, D)
+    else:
+        s = cp.Variable()
+        cons = [s >= b - a, s >= 0]
+        obj = a + beta_max * s + _quad_terms(cp, z, D)
+    prob = cp.Problem(cp.Minimize(obj), cons)
+    t0 = time.perf_counter()
+    prob.solve(solver=cp.CLARABEL, tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12,
+               tol_ktratio=1e-10)
+    elapsed = time.perf_counter() - t0
+    if prob.status != cp.OPTIMAL:
+        return None, np.nan, np.nan, dict(status=prob.status, solve_time=elapsed)
+    beta = float(cons[1].dual_value) if beta_max >= 1.0 else float(cons[0].dual_value)
+    zv = np.asarray(z.value)
+    # KKT: stationarity of the Lagrangian in z, complementary slackness.
+    grad_quad = (D["s_u"] ** 2 / (lr * D["s_f"])) * D["Pt"] * zv + D["lam"] * D["P"] * D["d"]
+    if mu:
+        grad_quad = grad_quad + (mu * D["s_u"] ** 2 / D["s_f"]) * D["Pt"] * (zv + D["x_t"] / D["s_u"])
+    stat = np.linalg.norm((1 - beta) * D["g"] + beta * D["d"] + grad_quad)
+    if beta_max >= 1.0:
+        rv = float(r.value)
+        comp = max(abs((1 - beta) * (rv - float(a.value))), abs(beta * (rv - float(b.value))))
+    else:
+        sv = float(s.value)
+        comp = max(abs(beta * (sv - float((b - a).value))), abs(float(cons[1].dual_value) * sv))
+    value = D["f"] + D["s_f"] * float(prob.value)
+    return D["s_u"] * zv, beta, value, dict(status="optimal", solve_time=elapsed,
+                                            stationarity=float(stat), complementarity=float(comp))
+
+
+def solve_dual(f, f_hat, g, d, lr, lam=0.0, beta_max=1.0, P=None, mu=0.0, x_t=None):
+    """Eq. 11 (or Eq. 14's dual) as a concave QP in β ∈ [0, β_max]; returns (β, value, info)."""
+    cp = _require_cvxpy()
+    D = _scaled_data(f, f_hat, g, d, lr, lam, P, mu, x_t)
+    beta = cp.Variable()
+    s = (1 - beta) * D["g"] + beta * D["d"] + D["lam"] * D["P"] * D["d"]
+    # scaled: s_f⁻¹ · η σ²/(2(1+μη)) ‖s + μ P̃ x_t/σ‖²_{P̃⁻¹}
+    if mu:
+        s = s + mu * D["Pt"] * D["x_t"] / D["sigma"]
+    coef = lr * D["sigma"] ** 2 / (2.0 * (1.0 + mu * lr) * D["s_f"])
+    obj = beta * D["c"] - coef * cp.sum(cp.multiply(1.0 / D["Pt"], cp.square(s)))
+    const = (0.5 * mu * float(D["x_t"] @ (D["Pt"] * D["x_t"])) / D["s_f"]) if mu else 0.0
+    prob = cp.Problem(cp.Maximize(obj), [beta >= 0, beta <= beta_max])
+    t0 = time.perf_counter()
+    prob.solve(solver=cp.CLARABEL, tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12)
+    elapsed = time.perf_counter() - t0
+    if prob.status != cp.OPTIMAL:
+        return np.nan, np.nan, dict(status=prob.status, solve_time=elapsed)
+    return float(beta.value), D["f"] + D["s_f"] * (float(prob.value) + const), \
+        dict(status="optimal", solve_time=elapsed)
+
+
+def check_step(f_t, f_hat, g, d, lr, lam=0.0, beta_max=1.0, P=None, mu=0.0, x_t=None) -> StepCheck:
+    """Compare the closed form (Eq. 12/13, or Eq. 14) with the primal and dual QPs."""
+    g = np.asarray(g, float)
+    d = np.asarray(d, float)
+    x_t = np.zeros_like(g) if x_t is None else np.asarray(x_t, float)
+    P_arr = None if P is None else np.asarray(P, float)
+    beta_c = float(two_plane.beta_star(f_t, f_hat, g, d, lr, lam, beta_max, P_arr, mu, x_t))
+    x_c = two_plane.step(x_t, two_plane.direction(beta_c, g, d, lam, P_arr), lr, P_arr, mu)
+    u, beta_m, pval, pinfo = solve_primal(f_t, f_hat, g, d, lr, lam, beta_max, P_arr, mu, x_t)
+    beta_q, dval, dinfo = solve_dual(f_t, f_hat, g, d, lr, lam, beta_max, P_arr, mu, x_t)
+    status = "optimal" if pinfo["status"] == dinfo["status"] == "optimal" else \
+        f"primal {pinfo['status']}, dual {dinfo['status']}"
+    x_q = x_t + u if u is not None else np.full_like(g, np.nan)
+    return StepCheck(
+        beta_closed=beta_c, beta_qp=beta_q, beta_mult=beta_m, x_closed=x_c, x_qp=x_q,
+        primal_value=pval, dual_value=dval,
+        beta_error=max(abs(beta_c - beta_q), abs(beta_c - beta_m)),
+        x_error=float(np.linalg.norm(x_c - x_q) / (1.0 + np.linalg.norm(x_c))),
+        duality_gap=abs(pval - dval) / (1.0 + abs(pval)),
+        stationarity=pinfo.get("stationarity", np.nan),
+        complementarity=pinfo.get("complementarity", np.nan),
+        status=status, solve_time=pinfo["solve_time"] + dinfo["solve_time"])
+
+
+def validate_history(history, problem, every: int = 10, tol: float = 1e-6) -> pd.DataFrame:
+    """Replay a recorded single AM run and check every ``every``-th step with cvxpy.
+
+    The replay re-runs the history's optimizer from its ``x0`` and asserts that it
+    reproduces the recorded losses; each checked step compares the β and
+    ``x_{t+1}`` the optimizer produced with the QP solutions. Returns one row per
+    checked step: step, beta_closed (the optimizer's), beta_qp, beta_error, x_error,
+    duality_gap, stationarity, complementarity, status, ok, solve_time.
+    """
+    from ..backend import to_numpy
+
+    opt = history.optimizer
+    if opt is None or not opt.name.startswith("am_"):
+        raise ValueError(f"validate_history needs a history of an AM optimizer (am_mgd, am_msgd, "
+                         f"am_adamw), got {getattr(opt, 'name', None)!r}")
+    if history.n_runs != 1:
+        raise ValueError(f"validate_history checks single runs; this history has {history.n_runs}")
+    if history.meta.get("batch_size"):
+        raise ValueError("validate_history replays deterministic runs only (batch_size=None)")
+    every = int(every)
+    if every < 1:
+        raise ValueError(f"every must be an integer >= 1, got {every}")
+    frame = history.frame
+    losses = frame["loss"].to_numpy()
+    x_star = np.asarray(problem.x_star) if "x_star" in opt.needs else None
+    state = opt.init(np.asarray(to_numpy(history.x0), float))
+    rows = []
+    for t in range(len(frame) - 1):
+        f_t, g = problem.value_and_grad(state.x)
+        if not np.isclose(float(f_t), losses[t], rtol=1e-10, atol=1e-14):
+            raise RuntimeError(f"the replay does not reproduce the recorded loss at step {t}: "
+                               f"{float(f_t)!r} against {losses[t]!r}")
+        kw = {}
+        if "loss" in opt.needs:
+            kw["loss"] = f_t
+        if x_star is not None:
+            kw["x_star"] = x_star
+        new = opt.update(state, g, **kw)
+        info = new.info
+        if t >= 1 and t % every == 0:
+            d = np.asarray(state.buffers["d"])
+            P = info.get("precond")
+            chk = check_step(float(f_t), float(f_t) + float(info["offset_gap"]), g, d,
+                             float(info["lr"]), float(info["lam"]), float(info["beta_max"]),
+                             P=None if P is None else np.asarray(P), mu=float(info.get("mu", 0.0)),
+                             x_t=np.asarray(state.x))
+            # The optimizer's own β and x_{t+1} are what is checked.
+            beta_opt = float(info["beta_am"])
+            x_err = float(np.linalg.norm(np.asarray(new.x) - chk.x_qp) / (1 + np.linalg.norm(new.x)))
+            b_err = max(abs(beta_opt - chk.beta_qp), abs(beta_opt - chk.beta_mult))
+            rows.append(dict(step=t, beta_closed=beta_opt, beta_qp=chk.beta_qp, beta_error=b_err,
+                             x_error=x_err, duality_gap=chk.duality_gap, stationarity=chk.stationarity,
+                             complementarity=chk.complementarity, status=chk.status,
+                             ok=chk.status == "optimal" and b_err <= tol and x_err <= tol,
+                             solve_time=chk.solve_time))
+        state = new
+    return pd.DataFrame(rows)
+
+
+def as_dict(check: StepCheck) -> dict:
+    return asdict(check)
