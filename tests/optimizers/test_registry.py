@@ -29,7 +29,10 @@ CONFIGS = {
 # gradients differ in the last bit. The baselines propagate that at 1e-16; the AM
 # methods divide by ‖d - g‖² (small near convergence), which amplifies it, so their
 # batched runs agree with separate runs to 1e-8 instead of 1e-12.
+# AM-MGD's offset f(x_{t-1}) - f(x_t) also cancels once the loss has converged to
+# rounding level, so its comparison stops at 30 steps (before that happens here).
 BATCH_TOL = {"am_mgd": 1e-8, "am_msgd": 1e-8, "am_adamw": 1e-8}
+BATCH_STEPS = {"am_mgd": 30}
 
 
 def test_every_registered_optimizer_has_a_config():
@@ -58,14 +61,15 @@ def test_batched_equals_separate_runs(name, xp):
     X, y = amt.problems.make_logistic_data(60, 5, seed=2)
     p = amt.LogisticRegression(X, y, reg=1e-2)
     x0 = xp.asarray(np.linspace(-1, 1, 5))
-    hb = amt.run(O.get(name, **{**single, **batched}), p, steps=60, x0=x0)
+    steps = BATCH_STEPS.get(name, 60)
+    hb = amt.run(O.get(name, **{**single, **batched}), p, steps=steps, x0=x0)
     assert hb.n_runs == 3
     for k in range(3):
         cfg = {**single}
         for key, v in batched.items():
             cfg[key] = tuple(np.ravel(e)[k] if np.ndim(e) else e for e in v) if isinstance(v, tuple) \
                 else (v[k] if np.ndim(v) else v)
-        hs = amt.run(O.get(name, **cfg), p, steps=60, x0=x0)
+        hs = amt.run(O.get(name, **cfg), p, steps=steps, x0=x0)
         rows = hb.frame[hb.frame.run == k].reset_index(drop=True)
         tol = BATCH_TOL.get(name, 1e-12)
         for col in ("loss", "grad_norm", "lr", "beta"):
