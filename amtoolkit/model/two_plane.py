@@ -39,8 +39,8 @@ __all__ = [
 
 
 def _dot(a, b):
-    xp = namespace(a, b)
-    return xp.sum(a * b, axis=-1)
+    """Inner product over the last axis (``vecdot``: no temporary vector)."""
+    return namespace(a, b).vecdot(a, b, axis=-1)
 
 
 def _col(a):

@@ -98,7 +98,7 @@ def _am(name, lr, lam, beta_max, offset, variant, beta_min, theta, high, low, fi
         if t == 0:
             gap = 0.0 * xp.sum(grad, axis=-1)  # irrelevant: d = g makes β immaterial
         elif offset == "distance":
-            gap = xp.sum((x - x_star) * (d - grad), axis=-1)
+            gap = xp.vecdot(x - x_star, d - grad, axis=-1)
         elif offset == "bundle":
             gap = buf["fhat_next"] - loss
         elif first_order:
@@ -116,8 +116,8 @@ def _am(name, lr, lam, beta_max, offset, variant, beta_min, theta, high, low, fi
         if offset == "bundle":
             # f_t^m(x_{t+1}) with x_{t+1} - x_t = -η d_{t+1}
             fhat = loss + gap
-            new_buf["fhat_next"] = xp.maximum(loss - lr_row * xp.sum(grad * d_new, axis=-1),
-                                              fhat - lr_row * xp.sum(d * d_new, axis=-1))
+            new_buf["fhat_next"] = xp.maximum(loss - lr_row * xp.vecdot(grad, d_new, axis=-1),
+                                              fhat - lr_row * xp.vecdot(d, d_new, axis=-1))
         info = {"lr": lr_row, "beta": beta, "beta_am": beta_am, "beta_raw": beta_raw,
                 "effective_momentum": (beta + lam_row) / (1.0 + lam_row), "offset_gap": gap,
                 "lam": lam_row, "beta_max": h.row("beta_max")}
