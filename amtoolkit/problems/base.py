@@ -88,12 +88,18 @@ class Problem:
 
     # -- reference quantities ------------------------------------------------------
     @property
+    def _solution(self) -> tuple:
+        """``(x_star, f_star)``; subclasses that know them override this (cached)."""
+        raise AttributeError(f"{type(self).__name__} has no known minimiser x_star / optimal value f_star")
+
+    @property
     def x_star(self):
-        raise AttributeError(f"{type(self).__name__} has no known minimiser x_star")
+        """The minimiser (a copy)."""
+        return self._solution[0].copy()
 
     @property
     def f_star(self) -> float:
-        raise AttributeError(f"{type(self).__name__} has no known optimal value f_star")
+        return float(self._solution[1])
 
     def has_x_star(self) -> bool:
         try:

@@ -156,6 +156,8 @@ class LogisticRegression(Problem):
 
     @cached_property
     def _solution(self) -> tuple[np.ndarray, float]:
+        """Minimiser by SciPy L-BFGS polished by Newton steps to ‖∇f‖ ≤ 1e-10 (computed once)."""
+
         def fg(w):
             f, g = self.value_and_grad(w)
             return float(f), np.asarray(g)
@@ -179,15 +181,6 @@ class LogisticRegression(Problem):
             warnings.warn(f"{self.name}: f_star computed to ‖∇f‖ = {np.linalg.norm(g):.2e} only "
                           f"(target 1e-10); reg={self.reg} may be too small", RuntimeWarning)
         return w, f
-
-    @property
-    def x_star(self) -> np.ndarray:
-        """Minimiser by SciPy L-BFGS polished by Newton steps to ‖∇f‖ ≤ 1e-10 (cached)."""
-        return self._solution[0].copy()
-
-    @property
-    def f_star(self) -> float:
-        return self._solution[1]
 
     def describe(self) -> dict:
         return {"problem": self.name, "dim": self.dim, "n_samples": self.n_samples,

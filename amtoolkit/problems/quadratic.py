@@ -106,14 +106,6 @@ class Quadratic(Problem):
                              "its range): x_star and f_star do not exist")
         return x, float(self.c + 0.5 * self.b @ x)
 
-    @property
-    def x_star(self) -> np.ndarray:
-        return self._solution[0].copy()
-
-    @property
-    def f_star(self) -> float:
-        return self._solution[1]
-
     def describe(self) -> dict:
         return {"problem": self.name, "dim": self.dim, "smoothness": self.smoothness,
                 "strong_convexity": self.strong_convexity}
