@@ -81,6 +81,10 @@ class History:
 def _hyper_columns(opt: Optimizer, n_runs: int) -> dict[str, np.ndarray]:
     cols: dict[str, np.ndarray] = {}
     for name, value in opt.hyper.items():
+        if name in opt.vectors:
+            arr = np.broadcast_to(np.asarray(to_numpy(value), dtype=float), (n_runs, np.shape(value)[-1]))
+            cols.update({f"hp_{name}_{j}": arr[:, j].copy() for j in range(arr.shape[1])})
+            continue
         if isinstance(value, tuple):
             items = [(f"{name}_{i}", v) for i, v in enumerate(value)]
         else:
@@ -88,6 +92,8 @@ def _hyper_columns(opt: Optimizer, n_runs: int) -> dict[str, np.ndarray]:
         for key, v in items:
             if v is None or callable(v) or isinstance(v, (str, bool)):
                 cols[f"hp_{key}"] = np.full(n_runs, repr(v) if callable(v) else v, dtype=object)
+            elif not isinstance(v, (int, float, np.ndarray, np.generic, list)):
+                cols[f"hp_{key}"] = np.full(n_runs, str(v), dtype=object)
             else:
                 cols[f"hp_{key}"] = np.broadcast_to(np.asarray(to_numpy(v), dtype=float), (n_runs,)).copy()
     return cols

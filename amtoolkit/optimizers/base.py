@@ -119,6 +119,7 @@ class Optimizer:
               (``"loss"``: f at ``state.x``; ``"x_star"``: the problem's minimiser)
     columns:  names of the method-specific entries of ``state.info`` to record
     iterate:  where the iterate lives when it is not ``state.x`` (nag)
+    vectors:  hyperparameters whose last axis is a vector, not a batch axis (rllc's law0)
     """
 
     name: str
@@ -128,6 +129,7 @@ class Optimizer:
     needs: frozenset = frozenset()
     columns: tuple = ()
     iterate: Callable[[OptState], Any] | None = None
+    vectors: frozenset = frozenset()
 
     def params(self, state: OptState):
         """The iterate x_t of a state (``state.x`` except for methods such as nag)."""
@@ -137,7 +139,10 @@ class Optimizer:
     def batch_shape(self) -> tuple:
         """Broadcast shape of the array-valued hyperparameters (``()`` when none)."""
         shapes = []
-        for value in self.hyper.values():
+        for name, value in self.hyper.items():
+            if name in self.vectors:
+                shapes.append(np.shape(value)[:-1])
+                continue
             if callable(value):
                 value = value(0)
             if value is None or isinstance(value, (str, bool)):

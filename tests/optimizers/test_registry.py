@@ -22,6 +22,9 @@ CONFIGS = {
     "am_msgd": (dict(lr=1.0), dict(lr=1.0, lam=np.array([0.0, 0.1, 0.3]), beta_max=np.array([0.9, 0.5, 0.0]))),
     "am_adamw": (dict(lr=1.0, weight_decay=0.0), dict(lr=np.array([0.01, 0.05, 0.1]), lam=np.array([0.0, 0.1, 0.5]),
                                                       weight_decay=np.array([0.0, 1e-2, 1e-1]))),
+    "rllc": (dict(lr=0.5, memory="M(0.9)+M(0.0)", law0=(0.5, 1.0), c2=0.01),
+             dict(lr=np.array([0.3, 0.5, 0.5]), c2=np.array([0.0, 0.01, 0.05]),
+                  law0=np.array([[1.0, 0.0], [0.5, 1.0], [0.0, 1.0]]))),
 }
 
 
@@ -31,7 +34,7 @@ CONFIGS = {
 # batched runs agree with separate runs to 1e-8 instead of 1e-12.
 # AM-MGD's offset f(x_{t-1}) - f(x_t) also cancels once the loss has converged to
 # rounding level, so its comparison stops at 30 steps (before that happens here).
-BATCH_TOL = {"am_mgd": 1e-8, "am_msgd": 1e-8, "am_adamw": 1e-8}
+BATCH_TOL = {"am_mgd": 1e-8, "am_msgd": 1e-8, "am_adamw": 1e-8, "rllc": 1e-8}
 BATCH_STEPS = {"am_mgd": 30}
 
 

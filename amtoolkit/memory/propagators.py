@@ -1,0 +1,277 @@
+"""Linear memory rules of RLLC (arXiv:2402.15262): ``M ← M A + g bᵀ``.
+
+``M ∈ R^{d×k}`` holds k memory units as columns, ``A ∈ R^{k×k}`` is the propagator and
+``b ∈ R^k`` the injection of the current gradient. Building blocks:
+
+* ``momentum(β)`` — the paper's M(β): one unit ``m ← β m + g`` (A = [β], b = [1]).
+* ``jordan(λ, m)`` — the real Jordan block J_m(λ): ``m_1 ← λ m_1 + g``,
+  ``m_i ← λ m_i + m_{i-1}`` (A = λI + ones on the superdiagonal, b = e_1).
+* ``complex_block(r, φ)`` — complex momentum ``z ← λ z + g`` with ``λ = r e^{iφ}`` on the
+  units (Re z, Im z): A = [[r cos φ, r sin φ], [-r sin φ, r cos φ]], b = e_1;
+  ``complex_jordan(r, φ, m)`` chains m of them.
+* ``direct_sum`` (the paper's ⊕, also ``a + b``): block-diagonal A, stacked b.
+* ``change_basis(memory, Q)`` — the rule U^Q: ``A' = Q⁻¹AQ``, ``b' = Qᵀb`` (with
+  ``L0' = Q⁻¹L0`` the optimizer's trajectory is unchanged while M has full column rank,
+  RLLC Lemma 3.8), and ``real_jordan_form`` finds a Q making A' a direct sum of real
+  Jordan and complex blocks.
+
+String form: ``"M(0.9)+M(0.0)"``, ``"J(0.9,2)"``, ``"C(0.9,0.3)"``, ``"CJ(0.9,0.3,2)"``
+(``⊕`` is accepted for ``+``); :func:`parse_memory` reads it, ``str(memory)`` writes it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.linalg
+
+__all__ = ["LinearMemory", "momentum", "jordan", "complex_block", "complex_jordan", "direct_sum",
+           "change_basis", "real_jordan_form", "impulse_response", "parse_memory"]
+
+
+@dataclass(frozen=True, eq=False)
+class LinearMemory:
+    """The linear memory rule ``M ← M A + g bᵀ`` (A of shape (k, k), b of shape (k,))."""
+
+    A: np.ndarray
+    b: np.ndarray
+    label: str = field(default="")
+
+    def __post_init__(self):
+        A = np.array(self.A, dtype=float)
+        b = np.array(self.b, dtype=float).reshape(-1) if np.ndim(self.b) <= 1 else np.array(self.b, float)
+        if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
+            raise ValueError(f"A must be a non-empty square (k, k) matrix, got shape {A.shape}")
+        if b.ndim != 1 or b.shape[0] != A.shape[0]:
+            raise ValueError(f"b must have shape ({A.shape[0]},) to match A, got {np.shape(self.b)}")
+        if not (np.all(np.isfinite(A)) and np.all(np.isfinite(b))):
+            raise ValueError("A and b must be finite")
+        A.setflags(write=False)
+        b.setflags(write=False)
+        object.__setattr__(self, "A", A)
+        object.__setattr__(self, "b", b)
+
+    @property
+    def k(self) -> int:
+        """Number of memory units."""
+        return self.A.shape[0]
+
+    def __add__(self, other: "LinearMemory") -> "LinearMemory":
+        return direct_sum(self, other)
+
+    def __str__(self) -> str:
+        return self.label or f"LinearMemory(k={self.k})"
+
+    def __repr__(self) -> str:
+        return f"LinearMemory({self})"
+
+    def allclose(self, other: "LinearMemory", atol: float = 1e-12) -> bool:
+        return self.A.shape == other.A.shape and np.allclose(self.A, other.A, atol=atol) \
+            and np.allclose(self.b, other.b, atol=atol)
+
+
+def _fmt(x: float) -> str:
+    return f"{float(x):.12g}" if float(x) != int(x) else f"{float(x):.1f}"
+
+
+def momentum(beta: float) -> LinearMemory:
+    """M(β): ``m ← β m + g``. ``momentum(0.0)`` holds the current gradient."""
+    return LinearMemory(np.array([[float(beta)]]), np.array([1.0]), f"M({_fmt(beta)})")
+
+
+def jordan(lam: float, size: int) -> LinearMemory:
+    """J_size(λ): ``m_1 ← λ m_1 + g``, ``m_i ← λ m_i + m_{i-1}``."""
+    size = _check_size(size)
+    A = float(lam) * np.eye(size) + np.eye(size, k=1)
+    return LinearMemory(A, np.eye(size)[0], f"J({_fmt(lam)},{size})")
+
+
+def complex_block(r: float, phi: float) -> LinearMemory:
+    """Complex momentum ``z ← r e^{iφ} z + g`` on the units (Re z, Im z)."""
+    return complex_jordan(r, phi, 1)
+
+
+def complex_jordan(r: float, phi: float, size: int) -> LinearMemory:
+    """A chain of ``size`` complex blocks (the real form of a complex Jordan block)."""
+    size = _check_size(size)
+    if r < 0:
+        raise ValueError(f"r must be >= 0 (the modulus of λ = r e^(iφ)), got {r}")
+    a, s = r * math.cos(phi), r * math.sin(phi)
+    C = np.array([[a, s], [-s, a]])
+    A = np.kron(np.eye(size), C) + np.kron(np.eye(size, k=1), np.eye(2))
+    label = f"C({_fmt(r)},{_fmt(phi)})" if size == 1 else f"CJ({_fmt(r)},{_fmt(phi)},{size})"
+    return LinearMemory(A, np.eye(2 * size)[0], label)
+
+
+def direct_sum(*blocks: LinearMemory) -> LinearMemory:
+    """The paper's ⊕: block-diagonal propagator, stacked injections."""
+    if not blocks:
+        raise ValueError("direct_sum needs at least one LinearMemory")
+    for blk in blocks:
+        if not isinstance(blk, LinearMemory):
+            raise TypeError(f"direct_sum takes LinearMemory blocks, got {type(blk).__name__}")
+    A = scipy.linalg.block_diag(*(blk.A for blk in blocks))
+    b = np.concatenate([blk.b for blk in blocks])
+    label = "+".join(str(blk) for blk in blocks) if all(blk.label for blk in blocks) else ""
+    return LinearMemory(A, b, label)
+
+
+def change_basis(memory: LinearMemory, Q) -> LinearMemory:
+    """The rule U^Q: ``A' = Q⁻¹ A Q``, ``b' = Qᵀ b`` (the memory ``M' = M Q``)."""
+    Q = np.asarray(Q, dtype=float)
+    if Q.shape != (memory.k, memory.k):
+        raise ValueError(f"Q must have shape ({memory.k}, {memory.k}), got {Q.shape}")
+    cond = np.linalg.cond(Q)
+    if not np.isfinite(cond) or cond > 1e12:
+        raise ValueError(f"Q must be invertible (condition number {cond:.3g})")
+    return LinearMemory(np.linalg.solve(Q, memory.A @ Q), Q.T @ memory.b)
+
+
+def impulse_response(memory: LinearMemory, steps: int) -> np.ndarray:
+    """Weights ``W[j, i]`` of ``g_{t-j}`` in unit i: row j is ``bᵀ A^j``."""
+    steps = _check_size(steps, "steps")
+    out = np.empty((steps, memory.k))
+    row = memory.b.copy()
+    for j in range(steps):
+        out[j] = row
+        row = row @ memory.A
+    return out
+
+
+# -- real Jordan form ------------------------------------------------------------------
+def _cluster(values: np.ndarray, tol: float) -> list[tuple[complex, int]]:
+    """Group eigenvalues closer than ``tol``; return (mean, multiplicity) pairs."""
+    remaining = list(values)
+    groups = []
+    while remaining:
+        v = remaining.pop(0)
+        members = [v] + [w for w in remaining if abs(w - v) <= tol]
+        for w in members[1:]:
+            remaining.remove(w)
+        groups.append((complex(np.mean(members)), len(members)))
+    return groups
+
+
+def _complement(K: np.ndarray, basis: np.ndarray, tol: float) -> np.ndarray:
+    """Columns spanning a complement of span(basis) inside span(K)."""
+    if basis.shape[1]:
+        u, sv, _ = np.linalg.svd(basis, full_matrices=False)
+        q = u[:, sv > tol * max(sv.max(), 1.0)]
+        K = K - q @ (q.conj().T @ K)
+    if K.shape[1] == 0:
+        return K
+    u, sv, _ = np.linalg.svd(K, full_matrices=False)
+    return u[:, sv > tol * max(1.0, sv.max() if sv.size else 1.0)]
+
+
+def _jordan_chains(N: np.ndarray, mult: int, tol: float) -> list[list[np.ndarray]]:
+    """Jordan chains of the nilpotent part N on the generalised eigenspace (dimension mult)."""
+    n = N.shape[0]
+    kernels = [np.zeros((n, 0), dtype=N.dtype)]
+    power = np.eye(n, dtype=N.dtype)
+    scale = max(np.linalg.norm(N, 2), 1.0)
+    while kernels[-1].shape[1] < mult and len(kernels) <= mult:
+        power = power @ N
+        # absolute cutoff: N^j itself can be tiny (e.g. N² = 0 for 2-blocks)
+        _, sv, vh = np.linalg.svd(power)
+        rank = int(np.sum(sv > min(1e-8, tol) * scale ** len(kernels)))
+        kernels.append(vh[rank:].conj().T)
+    if kernels[-1].shape[1] != mult:
+        raise np.linalg.LinAlgError(f"could not resolve a generalised eigenspace of dimension {mult} "
+                                    f"(found {kernels[-1].shape[1]}); the matrix is too close to a "
+                                    f"derogatory one for tol={tol}")
+    chains: list[list[np.ndarray]] = []
+    for level in range(len(kernels) - 1, 0, -1):
+        existing = [c[level - 1] for c in chains if len(c) >= level]
+        basis = np.column_stack([kernels[level - 1]] + existing) if existing else kernels[level - 1]
+        for v in _complement(kernels[level], basis, tol).T:
+            chain = [v]
+            for _ in range(level - 1):
+                chain.insert(0, N @ chain[0])
+            chains.append(chain)
+    return chains
+
+
+def real_jordan_form(memory: LinearMemory, tol: float = 1e-4) -> tuple[LinearMemory, np.ndarray]:
+    """An equivalent memory whose propagator is a direct sum of real Jordan blocks
+    ``J(λ, m)`` and complex chains ``CJ(r, φ, m)``, and the basis Q with
+    ``A = Q J Q⁻¹`` (so the canonical memory is ``change_basis(memory, Q)``, whose
+    injection is ``Qᵀ b``).
+
+    Eigenvalues closer than ``tol`` (relative to ‖A‖) are treated as one: a defective
+    eigenvalue of multiplicity m is split by rounding into a cluster of width about
+    (ε·cond)^(1/m), 1e-5 for m = 3, so distinct eigenvalues closer than ``tol`` cannot
+    be told apart from a defective one.
+    """
+    A = memory.A
+    scale = max(np.linalg.norm(A, 2), 1e-300)
+    groups = _cluster(np.linalg.eigvals(A), tol * scale)
+    blocks, columns = [], []
+    for lam, mult in groups:
+        if abs(lam.imag) <= tol * scale:
+            lam_r = lam.real
+            N = A - lam_r * np.eye(memory.k)
+            for chain in _jordan_chains(N, mult, tol):
+                blocks.append(jordan(lam_r, len(chain)))
+                columns.extend(np.real(chain))
+        elif lam.imag > 0:
+            N = A.astype(complex) - lam * np.eye(memory.k)
+            r, phi = abs(lam), math.atan2(lam.imag, lam.real)
+            for chain in _jordan_chains(N, mult, tol):
+                blocks.append(complex_jordan(r, phi, len(chain)))
+                for v in chain:
+                    columns.extend([v.real, v.imag])
+    Q = np.column_stack(columns)
+    if Q.shape != A.shape:
+        raise np.linalg.LinAlgError(f"real_jordan_form found {Q.shape[1]} basis vectors for k={memory.k}")
+    canonical = direct_sum(*blocks)
+    return LinearMemory(canonical.A, Q.T @ memory.b, canonical.label), Q
+
+
+# -- string form --------------------------------------------------------------------------
+_TERM = re.compile(r"^\s*(M|J|C|CJ)\s*\(([^()]*)\)\s*$")
+
+
+def parse_memory(text: str) -> LinearMemory:
+    """Parse ``"M(0.9)+M(0.0)"``, ``"J(0.9,2)"``, ``"C(0.9,0.3)"``, ``"CJ(0.9,0.3,2)"``
+    (``⊕`` accepted for ``+``)."""
+    if isinstance(text, LinearMemory):
+        return text
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"memory must be a LinearMemory or a string such as 'M(0.9)+M(0.0)', got {text!r}")
+    blocks = []
+    for term in text.replace("⊕", "+").split("+"):
+        match = _TERM.match(term)
+        if not match:
+            raise ValueError(f"memory: cannot parse {term.strip()!r} in {text!r}; expected terms "
+                             f"M(beta), J(lam,size), C(r,phi) or CJ(r,phi,size) joined by '+' or '⊕'")
+        kind, args = match.group(1), [a.strip() for a in match.group(2).split(",")]
+        arity = {"M": 1, "J": 2, "C": 2, "CJ": 3}[kind]
+        try:
+            if len(args) != arity:
+                raise ValueError
+            nums = [float(a) for a in args]
+            if kind in ("J", "CJ") and not nums[-1].is_integer():
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"memory: {kind}(...) takes {arity} number(s)"
+                             f"{' (the last an integer size)' if kind in ('J', 'CJ') else ''}, got "
+                             f"{term.strip()!r}") from None
+        if kind == "M":
+            blocks.append(momentum(nums[0]))
+        elif kind == "J":
+            blocks.append(jordan(nums[0], int(nums[1])))
+        elif kind == "C":
+            blocks.append(complex_block(nums[0], nums[1]))
+        else:
+            blocks.append(complex_jordan(nums[0], nums[1], int(nums[2])))
+    return direct_sum(*blocks)
+
+
+def _check_size(size, name: str = "size") -> int:
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {size!r}")
+    return int(size)

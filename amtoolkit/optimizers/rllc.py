@@ -1,0 +1,124 @@
+"""RLLC: retrospective learning-law correction over linear memory (arXiv:2402.15262).
+
+State: parameters θ, memory M ∈ R^{d×k} (units as columns), learning law L ∈ R^k.
+One step, in the order chosen here (DESIGN §5 [choice]: the correction uses the memory
+that made the previous step, before the memory absorbs the new gradient)::
+
+    g ← ∇f(θ)
+    L ← L + c2 · M⁺ g          # retrospective correction
+    M ← M A + g bᵀ             # linear memory (amtoolkit.memory)
+    θ ← θ - c1 · M L
+
+[choices] M starts at 0 and L at ``law0`` (default e_1); ``M⁺g`` is the least-squares
+solution of ``min ‖M z - g‖``: by default through the k×k Gram matrix ``MᵀM`` with the
+relative cutoff ``rcond`` on the singular values of M (``rcond²`` on the Gram's
+eigenvalues), or by an SVD of M, or by ridge ``(MᵀM + ridge·I)⁻¹Mᵀg``; directions with
+singular values below the cutoff are dropped, so a rank-deficient M gives a bounded
+correction where ``numpy.linalg.pinv``'s 1e-15 cutoff does not. ``skip_until_full_rank``
+applies no correction while M has fewer than k independent columns.
+
+With ``c2 = 0`` and ``M(μ) + M(0.0)``: ``law0 = (0, 1)`` is gd, ``(1, 0)`` is
+``sgd(momentum=μ)`` and ``(μ, 1)`` is ``sgd(momentum=μ, nesterov=True)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._checks import check_choice, check_nonnegative, check_range
+from ..backend import asarray_like, namespace
+from ..memory import LinearMemory, parse_memory
+from .base import Optimizer, check_lr, make_state, register
+
+__all__ = ["rllc", "memory_lstsq"]
+
+
+def memory_lstsq(M, g, method: str = "gram", rcond: float = 1e-7, ridge: float = 0.0):
+    """``z = M⁺ g`` for M of shape (..., d, k) and g (..., d), with the cutoff of the module
+    docstring. Returns ``(z, full_rank)``: z of shape (..., k), full_rank (...) booleans."""
+    xp = namespace(M, g)
+    Mt = xp.matrix_transpose(M)
+    if method == "svd":
+        U, S, Vh = xp.linalg.svd(M, full_matrices=False)
+        smax = xp.max(S, axis=-1, keepdims=True)
+        keep = S > rcond * smax
+        coef = xp.where(keep, (xp.matrix_transpose(U) @ g[..., None])[..., 0] / xp.where(keep, S, 1.0), 0.0)
+        z = (xp.matrix_transpose(Vh) @ coef[..., None])[..., 0]
+        return z, xp.all(keep, axis=-1)
+    G = Mt @ M
+    rhs = (Mt @ g[..., None])[..., 0]
+    w, V = xp.linalg.eigh(G)
+    wmax = xp.max(w, axis=-1, keepdims=True)
+    keep = w > (rcond * rcond) * wmax
+    inv = xp.where(keep, 1.0 / (xp.where(keep, w, 1.0) + ridge), 0.0)
+    z = (V @ (inv * (xp.matrix_transpose(V) @ rhs[..., None])[..., 0])[..., None])[..., 0]
+    return z, xp.all(keep, axis=-1)
+
+
+@register("rllc")
+def rllc(lr=0.1, memory="M(0.9)+M(0.0)", c2=0.0, law0=None, pinv="gram", rcond=1e-7, ridge=0.0,
+         skip_until_full_rank=False) -> Optimizer:
+    """RLLC with linear memory ``memory`` (a LinearMemory or a string such as
+    ``"M(0.9)+M(0.0)"``, ``"J(0.9,2)"``, ``"C(0.9,0.3)"``), learning rate ``lr`` (c1) and
+    meta learning rate ``c2``; ``law0`` of shape (k,) or (K, k) (default e_1)."""
+    check_lr(lr)
+    mem: LinearMemory = parse_memory(memory)
+    k = mem.k
+    check_nonnegative("c2", c2)
+    check_choice("pinv", pinv, {"gram", "svd", "ridge"})
+    check_range("rcond", rcond, 0.0, 1.0, low_closed=False, high_closed=False)
+    check_nonnegative("ridge", ridge)
+    if pinv == "ridge" and not ridge > 0:
+        raise ValueError("pinv='ridge' needs ridge > 0")
+    if pinv != "ridge" and ridge:
+        raise ValueError("ridge is only used with pinv='ridge'")
+    if law0 is None:
+        law0 = np.eye(k)[0]
+    law0 = np.asarray(law0, dtype=float)
+    if law0.ndim not in (1, 2) or law0.shape[-1] != k:
+        raise ValueError(f"law0 must have shape ({k},) or (K, {k}) for a memory of k={k} units "
+                         f"({mem}), got {law0.shape}")
+    if not np.all(np.isfinite(law0)):
+        raise ValueError("law0 must be finite")
+    if not isinstance(skip_until_full_rank, (bool, np.bool_)):
+        raise TypeError(f"skip_until_full_rank must be True or False, got {skip_until_full_rank!r}")
+    method = "gram" if pinv == "ridge" else pinv
+    correcting = bool(np.any(np.asarray(c2) != 0))
+    hyper = {"lr": lr, "memory": str(mem), "c2": c2, "law0": law0, "pinv": pinv, "rcond": rcond,
+             "ridge": ridge, "skip_until_full_rank": bool(skip_until_full_rank)}
+
+    def init(x0):
+        d = x0.shape[-1]
+        if k > d:
+            raise ValueError(f"memory has k={k} units but the iterate has d={d} coordinates; "
+                             f"RLLC needs k <= d (M must be able to reach full column rank)")
+        xp = namespace(x0)
+        lead = tuple(x0.shape[:-1])
+        try:
+            L = asarray_like(np.broadcast_to(law0, lead + (k,)).copy(), x0)
+        except ValueError:
+            raise ValueError(f"law0 of shape {law0.shape} does not match x0 of shape {x0.shape}") from None
+        M = xp.zeros(lead + (d, k), dtype=x0.dtype, device=x0.device)
+        return make_state(x0, {"lr": lr, "c2": c2},
+                          {"M": M, "L": L, "A": asarray_like(mem.A, x0), "b": asarray_like(mem.b, x0)})
+
+    def update(state, grad):
+        xp = namespace(grad)
+        h, t, buf = state.hyper, state.step, state.buffers
+        M, L = buf["M"], buf["L"]
+        correction = xp.zeros(grad.shape[:-1], dtype=grad.dtype) if grad.ndim > 1 else 0.0
+        full = False
+        if correcting and t > 0:
+            z, full = memory_lstsq(M, grad, method, rcond, ridge)
+            if skip_until_full_rank:
+                z = xp.where(full[..., None], z, 0.0)
+            delta = h.col("c2") * z
+            L = L + delta
+            correction = xp.linalg.vector_norm(delta, axis=-1)
+        M = M @ buf["A"] + grad[..., :, None] * buf["b"]
+        x = state.x - h.col_at("lr", t) * (M @ L[..., None])[..., 0]
+        info = {"lr": h.row_at("lr", t), "beta": float("nan"), "law": L, "correction": correction,
+                "full_rank": full}
+        return state.replace(x=x, step=t + 1, buffers={**buf, "M": M, "L": L}, info=info)
+
+    return Optimizer("rllc", hyper, init, update, columns=("law", "correction"), vectors=frozenset({"law0"}))
