@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Mapping
 
+import numpy as np
 import pandas as pd
 
 
@@ -39,6 +40,35 @@ def gap_and_beta_figure(frames: Mapping[str, pd.DataFrame], path_stem: str | Pat
         bottom.set_ylabel(r"AM $\beta_t$")
         bottom.set_ylim(-0.05, 1.05)
         bottom.grid(True, alpha=0.3)
+    fig.tight_layout()
+    stem = Path(path_stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    for ext in ("pdf", "png"):
+        fig.savefig(stem.with_suffix(f".{ext}"), dpi=130)
+    plt.close(fig)
+    return stem.with_suffix(".png")
+
+
+def impulse_response_figure(responses: Mapping[str, np.ndarray], path_stem: str | Path):
+    """One panel per memory: the weight of ``g_{t-j}`` in each unit against the lag j
+    (arrays of shape (steps, k) from :func:`amtoolkit.memory.impulse_response`).
+    Writes ``<stem>.pdf`` and ``<stem>.png``."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    n = len(responses)
+    fig, axes = plt.subplots(1, n, figsize=(3.4 * n, 2.8), squeeze=False, sharey=False)
+    for ax, (label, W) in zip(axes[0], responses.items()):
+        for i in range(W.shape[1]):
+            ax.plot(range(W.shape[0]), W[:, i], lw=1.3, label=f"unit {i}")
+        ax.axhline(0.0, color="0.6", lw=0.6)
+        ax.set_title(label, fontsize=10)
+        ax.set_xlabel("lag $j$")
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=7)
+    axes[0, 0].set_ylabel(r"weight of $g_{t-j}$")
     fig.tight_layout()
     stem = Path(path_stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
