@@ -101,6 +101,8 @@ def beta_star_from_gap(gap, g, d, lr, lam=0.0, P=None, mu=0.0, x_t=None):
         num = (1.0 + mu * lr) * gap / lr - _dot(w, g + lam * P * d)
         if _nonzero(mu):
             num = num - mu * _dot(x_t, diff)
+    if getattr(den, "ndim", 0) == 0:  # one configuration: a branch is cheaper than where()
+        return (num / den if den > 0 else xp.zeros_like(num)), den
     safe = den > 0
     beta = xp.where(safe, num / xp.where(safe, den, 1.0), xp.zeros_like(num))
     return beta, den
@@ -109,8 +111,6 @@ def beta_star_from_gap(gap, g, d, lr, lam=0.0, P=None, mu=0.0, x_t=None):
 def clip_beta(beta, beta_max=1.0):
     """``clip(β, 0, β_max)``; ``beta_max`` a float or an array of the batch shape."""
     xp = namespace(beta)
-    if isinstance(beta_max, (int, float)):
-        return xp.clip(beta, 0.0, float(beta_max))
     return xp.minimum(xp.maximum(beta, 0.0), beta_max)
 
 
