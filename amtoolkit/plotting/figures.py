@@ -9,6 +9,26 @@ import numpy as np
 import pandas as pd
 
 
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path_stem) -> Path:
+    """Write ``<stem>.pdf`` and ``<stem>.png``; return the PNG's path."""
+    fig.tight_layout()
+    stem = Path(path_stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    for ext in ("pdf", "png"):
+        fig.savefig(stem.with_suffix(f".{ext}"), dpi=130)
+    _pyplot().close(fig)
+    return stem.with_suffix(".png")
+
+
 def gap_and_beta_figure(frames: Mapping[str, pd.DataFrame], path_stem: str | Path):
     """One column per problem: ``gap`` against step (log scale) for every ``label`` in the
     frame, and the AM runs' ``beta`` against step. Writes ``<stem>.pdf`` and ``<stem>.png``.
@@ -16,11 +36,7 @@ def gap_and_beta_figure(frames: Mapping[str, pd.DataFrame], path_stem: str | Pat
     Each frame needs the columns ``label, step, gap, beta, adaptive`` (``adaptive`` marks
     the runs whose β is drawn in the lower row).
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     n = len(frames)
     fig, axes = plt.subplots(2, n, figsize=(5.2 * n, 6.4), sharex="col", squeeze=False,
                              gridspec_kw={"height_ratios": [2, 1]})
@@ -40,24 +56,14 @@ def gap_and_beta_figure(frames: Mapping[str, pd.DataFrame], path_stem: str | Pat
         bottom.set_ylabel(r"AM $\beta_t$")
         bottom.set_ylim(-0.05, 1.05)
         bottom.grid(True, alpha=0.3)
-    fig.tight_layout()
-    stem = Path(path_stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    for ext in ("pdf", "png"):
-        fig.savefig(stem.with_suffix(f".{ext}"), dpi=130)
-    plt.close(fig)
-    return stem.with_suffix(".png")
+    return _save(fig, path_stem)
 
 
 def impulse_response_figure(responses: Mapping[str, np.ndarray], path_stem: str | Path):
     """One panel per memory: the weight of ``g_{t-j}`` in each unit against the lag j
     (arrays of shape (steps, k) from :func:`amtoolkit.memory.impulse_response`).
     Writes ``<stem>.pdf`` and ``<stem>.png``."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     n = len(responses)
     fig, axes = plt.subplots(1, n, figsize=(3.4 * n, 2.8), squeeze=False, sharey=False)
     for ax, (label, W) in zip(axes[0], responses.items()):
@@ -69,10 +75,4 @@ def impulse_response_figure(responses: Mapping[str, np.ndarray], path_stem: str 
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=7)
     axes[0, 0].set_ylabel(r"weight of $g_{t-j}$")
-    fig.tight_layout()
-    stem = Path(path_stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    for ext in ("pdf", "png"):
-        fig.savefig(stem.with_suffix(f".{ext}"), dpi=130)
-    plt.close(fig)
-    return stem.with_suffix(".png")
+    return _save(fig, path_stem)

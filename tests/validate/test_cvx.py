@@ -35,3 +35,10 @@ def test_validate_history_refuses_other_methods():
     q = amt.Quadratic.random(dim=5, seed=0)
     with pytest.raises(ValueError, match="needs a history of an AM optimizer"):
         amt.validate.validate_history(amt.run(O.mgd(), q, 5), q)
+
+
+def test_validate_reset_variant_checks_beta_am_only():
+    q = amt.Quadratic.random(dim=10, cond=100, seed=0)
+    h = amt.run(O.am_msgd(lr=0.5, lam=0.1, variant="reset", theta=0.7), q, 40)
+    report = amt.validate.validate_history(h, q, every=4)
+    assert report.ok.all() and report.x_error.isna().all()
