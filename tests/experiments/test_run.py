@@ -81,6 +81,7 @@ def test_minimize_returns_optimize_result():
     assert res.nit == res.history.frame.step.iloc[-1]
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # the user's fun overflows
 def test_minimize_reports_divergence():
     res = amt.minimize(lambda x: float(x @ x), np.ones(2), jac=lambda x: 2 * x, method="gd",
                        options={"lr": 5.0, "maxiter": 5000})
