@@ -35,6 +35,7 @@ CASES = [
     ("unknown optimizer", lambda: O.get("adam_but_wrong"), ValueError, "unknown optimizer name.*available: "),
     ("unknown hyperparameter", lambda: O.get("gd", beta=0.9), TypeError, r"gd got unknown hyperparameter\(s\) \['beta'\]"),
     ("missing file", lambda: amt.datasets.load_libsvm("/definitely/not/here.svm"), FileNotFoundError, "no LIBSVM file"),
+    ("unknown problem", lambda: amt.load_problem("nosuch"), FileNotFoundError, "Built-in problems: breast_cancer, synthetic"),
     ("one-class labels", lambda: amt.LogisticRegression(X_OK, np.ones(20)), ValueError, "exactly two classes"),
     ("three classes", lambda: amt.LogisticRegression(X_OK[:3], [0, 1, 2]), ValueError, "exactly two classes"),
     ("labels length", lambda: amt.LogisticRegression(X_OK, Y_OK[:5]), ValueError, "y must be a 1-D array with one label per row"),

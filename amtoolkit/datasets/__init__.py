@@ -22,7 +22,11 @@ def load_problem(name: str, reg: float = 1e-3, **kwargs) -> LogisticRegression:
         X, y = make_logistic_data(**kwargs)
         kwargs = {}
     else:
-        X, y = load_libsvm(name, **kwargs)
+        try:
+            X, y = load_libsvm(name, **kwargs)
+        except FileNotFoundError as err:
+            raise FileNotFoundError(f"{err}\nBuilt-in problems: {', '.join(BUILTIN)} (and "
+                                    f"'quadratic' on the command line)") from None
         kwargs = {}
     if kwargs:
         raise TypeError(f"unexpected keyword arguments for {name!r}: {sorted(kwargs)}")
