@@ -84,10 +84,11 @@ def test_memory_lstsq_full_rank_matches_lstsq_and_cvxpy(xp):
         z, full = memory_lstsq(xp.asarray(M), xp.asarray(g), method)
         ref = np.linalg.lstsq(M, g, rcond=None)[0]
         var = cp.Variable(4)
-        cp.Problem(cp.Minimize(cp.sum_squares(M @ var - g))).solve(solver=cp.CLARABEL)
+        cp.Problem(cp.Minimize(cp.sum_squares(M @ var - g))).solve(
+            solver=cp.CLARABEL, tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12)
         assert bool(full)
         np.testing.assert_allclose(to_np(z), ref, rtol=1e-8, atol=1e-10)
-        np.testing.assert_allclose(to_np(z), var.value, rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(to_np(z), var.value, rtol=1e-8, atol=1e-10)
 
 
 def test_memory_lstsq_batched():
