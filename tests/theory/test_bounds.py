@@ -1,0 +1,30 @@
+import math
+
+import pytest
+
+from amtoolkit.theory import am_theorem_3_3, am_theorem_3_4
+
+
+def test_theorem_3_3_value():
+    # (½·4 + 9)/√100 = 1.1
+    assert am_theorem_3_3(4.0, 3.0, 100) == pytest.approx(1.1)
+
+
+def test_theorem_3_4_printed_and_corrected():
+    printed = am_theorem_3_4(1.0, L=2.0, G=1.0, c=0.5, T=4, printed=True)
+    corrected = am_theorem_3_4(1.0, L=2.0, G=1.0, c=0.5, T=4, printed=False)
+    assert printed == pytest.approx((1.0 + 3.0 / (2 * (0.5 - 1))) / 2)  # -0.25
+    assert corrected == pytest.approx((1.0 + 3.0 / (2 * 0.5)) / 2)       # 2.0
+    assert printed < 0 < corrected
+
+
+@pytest.mark.parametrize("c", [0.0, 1.0, 1.5])
+def test_theorem_3_4_rejects_c_outside_open_unit_interval(c):
+    with pytest.raises(ValueError, match=r"c must lie in \(0.0, 1.0\)"):
+        am_theorem_3_4(1.0, 1.0, 1.0, c, 10)
+
+
+def test_bad_T():
+    with pytest.raises(ValueError, match="T must be an integer >= 1"):
+        am_theorem_3_3(1.0, 1.0, 0)
+    assert math.isfinite(am_theorem_3_3(0.0, 0.0, 1))
