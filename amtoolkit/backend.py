@@ -23,6 +23,7 @@ __all__ = [
     "is_floating",
     "default_float",
     "all_finite",
+    "as_column",
 ]
 
 
@@ -105,6 +106,12 @@ def is_floating(x: Any) -> bool:
 def default_float(xp) -> Any:
     """The namespace's float64."""
     return xp.float64
+
+
+def as_column(a: Any) -> Any:
+    """A per-run scalar of shape ``(...)`` as ``(..., 1)``, to broadcast against ``(..., d)``
+    (Python and 0-d scalars are returned as they are)."""
+    return a[..., None] if getattr(a, "ndim", 0) > 0 else a
 
 
 def all_finite(x: Any) -> bool:

@@ -23,7 +23,7 @@ of the μ-term that the QP solver confirms, see docs/errata.md)::
 
 from __future__ import annotations
 
-from ..backend import namespace
+from ..backend import as_column, namespace
 
 __all__ = [
     "model_value",
@@ -41,11 +41,6 @@ __all__ = [
 def _dot(a, b):
     """Inner product over the last axis (``vecdot``: no temporary vector)."""
     return namespace(a, b).vecdot(a, b, axis=-1)
-
-
-def _col(a):
-    """A per-run scalar (shape (...)) as a column broadcasting against (..., d)."""
-    return a[..., None] if hasattr(a, "ndim") and a.ndim > 0 else a
 
 
 def model_value(x, x_t, f, f_hat, g, d):
@@ -70,7 +65,7 @@ def dual_objective(beta, f, f_hat, g, d, lr, lam=0.0, P=None, mu=0.0, x_t=None):
     """Eq. 11 (``P = None``, ``mu = 0``) or the dual of Eq. 14, at ``beta`` (shape ``(...)``)."""
     Pt = _p_tilde(P, lam)
     lin_d = d if P is None else P * d
-    s = (1.0 - _col(beta)) * g + _col(beta) * d + lam * lin_d
+    s = (1.0 - as_column(beta)) * g + as_column(beta) * d + lam * lin_d
     if _nonzero(mu):
         s = s + mu * Pt * x_t
     out = (1.0 - beta) * f + beta * f_hat - lr / (2.0 * (1.0 + mu * lr)) * _dot(s, s / Pt)
@@ -124,7 +119,7 @@ def beta_star(f, f_hat, g, d, lr, lam=0.0, beta_max=1.0, P=None, mu=0.0, x_t=Non
 def direction(beta, g, d, lam=0.0, P=None):
     """Eq. 13: ``d_{t+1} = ((β+λ) d + (1-β) g)/(1+λ)``; with a preconditioner
     ``d_{t+1} = (λP + I)⁻¹((βI + λP) d + (1-β) g)`` (Eq. 14)."""
-    b = _col(beta)
+    b = as_column(beta)
     if P is None:
         return ((b + lam) * d + (1.0 - b) * g) / (1.0 + lam)
     return ((b + lam * P) * d + (1.0 - b) * g) / (lam * P + 1.0)

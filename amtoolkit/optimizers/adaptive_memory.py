@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import check_choice, check_nonnegative, check_positive, check_range, check_unit_interval
-from ..backend import namespace
+from ..backend import as_column, namespace
 from ..model import two_plane
 from .adamw import check_betas
 from .base import Optimizer, check_lr, make_state, register
@@ -109,7 +109,7 @@ def _am(name, lr, lam, beta_max, offset, variant, beta_min, theta, high, low, fi
         beta_am = two_plane.clip_beta(beta_raw, h.row("beta_max"))
         beta = _apply_variant(beta_am, h, variant)
         d_new = two_plane.direction(beta, grad, d, lam_col)
-        x_new = x - lr_col * d_new
+        x_new = two_plane.step(x, d_new, lr_col)
         new_buf = {"d": d_new, "lr_prev": lr_row}
         if needs_loss:
             new_buf["f_prev"] = loss
@@ -140,8 +140,9 @@ def am_mgd(lr=0.5, lam=0.0, beta_max=0.9, offset="previous", variant="am", beta_
 @register("am_msgd")
 def am_msgd(lr=0.1, lam=0.1, beta_max=0.9, offset="previous", variant="am", beta_min=None,
             theta=None, high=0.9, low=0.1) -> Optimizer:
-    """AM-MSGD (stochastic): ``f_hat - f ≈ η_{t-1} g_tᵀ d_t``, so
-    ``β* = (1+λ)(η_{t-1}/η_t)‖…‖`` reduces (constant η) to ``(1+λ)‖g‖²/‖d-g‖² - λ``.
+    """AM-MSGD (stochastic): ``f_hat - f ≈ η_{t-1} g_tᵀ d_t``, so Eq. 12 reads
+    ``β* = [(1+λ)(η_{t-1}/η_t) gᵀd - ⟨d-g, g+λd⟩]/‖d-g‖²``, which for a constant η is
+    ``(1+λ)‖g‖²/‖d-g‖² - λ``; no second loss evaluation is needed.
 
     Defaults follow the paper's stochastic experiments: ``lam = 0.1``, ``beta_max = 0.9``.
     """
@@ -201,7 +202,7 @@ def am_adamw(lr=1e-3, beta_max=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2, la
         # the current β enters the bias factor before it is known: beta_max bounds it [choice]
         current = h.row("beta") if fixed else (h.row("beta_max") if t > 0 else 0.0)
         bias1 = 1.0 - buf["prod"] * current
-        P = _col(bias1) * (xp.sqrt(v / (1.0 - b2 ** (t + 1))) + h.col("eps"))
+        P = as_column(bias1) * (xp.sqrt(v / (1.0 - b2 ** (t + 1))) + h.col("eps"))
         if fixed:
             beta_raw = beta_am = beta_used = h.row("beta") + 0.0 * xp.sum(grad, axis=-1)
             gap = 0.0 * beta_raw
@@ -212,7 +213,7 @@ def am_adamw(lr=1e-3, beta_max=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2, la
                 gap = buf["f_prev"] - loss
             else:
                 gap = two_plane.first_order_gap(grad, d, buf["lr_prev"], P, mu_col, x)
-            beta_raw, den = two_plane.beta_star_from_gap(gap, grad, d, lr_row, lam_col, P, mu_row, x)
+            beta_raw, _ = two_plane.beta_star_from_gap(gap, grad, d, lr_row, lam_col, P, mu_row, x)
             beta_am = two_plane.clip_beta(beta_raw, h.row("beta_max"))
             beta_used = beta_am if t > 0 else 0.0 * beta_am
         d_new = two_plane.direction(beta_used, grad, d, lam_col, P)
@@ -226,6 +227,3 @@ def am_adamw(lr=1e-3, beta_max=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2, la
 
     return Optimizer("am_adamw", hyper, init, update, needs=needs, columns=COLUMNS)
 
-
-def _col(a):
-    return a[..., None] if hasattr(a, "ndim") and a.ndim > 0 else a
