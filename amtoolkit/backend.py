@@ -20,9 +20,6 @@ __all__ = [
     "asarray_like",
     "device_of",
     "is_numpy",
-    "is_floating",
-    "default_float",
-    "all_finite",
     "as_column",
 ]
 
@@ -97,24 +94,7 @@ def asarray_like(value: Any, like: Any, dtype: Any = None):
     return xp.asarray(value, dtype=dtype, device=device_of(like))
 
 
-def is_floating(x: Any) -> bool:
-    """True when the array has a real floating dtype."""
-    xp = namespace(x)
-    return xp.isdtype(x.dtype, "real floating")
-
-
-def default_float(xp) -> Any:
-    """The namespace's float64."""
-    return xp.float64
-
-
 def as_column(a: Any) -> Any:
     """A per-run scalar of shape ``(...)`` as ``(..., 1)``, to broadcast against ``(..., d)``
     (Python and 0-d scalars are returned as they are)."""
     return a[..., None] if getattr(a, "ndim", 0) > 0 else a
-
-
-def all_finite(x: Any) -> bool:
-    """True when every entry of ``x`` is finite (one host synchronisation)."""
-    xp = namespace(x)
-    return bool(xp.all(xp.isfinite(x)))

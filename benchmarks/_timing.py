@@ -26,3 +26,14 @@ def largest_libsvm() -> str | None:
         return None
     present = [info for info in registry().values() if (Path(folder) / info.file).is_file()]
     return max(present, key=lambda info: info.nnz).name if present else None
+
+
+def interleaved_best(fns: dict, rounds: int) -> dict:
+    """Best wall time of each callable over ``rounds`` rounds, timing every callable once
+    per round: slow drifts of the machine (memory bandwidth, other load) then hit all of
+    them alike, which sequential ``best_of`` calls do not guarantee."""
+    best = dict.fromkeys(fns, float("inf"))
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            best[name] = min(best[name], best_of(fn, 1))
+    return best

@@ -22,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import amtoolkit as amt  # noqa: E402
-from _timing import best_of, largest_libsvm  # noqa: E402
+from _timing import best_of, interleaved_best, largest_libsvm  # noqa: E402
 from amtoolkit.model import two_plane  # noqa: E402
 from amtoolkit.validate import solve_dual  # noqa: E402
 
@@ -38,13 +38,11 @@ def closed_form_vs_cvxpy(dim: int = 1000, repeats: int = 20) -> tuple[float, flo
 def per_step_ratio(problem, steps: int, repeats: int) -> dict[str, float]:
     x0 = np.zeros(problem.dim)
     lr = 1.0 / problem.smoothness
-    base = best_of(lambda: amt.run(amt.optimizers.mgd(lr=lr, beta=0.9), problem, steps, x0=x0, f_star=None),
-                   repeats)
-    out = {"mgd [ms/step]": base / (steps + 1) * 1e3}
-    for name in ("am_mgd", "am_msgd"):
-        opt = amt.optimizers.get(name, lr=lr)
-        out[name] = best_of(lambda: amt.run(opt, problem, steps, x0=x0, f_star=None), repeats) / base
-    return out
+    fns = {name: (lambda opt=amt.optimizers.get(name, **hyper): amt.run(opt, problem, steps, x0=x0, f_star=None))
+           for name, hyper in (("mgd", dict(lr=lr, beta=0.9)), ("am_mgd", dict(lr=lr)), ("am_msgd", dict(lr=lr)))}
+    best = interleaved_best(fns, repeats)
+    base = best.pop("mgd")
+    return {"mgd [ms/step]": base / (steps + 1) * 1e3, **{name: t / base for name, t in best.items()}}
 
 
 def peak_state_memory(dim: int = 1_000_000, steps: int = 5) -> dict[str, float]:

@@ -22,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import amtoolkit as amt  # noqa: E402
-from _timing import best_of, largest_libsvm  # noqa: E402
+from _timing import best_of, interleaved_best, largest_libsvm  # noqa: E402
 
 BASELINES = {
     "gd": dict(lr=0.1),
@@ -35,20 +35,16 @@ BASELINES = {
 
 
 def step_ratios(problem, steps: int, repeats: int) -> dict[str, float]:
-    """Interleaved: each round times the bare oracle loop and then each method's run, so
-    that slow drifts of the machine (memory bandwidth, other load) hit both alike; the
-    ratio is of the best times over the rounds."""
+    """Interleaved rounds: the bare oracle loop and each method's run, best over the rounds."""
     x0 = np.zeros(problem.dim) + 1e-3
-    opts = {name: amt.optimizers.get(name, **hyper) for name, hyper in BASELINES.items()}
-    bare = float("inf")
-    best = dict.fromkeys(opts, float("inf"))
-    for _ in range(repeats):
-        bare = min(bare, best_of(lambda: [problem.value_and_grad(x0) for _ in range(steps)], 1) / steps)
-        for name, opt in opts.items():
-            # steps - 1 updates + the final evaluation = `steps` oracle calls
-            t = best_of(lambda: amt.run(opt, problem, steps - 1, x0=x0, f_star=None), 1) / steps
-            best[name] = min(best[name], t)
-    return {"value_and_grad [ms]": bare * 1e3, **{name: t / bare for name, t in best.items()}}
+    fns = {"bare": lambda: [problem.value_and_grad(x0) for _ in range(steps)]}
+    for name, hyper in BASELINES.items():
+        opt = amt.optimizers.get(name, **hyper)
+        # steps - 1 updates + the final evaluation = `steps` oracle calls
+        fns[name] = lambda opt=opt: amt.run(opt, problem, steps - 1, x0=x0, f_star=None)
+    best = interleaved_best(fns, repeats)
+    bare = best.pop("bare")
+    return {"value_and_grad [ms]": bare / steps * 1e3, **{name: t / bare for name, t in best.items()}}
 
 
 def batched_speedup(problem, steps: int, K: int = 64, repeats: int = 3) -> tuple[float, float, float]:

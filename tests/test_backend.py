@@ -20,7 +20,3 @@ def test_strict_round_trip_keeps_dtype_and_device():
     with pytest.raises(TypeError):
         backend.namespace(np.ones(2), like)  # mixing namespaces is refused
 
-
-def test_all_finite():
-    assert backend.all_finite(np.ones(3))
-    assert not backend.all_finite(np.array([1.0, np.nan]))

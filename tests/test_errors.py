@@ -61,10 +61,6 @@ def test_bad_input(label, fn, exc, pattern):
         fn()
 
 
-def test_at_least_fifteen_cases():
-    assert len(CASES) >= 15
-
-
 def test_malformed_libsvm_line(tmp_path):
     bad = tmp_path / "bad.svm"
     bad.write_text("+1 1:0.5\n-1 3:0.1 2:x\n")

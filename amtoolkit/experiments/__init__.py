@@ -2,6 +2,6 @@
 
 from .minimize import minimize
 from .run import History, package_versions, run
-from .store import load_frame, save_history
+from .store import save_history
 
-__all__ = ["run", "History", "minimize", "save_history", "load_frame", "package_versions"]
+__all__ = ["run", "History", "minimize", "save_history", "package_versions"]

@@ -92,8 +92,6 @@ def _hyper_columns(opt: Optimizer, n_runs: int) -> dict[str, np.ndarray]:
         for key, v in items:
             if v is None or callable(v) or isinstance(v, (str, bool)):
                 cols[f"hp_{key}"] = np.full(n_runs, repr(v) if callable(v) else v, dtype=object)
-            elif not isinstance(v, (int, float, np.ndarray, np.generic, list)):
-                cols[f"hp_{key}"] = np.full(n_runs, str(v), dtype=object)
             else:
                 cols[f"hp_{key}"] = np.broadcast_to(np.asarray(to_numpy(v), dtype=float), (n_runs,)).copy()
     return cols

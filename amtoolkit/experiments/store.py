@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 
 def _jsonable(obj):
@@ -31,8 +30,3 @@ def save_history(history, path) -> Path:
     meta = {**history.meta, "status": history.status}
     path.with_name(path.name + ".meta.json").write_text(json.dumps(_jsonable(meta), indent=2))
     return path
-
-
-def load_frame(path) -> pd.DataFrame:
-    """Read a result table written by :func:`save_history` or a sweep."""
-    return pd.read_csv(path)

@@ -42,7 +42,7 @@ class LinearMemory:
 
     def __post_init__(self):
         A = np.array(self.A, dtype=float)
-        b = np.array(self.b, dtype=float).reshape(-1) if np.ndim(self.b) <= 1 else np.array(self.b, float)
+        b = np.atleast_1d(np.array(self.b, dtype=float))
         if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
             raise ValueError(f"A must be a non-empty square (k, k) matrix, got shape {A.shape}")
         if b.ndim != 1 or b.shape[0] != A.shape[0]:

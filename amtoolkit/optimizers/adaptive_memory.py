@@ -96,7 +96,7 @@ def _am(name, lr, lam, beta_max, offset, variant, beta_min, theta, high, low, fi
         x = state.x
         d = grad if t == 0 else buf["d"]  # Algorithm 1: d_0 = g_0
         if t == 0:
-            gap = 0.0 * xp.sum(grad, axis=-1)  # irrelevant: d = g makes β immaterial
+            gap = 0.0  # irrelevant: d = g makes β immaterial
         elif offset == "distance":
             gap = xp.vecdot(x - x_star, d - grad, axis=-1)
         elif offset == "bundle":
@@ -204,11 +204,11 @@ def am_adamw(lr=1e-3, beta_max=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2, la
         bias1 = 1.0 - buf["prod"] * current
         P = as_column(bias1) * (xp.sqrt(v / (1.0 - b2 ** (t + 1))) + h.col("eps"))
         if fixed:
-            beta_raw = beta_am = beta_used = h.row("beta") + 0.0 * xp.sum(grad, axis=-1)
-            gap = 0.0 * beta_raw
+            beta_raw = beta_am = beta_used = h.row("beta")
+            gap = 0.0
         else:
             if t == 0:
-                gap = 0.0 * xp.sum(grad, axis=-1)
+                gap = 0.0
             elif offset == "previous":
                 gap = buf["f_prev"] - loss
             else:

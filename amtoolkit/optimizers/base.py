@@ -73,17 +73,6 @@ class BoundHyper:
             return self._convert(self._callables[name](step))[1]
         return self._cols[name]
 
-    def with_values(self, **values) -> "BoundHyper":
-        """A copy with some hyperparameters replaced (used by compositions)."""
-        new = object.__new__(BoundHyper)
-        new._like = self._like
-        new._rows, new._cols = dict(self._rows), dict(self._cols)
-        new._callables = dict(self._callables)
-        for name, value in values.items():
-            new._callables.pop(name, None)
-            new._rows[name], new._cols[name] = new._convert(value)
-        return new
-
 
 @dataclass(frozen=True)
 class OptState:
@@ -174,13 +163,6 @@ def check_lr(lr) -> Any:
         check_positive("lr (the schedule's value at step 0)", lr(0))
         return lr
     return check_positive("lr", lr)
-
-
-def nan_like_batch(x):
-    """NaN per run (the ``beta`` of methods without a coefficient)."""
-    if x.ndim == 1:
-        return float("nan")
-    return namespace(x).full(x.shape[:-1], float("nan"), dtype=x.dtype, device=x.device)
 
 
 # -- registry ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import numpy as np
 
 from .._checks import check_nonnegative, check_unit_interval
 from ..backend import namespace
-from .base import Optimizer, check_lr, make_state, nan_like_batch, register
+from .base import Optimizer, check_lr, make_state, register
 
 __all__ = ["gd", "heavy_ball", "mgd", "sgd", "nag"]
 
@@ -27,7 +27,7 @@ def gd(lr=0.1) -> Optimizer:
         h = state.hyper
         x = state.x - h.col_at("lr", state.step) * grad
         return state.replace(x=x, step=state.step + 1,
-                             info={"lr": h.row_at("lr", state.step), "beta": nan_like_batch(x)})
+                             info={"lr": h.row_at("lr", state.step), "beta": float("nan")})
 
     return Optimizer("gd", {"lr": lr}, init, update)
 

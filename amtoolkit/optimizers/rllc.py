@@ -106,7 +106,7 @@ def rllc(lr=0.1, memory="M(0.9)+M(0.0)", c2=0.0, law0=None, pinv="gram", rcond=1
         xp = namespace(grad)
         h, t, buf = state.hyper, state.step, state.buffers
         M, L = buf["M"], buf["L"]
-        correction = xp.zeros(grad.shape[:-1], dtype=grad.dtype) if grad.ndim > 1 else 0.0
+        correction = 0.0  # the run loop broadcasts scalars to every run
         full = False
         if correcting and t > 0:
             z, full = memory_lstsq(M, grad, method, rcond, ridge)
