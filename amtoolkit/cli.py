@@ -1,4 +1,7 @@
-"""Command line: ``amtoolkit run ...``, ``amtoolkit list``, ``amtoolkit demo``."""
+"""Command line: ``amtoolkit run ...``, ``amtoolkit list``, ``amtoolkit demo``.
+
+Each subcommand is a function ``cmd_<name>(args) -> int`` bound with ``set_defaults(func=...)``.
+"""
 
 from __future__ import annotations
 
@@ -86,13 +89,18 @@ def make_parser() -> argparse.ArgumentParser:
                        help="logistic: L2 regularisation reg (default: 1e-3)")
     p_run.add_argument("--out", default=None, metavar="FILE.csv",
                        help="write the long result table (and FILE.csv.meta.json)")
+    p_run.set_defaults(func=cmd_run)
 
-    sub.add_parser("list", help="list the optimizers and the registered LIBSVM datasets")
+    p_list = sub.add_parser("list", help="list the optimizers and the registered LIBSVM datasets")
+    p_list.set_defaults(func=cmd_list)
 
     p_demo = sub.add_parser("demo", help="the main job: AM-MGD against MGD on a quadratic and "
                                          "on breast_cancer; prints a table and writes a figure")
     p_demo.add_argument("--steps", type=int, default=None, help="steps per problem (default: per problem)")
     p_demo.add_argument("--figures", default="figures", help="output folder (default: figures)")
+    p_demo.set_defaults(func=cmd_demo)
+
+    # Further subcommands: one `_add_<name>(sub)` each, defined next to its `cmd_<name>`.
     return parser
 
 
@@ -103,21 +111,23 @@ def _summary(history) -> str:
     return final[hp + cols].to_string(index=False, float_format=lambda v: f"{v:.6g}")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
-    if args.command == "list":
-        from .datasets import registry
+def cmd_list(args) -> int:
+    from .datasets import registry
 
-        print(_optimizer_epilog())
-        print("\nregistered LIBSVM datasets (found through $AMTOOLKIT_DATA, the user cache, or downloaded):")
-        for info in registry().values():
-            print(f"  {info.name:22s} n={info.n_samples:<7d} d={info.n_features:<4d} {info.status}")
-        return 0
-    if args.command == "demo":
-        from .experiments.demo import main as demo_main
+    print(_optimizer_epilog())
+    print("\nregistered LIBSVM datasets (found through $AMTOOLKIT_DATA, the user cache, or downloaded):")
+    for info in registry().values():
+        print(f"  {info.name:22s} n={info.n_samples:<7d} d={info.n_features:<4d} {info.status}")
+    return 0
 
-        return demo_main(steps=args.steps, figures=args.figures)
 
+def cmd_demo(args) -> int:
+    from .experiments.demo import main as demo_main
+
+    return demo_main(steps=args.steps, figures=args.figures)
+
+
+def cmd_run(args) -> int:
     try:
         hyper = _parse_hyper(args.hyper)
         opt = optimizers.get(args.optimizer, **hyper)
@@ -135,6 +145,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         history.to_csv(args.out)
         print(f"wrote {args.out}")
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    return args.func(args)
 
 
 if __name__ == "__main__":  # pragma: no cover
