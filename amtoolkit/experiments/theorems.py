@@ -136,4 +136,7 @@ def check_theorem_3_4(problem: Problem, T: int | Iterable[int], seeds: int | Ite
         rows.append({"T": t_hor, "measured": measured, "bound_printed": b_p, "bound_corrected": b_c,
                      "slack_printed": b_p - measured, "slack_corrected": b_c - measured,
                      "decrease": dec, "G2": G2, "L": L, "c": c, "seeds": len(seeds)})
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    frame.attrs["note"] = ("bound_corrected uses 2(1-c) in place of the printed 2(c-1): an erratum "
+                           "proposed from runs (docs/errata.md); no proof was checked")
+    return frame

@@ -37,12 +37,12 @@ def rate_vs_beta_data(lr: float = 1.0 / L, n_pep: int = 10, quick: bool = False)
     return pd.concat([frame, points]).sort_values("beta", kind="stable").reset_index(drop=True)
 
 
-def heatmap_data(mu: float = 1.0, L_: float = 100.0, size: int = 200):
+def heatmap_data(mu: float = 1.0, L: float = 100.0, size: int = 200):  # noqa: N803
     """Spectral rate of heavy ball over lr ∈ (0, 4/L] × β ∈ [0, 0.99], and Polyak's optimum."""
-    lrs = np.linspace(4.0 / L_ / size, 4.0 / L_, size)
+    lrs = np.linspace(4.0 / L / size, 4.0 / L, size)
     betas = np.linspace(0.0, 0.99, size)
-    rates = theory.spectral_rate("heavy_ball", lrs[:, None], betas[None, :], [mu, L_])
-    p_lr, p_beta, _ = theory.polyak_heavy_ball(mu, L_)
+    rates = theory.spectral_rate("heavy_ball", lrs[:, None], betas[None, :], [mu, L])
+    p_lr, p_beta, _ = theory.polyak_heavy_ball(mu, L)
     return lrs, betas, rates, (p_lr, p_beta)
 
 

@@ -111,7 +111,7 @@ def _solve(method: str, mu: float, L: float, lr: float, beta: float, n: int, fun
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # "solution may be inaccurate": checked below
                 value = problem.solve(wrapper="cvxpy", solver=solver, verbose=0, **SOLVER_OPTIONS[solver])
-        except (cvxpy.error.SolverError, ArithmeticError) as err:
+        except cvxpy.error.SolverError as err:
             last_error = err
             continue
         status = str(problem.wrapper.prob.status)

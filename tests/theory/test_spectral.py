@@ -96,13 +96,20 @@ def test_measured_rate_of_an_rllc_run_equals_linear_memory_rate():
 
 
 def test_quadratic_worst_case_is_attained_by_a_run():
-    # a diagonal quadratic holds every eigenvalue of the mesh: coordinate i of x_n is p_n(λ_i)
-    lams = np.linspace(1.0, 25.0, 301)
-    h = amt.run(amt.optimizers.heavy_ball(lr=1 / 9, beta=4 / 9), _quadratic(lams), 6, x0=np.ones(lams.size))
+    # a diagonal quadratic holds every eigenvalue of a mesh: coordinate i of x_n is p_n(λ_i).
+    # Here the worst eigenvalue is interior (about 24.08), so the refinement matters.
+    lams = np.linspace(1.0, 25.0, 201)
+    h = amt.run(amt.optimizers.heavy_ball(lr=0.1, beta=0.6), _quadratic(lams), 7, x0=np.ones(lams.size))
     best = float(np.max(h.x ** 2))
-    value = quadratic_worst_case("heavy_ball", 1.0, 25.0, 1 / 9, 4 / 9, 6)
+    value = quadratic_worst_case("heavy_ball", 1.0, 25.0, 0.1, 0.6, 7)
     assert best <= value * (1 + 1e-12)
     assert value == pytest.approx(best, rel=1e-3)
+    # a finer mesh of the same polynomial, evaluated by the recursion written out here
+    lam = np.linspace(1.0, 25.0, 200001)
+    e = prev = np.ones_like(lam)
+    for _ in range(7):
+        e, prev = (1.6 - 0.1 * lam) * e - 0.6 * prev, e
+    assert value == pytest.approx(float(np.max(e ** 2)), rel=1e-9)
 
 
 @pytest.mark.parametrize("call, match", [
@@ -117,3 +124,20 @@ def test_quadratic_worst_case_is_attained_by_a_run():
 def test_bad_inputs(call, match):
     with pytest.raises((ValueError, TypeError), match=match):
         call()
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda h: measured_rate(h, window=2), "window must be an integer >= 3"),
+    (lambda h: measured_rate(h, column="distance"), "column 'distance' is not in the history"),
+    (lambda h: measured_rate(h.frame.values), "history must be an amtoolkit History or its DataFrame"),
+    (lambda h: measured_rate(h, exponent=0.0), "exponent must lie in"),
+])
+def test_measured_rate_bad_inputs(call, match):
+    h = amt.run(amt.optimizers.gd(lr=0.1), _quadratic([1.0, 2.0]), 10, x0=np.ones(2))
+    with pytest.raises((ValueError, TypeError), match=match):
+        call(h)
+
+
+def test_measured_rate_is_nan_without_enough_positive_values():
+    h = amt.run(amt.optimizers.gd(lr=0.1), _quadratic([1.0, 2.0]), 10, x0=np.ones(2), f_star=None)
+    assert np.isnan(measured_rate(h).iloc[0])

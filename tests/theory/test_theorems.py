@@ -53,6 +53,7 @@ def test_theorem_3_4_printed_is_violated_and_corrected_holds():
     assert row["bound_printed"] < 0 <= row["measured"]       # erratum: the printed form fails
     assert row["measured"] <= row["bound_corrected"]
     assert row["slack_corrected"] == pytest.approx(row["bound_corrected"] - row["measured"])
+    assert "erratum" in df.attrs["note"]
 
 
 @pytest.mark.parametrize("call, match", [
