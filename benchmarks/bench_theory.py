@@ -56,7 +56,8 @@ def main() -> None:
     best = interleaved_best(fns, args.repeats)
     solve = _solve("heavy_ball", 1.0, 25.0, lr_p, beta_p, 10, "smooth_strongly_convex")
     print(f"{'what':52s} best [s]   target")
-    targets = {"spectral_rate 200x200, 1000 eigenvalues": "< 1", "PEPit heavy ball n=10, smooth strongly convex": "< 5"}
+    targets = {"spectral_rate 200x200, 1000 eigenvalues": "< 1",
+               "PEPit heavy ball n=10, smooth strongly convex": "< 5"}
     for name, t in best.items():
         print(f"{name:52s} {t:8.4f}   {targets.get(name, '')}")
     print(f"PEPit solver: {solve.solver} ({solve.status}), worst |x_10-x*|^2/|x_0-x*|^2 = {solve.value:.6g}")

@@ -56,7 +56,8 @@ def draw_rate_heatmap(ax, lrs: np.ndarray, betas: np.ndarray, rates: np.ndarray,
 def draw_theorem_3_3(ax, frame: pd.DataFrame, title: str = ""):
     """``frame`` from :func:`amtoolkit.theory.check_theorem_3_3`: bound and measured gap
     against T on log-log axes."""
-    ax.loglog(frame["T"], frame["bound"], "s-", label=r"Thm 3.3 bound $(\frac{1}{2}\|x_0-x^\star\|^2+G^2)/\sqrt{T}$")
+    ax.loglog(frame["T"], frame["bound"], "s-",
+              label=r"Thm 3.3 bound $(\frac{1}{2}\|x_0-x^\star\|^2+G^2)/\sqrt{T}$")
     ax.loglog(frame["T"], frame["measured_gap"], "o-", label=r"measured $E[f(\bar x_T)] - f^\star$")
     ax.set_xlabel("horizon $T$")
     ax.set_ylabel("optimality gap")

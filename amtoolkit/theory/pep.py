@@ -138,7 +138,7 @@ def worst_case(method: str, mu: float, L: float, lr: float, beta: float, n: int,
     Reference: Taylor, Hendrickx & Glineur, Math. Program. 161 (2017); PEPit,
     arXiv:2201.04040.
 
-    Returns a :class:`WorstCase` ``(value, n, solver, status, seconds)``.
+    Returns a :class:`WorstCase` ``(value, n, solver, status, seconds, exact)``.
     """
     check_choice("method", method, PEP_METHODS)
     check_choice("function_class", function_class, FUNCTION_CLASSES)

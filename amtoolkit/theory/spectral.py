@@ -4,9 +4,10 @@ On ``f(x) = ½ xᵀAx + bᵀx`` a method with constant hyperparameters is a line
 on the error ``e_t = x_t - x*``; in the eigenbasis of A it splits into one small
 recursion per eigenvalue λ, whose iteration matrix T(λ) has spectral radius ρ(λ). The
 error then behaves as ``ρ^t`` up to a polynomial factor, with ``ρ = max_λ ρ(λ)``: a
-**tight** asymptotic rate for this quadratic (Polyak 1987, §3.2; Lessard, Recht &
-Packard 2016, §2). It says nothing about other functions of the same class
-(:mod:`amtoolkit.theory.pep` gives the worst case over the class).
+**tight** asymptotic rate for this quadratic (Polyak, *Introduction to Optimization*,
+1987, ch. 3; Lessard, Recht & Packard, SIAM J. Optim. 26(1), 2016). It says nothing
+about other functions of the same class (:mod:`amtoolkit.theory.pep` gives the worst case
+over the class).
 
 The 2×2 recursions (η = ``lr``, β = ``beta``, error per eigen-direction):
 
@@ -35,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.optimize
 
-from .._checks import check_choice, check_finite_array
+from .._checks import check_choice, check_finite_array, check_int, check_positive, check_unit_interval
 from ..memory import LinearMemory, parse_memory
 
 __all__ = ["METHODS", "spectral_radius", "spectral_rate", "linear_memory_rate", "optimal_parameters",
@@ -104,8 +105,8 @@ def spectral_rate(method: str, lr, beta, eigenvalues) -> np.ndarray | float:
     a (1, 200) row of momenta give a (200, 200) map); ``eigenvalues`` is a 1-D array.
     A rate ≥ 1 means the method does not converge on this quadratic.
 
-    Guarantee: **tight** (asymptotic) for this quadratic. Sources: Polyak (1987), §3.2;
-    Lessard, Recht & Packard, SIAM J. Optim. 26(1), 2016, §2-3.
+    Guarantee: **tight** (asymptotic) for this quadratic. Sources: Polyak (1987), ch. 3;
+    Lessard, Recht & Packard, SIAM J. Optim. 26(1), 2016.
 
     >>> round(float(spectral_rate("heavy_ball", 4 / 36, 4 / 9, [1.0, 25.0])), 6)
     0.666667
@@ -212,9 +213,10 @@ def _error_polynomial(method: str, lr: float, beta: float, lam: np.ndarray, n: i
             e, prev = (1.0 + beta - lr * lam) * e - beta * prev, e
         return e
     if method == "mgd":
-        d = lam * e
+        d = lam * e  # d_1 = g_0
         for t in range(n):
-            d = lam * e if t == 0 else beta * d + (1.0 - beta) * lam * e
+            if t > 0:
+                d = beta * d + (1.0 - beta) * lam * e
             e = e - lr * d
         return e
     y = e
@@ -236,6 +238,14 @@ def quadratic_worst_case(method: str, mu: float, L: float, lr: float, beta: floa
     ``function_class="quadratic"``; it is independent of any SDP solver.
     """
     check_choice("method", method, METHODS)
+    check_positive("mu", mu)
+    check_positive("L", L)
+    if mu > L:
+        raise ValueError(f"mu must be <= L, got mu={mu!r} > L={L!r}")
+    check_positive("lr", lr)
+    check_unit_interval("beta", beta)
+    n = check_int("n", n)
+    grid = check_int("grid", grid, minimum=3)
     lam = np.linspace(float(mu), float(L), grid)
     vals = _error_polynomial(method, lr, beta, lam, n) ** 2
     i = int(np.argmax(vals))

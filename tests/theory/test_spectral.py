@@ -120,6 +120,9 @@ def test_quadratic_worst_case_is_attained_by_a_run():
     (lambda: spectral_rate("heavy_ball", 0.1, 0.5, [-1.0, 2.0]), "eigenvalues must be >= 0"),
     (lambda: spectral_rate("gd", 0.1, 0.0, [np.nan]), "eigenvalues must be finite"),
     (lambda: linear_memory_rate("M(0.5)+M(0.0)", [1.0], 0.1, [1.0]), r"law must have shape \(2,\)"),
+    (lambda: quadratic_worst_case("nag", 2.0, 1.0, 0.1, 0.5, 3), "mu must be <= L"),
+    (lambda: quadratic_worst_case("nag", 1.0, 2.0, 0.1, 0.5, 0), "n must be an integer >= 1"),
+    (lambda: quadratic_worst_case("nag", 1.0, 2.0, 0.0, 0.5, 3), "lr must lie in"),
 ])
 def test_bad_inputs(call, match):
     with pytest.raises((ValueError, TypeError), match=match):
