@@ -1,5 +1,32 @@
-"""Convergence bounds (pure math)."""
+"""Convergence theory for momentum methods, side by side (docs/theory.md):
+
+* classical guarantees (:mod:`.rates`),
+* exact rates of fixed linear methods on quadratics (:mod:`.spectral`),
+* tight worst cases over a function class with PEPit (:mod:`.pep`, the only module that
+  calls a solver; PEPit is imported lazily),
+* rates measured on runs (:mod:`.measure`),
+* the AM paper's Theorems 3.3/3.4 (:mod:`.bounds`) and their checks against runs,
+  ``check_theorem_3_3`` / ``check_theorem_3_4``, which run optimizers and therefore live
+  in :mod:`amtoolkit.experiments.theorems`; they are imported here on first use, so this
+  package never imports the run loop at import time.
+"""
 
 from .bounds import am_theorem_3_3, am_theorem_3_4
+from .measure import measured_rate
+from .pep import WorstCase, worst_case
+from .rates import (gd_bound_convex, gd_rate, ghadimi_heavy_ball, nag_bound, nag_bound_convex, nag_rate,
+                    polyak_heavy_ball, triple_momentum)
+from .spectral import linear_memory_rate, optimal_parameters, quadratic_worst_case, spectral_radius, spectral_rate
 
-__all__ = ["am_theorem_3_3", "am_theorem_3_4"]
+__all__ = ["am_theorem_3_3", "am_theorem_3_4", "check_theorem_3_3", "check_theorem_3_4",
+           "gd_rate", "gd_bound_convex", "polyak_heavy_ball", "nag_rate", "nag_bound", "nag_bound_convex",
+           "triple_momentum", "ghadimi_heavy_ball", "spectral_radius", "spectral_rate", "linear_memory_rate",
+           "optimal_parameters", "quadratic_worst_case", "worst_case", "WorstCase", "measured_rate"]
+
+
+def __getattr__(name: str):
+    if name in ("check_theorem_3_3", "check_theorem_3_4"):
+        from ..experiments import theorems
+
+        return getattr(theorems, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,17 +11,29 @@ def test_theorem_3_3_value():
 
 
 def test_theorem_3_4_printed_and_corrected():
-    printed = am_theorem_3_4(1.0, L=2.0, G=1.0, c=0.5, T=4, printed=True)
-    corrected = am_theorem_3_4(1.0, L=2.0, G=1.0, c=0.5, T=4, printed=False)
+    printed = am_theorem_3_4(1.0, L=2.0, G=1.0, c=0.5, T=4, form="printed")
+    corrected = am_theorem_3_4(1.0, L=2.0, G=1.0, c=0.5, T=4, form="corrected")
     assert printed == pytest.approx((1.0 + 3.0 / (2 * (0.5 - 1))) / 2)  # -0.25
     assert corrected == pytest.approx((1.0 + 3.0 / (2 * 0.5)) / 2)       # 2.0
     assert printed < 0 < corrected
+    # the older keyword still selects the same forms
+    assert am_theorem_3_4(1.0, 2.0, 1.0, 0.5, 4, printed=True) == printed
+    assert am_theorem_3_4(1.0, 2.0, 1.0, 0.5, 4, printed=False) == corrected
+
+
+def test_theorem_3_4_form_must_be_chosen():
+    with pytest.raises(ValueError, match="form must be 'printed' .* or 'corrected'"):
+        am_theorem_3_4(1.0, 2.0, 1.0, 0.5, 4)
+    with pytest.raises(ValueError, match="form must be"):
+        am_theorem_3_4(1.0, 2.0, 1.0, 0.5, 4, form="fixed")
+    with pytest.raises(ValueError, match="contradicts"):
+        am_theorem_3_4(1.0, 2.0, 1.0, 0.5, 4, printed=True, form="corrected")
 
 
 @pytest.mark.parametrize("c", [0.0, 1.0, 1.5])
 def test_theorem_3_4_rejects_c_outside_open_unit_interval(c):
     with pytest.raises(ValueError, match=r"c must lie in \(0.0, 1.0\)"):
-        am_theorem_3_4(1.0, 1.0, 1.0, c, 10)
+        am_theorem_3_4(1.0, 1.0, 1.0, c, 10, form="corrected")
 
 
 def test_bad_T():
