@@ -101,6 +101,7 @@ def make_parser() -> argparse.ArgumentParser:
     p_demo.set_defaults(func=cmd_demo)
 
     # Further subcommands: one `_add_<name>(sub)` each, defined next to its `cmd_<name>`.
+    _add_figures(sub)
     return parser
 
 
@@ -144,6 +145,36 @@ def cmd_run(args) -> int:
     if args.out:
         history.to_csv(args.out)
         print(f"wrote {args.out}")
+    return 0
+
+
+def _add_figures(sub) -> None:
+    from .experiments.figureset import DEFAULT_RESULTS, FIGURES
+
+    p = sub.add_parser("figures", help="write every figure of figures/ (PDF + PNG); runs are cached "
+                                       "under --results, so a second call only re-plots",
+                       epilog="figures: " + ", ".join(FIGURES))
+    p.add_argument("--only", nargs="+", metavar="NAME", default=None,
+                   help="build only these figures (default: all)")
+    p.add_argument("--out", default="figures", help="output folder (default: figures)")
+    p.add_argument("--results", default=DEFAULT_RESULTS,
+                   help=f"folder of the cached runs, one Parquet file per figure configuration "
+                        f"(default: {DEFAULT_RESULTS})")
+    p.set_defaults(func=cmd_figures)
+
+
+def cmd_figures(args) -> int:
+    import time
+
+    from .experiments.figureset import FigureUnavailable, build
+
+    t0 = time.perf_counter()
+    try:
+        written = build(args.only, out=args.out, results=args.results)
+    except (ValueError, FigureUnavailable, FileNotFoundError) as err:
+        print(f"amtoolkit: error: {err}", file=sys.stderr)
+        return 2
+    print(f"{len(written)} figure(s) in {args.out}/ ({time.perf_counter() - t0:.1f} s)")
     return 0
 
 
