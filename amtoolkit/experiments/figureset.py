@@ -57,6 +57,10 @@ def _key(name: str, config: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def _store_path(name: str, config: Mapping[str, Any], results_dir) -> Path:
+    return Path(results_dir) / f"{name}-{_key(name, config)}.parquet"
+
+
 def _storable(frame: pd.DataFrame) -> pd.DataFrame:
     """Object columns that Parquet cannot hold as they are (mixed types) become strings."""
     out = frame.reset_index(drop=True)
@@ -75,7 +79,7 @@ def _results(name: str, config: Mapping[str, Any], results_dir: str | os.PathLik
     spec = FIGURES[name]
     if results_dir is None:
         return _storable(spec.compute(copy.deepcopy(dict(config))))
-    path = Path(results_dir) / f"{name}-{_key(name, config)}.parquet"
+    path = _store_path(name, config, results_dir)
     if not path.is_file():
         frame = _storable(spec.compute(copy.deepcopy(dict(config))))
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -379,7 +383,7 @@ def build(names: Sequence[str] | None = None, out: str | os.PathLike = "figures"
             written[name] = [Path(p) for p in build_external(out)]
         else:
             config = dict(configs.get(name, spec.config))
-            stored = results is not None and (Path(results) / f"{name}-{_key(name, config)}.parquet").is_file()
+            stored = results is not None and _store_path(name, config, results).is_file()
             frame = _results(name, config, results)
             source = f"amtoolkit figures --only {name} (config {_key(name, config)})"
             png = _save(spec.draw(frame, config), out / name, source=source)
