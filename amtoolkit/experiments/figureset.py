@@ -125,7 +125,7 @@ def _compute_fig2(cfg: dict) -> pd.DataFrame:
     (f_prev,), g_prev = fig2_function(x_prev)
     d = (x_prev - x_t) / lr  # d_t = (x_{t-1} - x_t)/η, Eq. 8
     offsets = {"over": f_prev,  # the paper's f̂(x_t) = f(x_{t-1})
-               "under": f_prev + float(g_prev @ (x_t - x_prev))}  # a cutting plane at x_t: ≤ f(x_t)
+               "under": f_prev + float(g_prev @ (x_t - x_prev))}  # the cut at x_{t-1}, at x_t: ≤ f(x_t)
     rows = [("curve", "f", xs[:, 0], f_xs, np.nan),
             ("curve", "gradient plane", planes[:, 0], _plane(planes, x_t, f_t, g), np.nan)]
     for side, f_hat in offsets.items():

@@ -49,7 +49,7 @@ def two_plane_figure(data: pd.DataFrame):
     left.plot(x, y, color="k", lw=1.6, label="$f$", gid="f")
     left.plot(*_curve(data, "gradient plane"), color="0.45", ls="--", label="gradient plane", gid="gradient plane")
     for side, text in (("over", r"memory plane, $\hat f(x_t) = f(x_{t-1}) > f(x_t)$"),
-                       ("under", r"memory plane, $\hat f(x_t) \leq f(x_t)$ (bundle)")):
+                       ("under", r"memory plane, $\hat f(x_t) \leq f(x_t)$ (cutting plane)")):
         name = f"memory plane ({side})"
         left.plot(*_curve(data, name), color=_COLOURS[side], ls="--", label=text, gid=name)
         land = _point(data, f"x_{{t+1}} ({side})")

@@ -120,3 +120,13 @@ def test_build_bad_inputs():
     with pytest.raises(ValueError, match="configs names figures without a configuration: 'fig1'"):
         build(["fig2"], configs={"fig1": {}})
     assert main(["figures", "--only", "fig9"]) == 2
+
+
+def test_mixed_type_columns_are_stored_as_strings(tmp_path):
+    frame = pd.DataFrame({"hp_memory": ["M(0.9)", 1.5, None], "hp_beta": [None, 0.9, np.nan]})
+    out = figureset._storable(frame)
+    assert list(out["hp_memory"][:2]) == ["M(0.9)", "1.5"] and pd.isna(out["hp_memory"][2])
+    assert out["hp_beta"].equals(frame["hp_beta"])  # None and floats: Parquet holds them as they are
+    out.to_parquet(tmp_path / "x.parquet")  # what pyarrow refuses without the conversion
+    with pytest.raises(Exception):
+        frame.to_parquet(tmp_path / "y.parquet")
