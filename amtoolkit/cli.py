@@ -153,7 +153,9 @@ def _add_figures(sub) -> None:
 
     p = sub.add_parser("figures", help="write every figure of figures/ (PDF + PNG); runs are cached "
                                        "under --results, so a second call only re-plots",
-                       epilog="figures: " + ", ".join(FIGURES))
+                       epilog="figures:\n" + "\n".join(f"  {f.name:14s} {f.what} [{f.paper}]"
+                                                         for f in FIGURES.values()),
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--only", nargs="+", metavar="NAME", default=None,
                    help="build only these figures (default: all)")
     p.add_argument("--out", default="figures", help="output folder (default: figures)")

@@ -93,8 +93,8 @@ def impulse_response_figure(responses: Mapping[str, np.ndarray], path_stem: str 
 
 
 def beta_trace_figure(frame: pd.DataFrame, restarts: pd.DataFrame, problem: str):
-    """One column per method: the gap (log) over the β_t the method used, soft restarts
-    (the rows of ``restarts``) marked on the β_t trace. Returns the Figure."""
+    """AM Sec. 4.5's two regimes: one column per method, the gap (log) over the β_t the method
+    used, soft restarts (the rows of ``restarts``) marked on the β_t trace. Returns the Figure."""
     plt = _pyplot()
     methods = list(dict.fromkeys(frame["method"]))
     fig, axes = plt.subplots(2, len(methods), figsize=figsize(2, 0.5), sharex="col", squeeze=False,
@@ -120,8 +120,9 @@ def beta_trace_figure(frame: pd.DataFrame, restarts: pd.DataFrame, problem: str)
 
 
 def variants_figure(frame: pd.DataFrame, config: Mapping):
-    """Left: full-loss gap of each AM variant (median over seeds, min–max band); right: β_t
-    (as given, e.g. a moving average) median over seeds. Returns the Figure."""
+    """AM Sec. 4.5's variants (``hp_variant``: am, clip, reset). Left: full-loss gap of each
+    (median over seeds, min–max band); right: β_t (as given, e.g. a moving average), median
+    over seeds. Returns the Figure."""
     from .api import curves, draw_bands
 
     plt = _pyplot()
@@ -141,8 +142,9 @@ def variants_figure(frame: pd.DataFrame, config: Mapping):
 
 
 def lambda_figure(summary: pd.DataFrame, config: Mapping):
-    """Against λ (log): the final loss and the fraction of updates at β_max, median over
-    seeds with min–max bars, from a frame ``hp_lam, seed, final_loss, at_beta_max``."""
+    """The λ ablation (AM Sec. 4.6, Fig. 7a): against λ (log), the final loss and the fraction
+    of updates at β_max, median over seeds with min–max bars, from a frame ``hp_lam, seed,
+    final_loss, at_beta_max``. Returns the Figure."""
     plt = _pyplot()
     fig, axes = plt.subplots(1, 2, figsize=figsize(2, 0.3))
     stats = summary.groupby("hp_lam")[["final_loss", "at_beta_max"]].agg(["median", "min", "max"])
@@ -174,8 +176,8 @@ def per_problem_figure(frame: pd.DataFrame, by: str = "method", y: str = "gap"):
 
 
 def qp_validation_figure(checks: pd.DataFrame):
-    """Left: closed-form β against the QP's β per instance; right: histograms of the
-    β and iterate errors (log10). Returns the Figure."""
+    """Closed-form β (AM Eq. 12 / Eq. 14) against the QP's β (Eq. 11 solved by cvxpy): left,
+    per instance; right, histograms of the β and iterate errors (log10). Returns the Figure."""
     plt = _pyplot()
     fig, (left, right) = plt.subplots(1, 2, figsize=figsize(2, 0.36))
     for form, rows in checks.groupby("form"):
