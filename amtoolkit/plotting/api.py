@@ -81,7 +81,7 @@ def _axes(ax):
 
 
 def _finish(ax, x: str, y: str, values: np.ndarray, logy: bool | None) -> None:
-    if logy if logy is not None else _spans_decades(values):
+    if _spans_decades(values) if logy is None else logy:
         ax.set_yscale("log")
     ax.set_xlabel(AXIS_LABELS.get(x, x))
     ax.set_ylabel(AXIS_LABELS.get(y, y))

@@ -27,7 +27,8 @@ def _pyplot():
 def _save(fig, path_stem, source: str | None = None) -> Path:
     """Write ``<stem>.pdf`` and ``<stem>.png`` in the paper style and close ``fig``; return
     the PNG's path. ``source`` (e.g. the command that made the figure) goes into both
-    files' metadata. The only function of amtoolkit that writes figure files."""
+    files' metadata; the PDF carries no creation date, so an unchanged figure is rewritten
+    byte for byte. The only function of amtoolkit that writes figure files."""
     from .. import __version__
 
     plt = _pyplot()
@@ -35,7 +36,7 @@ def _save(fig, path_stem, source: str | None = None) -> Path:
     stem = Path(path_stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     tool = f"amtoolkit {__version__}"
-    meta = {"pdf": {"Title": stem.name, "Creator": tool, "Subject": source or ""},
+    meta = {"pdf": {"Title": stem.name, "Creator": tool, "Subject": source or "", "CreationDate": None},
             "png": {"Title": stem.name, "Software": tool, "Description": source or ""}}
     for ext in ("pdf", "png"):
         fig.savefig(stem.with_suffix(f".{ext}"), metadata=meta[ext])

@@ -49,3 +49,14 @@ def test_save_writes_pdf_and_png_with_their_source(tmp_path):
         assert img.info["Description"] == "amtoolkit figures --only x"
         assert img.size[0] == pytest.approx(3.25 * 200, rel=0.15)  # one column at savefig.dpi 200
     assert not plt.get_fignums()  # _save closes the figure
+
+
+def test_an_unchanged_figure_is_rewritten_byte_for_byte(tmp_path):
+    written = []
+    for _ in range(2):
+        fig, ax = figures._pyplot().subplots()
+        ax.plot([0, 1], [1, 0])
+        figures._save(fig, tmp_path / "same")
+        written.append({ext: (tmp_path / f"same.{ext}").read_bytes() for ext in ("pdf", "png")})
+    assert written[0] == written[1]
+    assert b"/CreationDate" not in written[0]["pdf"]  # else the bytes change every second
