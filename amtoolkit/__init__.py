@@ -10,6 +10,7 @@ from . import backend, datasets, memory, model, optimizers, problems, theory, va
 from .datasets import load_problem
 from .experiments import History, minimize, run
 from .problems import LogisticRegression, Quadratic
+from .plotting import plot, plot_results
 
 __all__ = ["__version__", "backend", "datasets", "memory", "model", "theory", "optimizers", "problems", "validate", "Quadratic",
-           "LogisticRegression", "load_problem", "run", "minimize", "History"]
+           "LogisticRegression", "load_problem", "run", "minimize", "History", "plot", "plot_results"]

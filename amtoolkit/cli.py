@@ -102,6 +102,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     # Further subcommands: one `_add_<name>(sub)` each, defined next to its `cmd_<name>`.
     _add_rate(sub)
+    _add_figures(sub)
     return parser
 
 
@@ -207,6 +208,38 @@ def cmd_rate(args) -> int:
     if wc is not None:
         print(f"  worst case  {wc.rate:<12.6g} PEPit over {args.function_class}, n = {args.pep}: worst "
               f"|x_n - x*|^2/|x_0 - x*|^2 = {wc.value:.6g} (solver {wc.solver}); shown: its 1/(2n) power")
+    return 0
+
+
+def _add_figures(sub) -> None:
+    from .experiments.figureset import DEFAULT_RESULTS, FIGURES
+
+    p = sub.add_parser("figures", help="write every figure of figures/ (PDF + PNG); runs are cached "
+                                       "under --results, so a second call only re-plots",
+                       epilog="figures:\n" + "\n".join(f"  {f.name:14s} {f.what} [{f.paper}]"
+                                                         for f in FIGURES.values()),
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--only", nargs="+", metavar="NAME", default=None,
+                   help="build only these figures (default: all)")
+    p.add_argument("--out", default="figures", help="output folder (default: figures)")
+    p.add_argument("--results", default=DEFAULT_RESULTS,
+                   help=f"folder of the cached runs, one Parquet file per figure configuration "
+                        f"(default: {DEFAULT_RESULTS})")
+    p.set_defaults(func=cmd_figures)
+
+
+def cmd_figures(args) -> int:
+    import time
+
+    from .experiments.figureset import FigureUnavailable, build
+
+    t0 = time.perf_counter()
+    try:
+        written = build(args.only, out=args.out, results=args.results)
+    except (ValueError, FigureUnavailable, FileNotFoundError) as err:
+        print(f"amtoolkit: error: {err}", file=sys.stderr)
+        return 2
+    print(f"{len(written)} figure(s) in {args.out}/ ({time.perf_counter() - t0:.1f} s)")
     return 0
 
 

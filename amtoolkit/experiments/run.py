@@ -77,6 +77,12 @@ class History:
 
         save_history(self, path)
 
+    def plot(self, **kw):
+        """``amt.plot(self, **kw)``: e.g. ``h.plot(y="beta")``; returns the Axes."""
+        from ..plotting import plot
+
+        return plot(self, **kw)
+
 
 def _hyper_columns(opt: Optimizer, n_runs: int) -> dict[str, np.ndarray]:
     cols: dict[str, np.ndarray] = {}

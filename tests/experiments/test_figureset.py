@@ -1,0 +1,132 @@
+import sys
+import types
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from amtoolkit.cli import main  # noqa: E402
+from amtoolkit.experiments import figureset  # noqa: E402
+from amtoolkit.experiments.figureset import FIGURES, Figure, FigureUnavailable, build  # noqa: E402
+from amtoolkit.problems.base import Problem  # noqa: E402
+
+SMALL = {"beta_traces": dict(FIGURES["beta_traces"].config, problem="breast_cancer", steps=30, batch_size=32)}
+
+
+@pytest.fixture
+def oracle_calls(monkeypatch):
+    """Count every gradient evaluation of every problem (an optimizer step needs one)."""
+    calls = {"n": 0}
+    original = Problem.value_and_grad
+
+    def counted(self, x, batch=None):
+        calls["n"] += 1
+        return original(self, x, batch)
+
+    monkeypatch.setattr(Problem, "value_and_grad", counted)
+    return calls
+
+
+def test_cli_figures_only_fig2_writes_pdf_and_png(tmp_path, capsys):
+    assert main(["figures", "--only", "fig2", "--out", str(tmp_path / "figs"),
+                 "--results", str(tmp_path / "store")]) == 0
+    assert (tmp_path / "figs" / "fig2.pdf").read_bytes().startswith(b"%PDF")
+    assert (tmp_path / "figs" / "fig2.png").read_bytes().startswith(b"\x89PNG")
+    assert len(list((tmp_path / "store").glob("fig2-*.parquet"))) == 1
+    assert "fig2:" in capsys.readouterr().out
+
+
+def test_second_call_runs_no_optimizer_step(tmp_path, oracle_calls):
+    store, out = tmp_path / "store", tmp_path / "figs"
+    build(["beta_traces"], out, store, configs=SMALL, log=None)
+    first = oracle_calls["n"]
+    assert first >= 2 * 31  # two runs of 30 steps
+    png = out / "beta_traces.png"
+    png.unlink()
+    build(["beta_traces"], out, store, configs=SMALL, log=None)
+    assert oracle_calls["n"] == first  # only re-plotted
+    assert png.is_file()
+    files = list(store.iterdir())
+    assert len(files) == 1 and files[0].suffix == ".parquet"  # no temporary file left behind
+    stored = pd.read_parquet(files[0])
+    assert set(stored["method"]) == {"am_mgd", "am_msgd"} and len(stored) == 2 * 31
+
+
+def test_results_are_keyed_by_config_and_read_back_identically(tmp_path, oracle_calls):
+    cfg = SMALL["beta_traces"]
+    a = figureset._results("beta_traces", cfg, tmp_path)
+    b = figureset._results("beta_traces", cfg, tmp_path)
+    pd.testing.assert_frame_equal(a, b)
+    figureset._results("beta_traces", dict(cfg, steps=20), tmp_path)
+    assert len(list(tmp_path.glob("beta_traces-*.parquet"))) == 2
+
+
+def test_restarts_are_downward_crossings_of_theta():
+    beta = [0.0, 0.9, 0.95, 0.5, 0.8, 0.6, 0.6, np.nan]
+    frame = pd.DataFrame({"method": "am", "seed": 0, "run": 0, "step": range(8), "beta": beta})
+    assert list(figureset.restarts(frame, theta=0.7)["step"]) == [3, 5]
+
+
+def test_lambda_summary_against_a_loop():
+    rng = np.random.default_rng(0)
+    rows = []
+    for lam in (0.01, 1.0):
+        for seed in (0, 1):
+            beta = np.append(rng.choice([0.3, 0.9], size=9), np.nan)
+            full = np.where(np.arange(10) % 3 == 0, rng.uniform(size=10), np.nan)
+            rows.append(pd.DataFrame({"hp_lam": lam, "seed": seed, "hp_beta_max": 0.9, "beta": beta,
+                                      "full_loss": full}))
+    frame = pd.concat(rows)
+    summary = figureset.lambda_summary(frame).set_index(["hp_lam", "seed"])
+    for part in rows:
+        key = (part["hp_lam"].iloc[0], part["seed"].iloc[0])
+        b = part["beta"].to_numpy()[:-1]
+        assert summary.loc[key, "at_beta_max"] == np.mean(b == 0.9)
+        assert summary.loc[key, "final_loss"] == part["full_loss"].dropna().iloc[-1]
+
+
+def test_qp_validation_table_agrees_with_cvxpy():
+    table = FIGURES["qp_validation"].compute(dict(FIGURES["qp_validation"].config, instances=6))
+    assert len(table) == 6 and set(table["form"]) == {"Eq. 12", "Eq. 14"}
+    assert (table["status"] == "optimal").all()
+    assert table["beta_error"].max() < 1e-6 and table["x_error"].max() < 1e-6
+
+
+def test_external_figures_fail_clearly_when_their_module_is_missing(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(FIGURES, "fig1", Figure("fig1", "x", "AM Fig. 1",
+                                                external=("amtoolkit.experiments.no_such_module", "fig1")))
+    with pytest.raises(FigureUnavailable, match="amtoolkit.experiments.no_such_module is not part"):
+        build(["fig1"], tmp_path, tmp_path, log=None)
+    assert main(["figures", "--only", "fig1", "--out", str(tmp_path)]) == 2
+    assert "amtoolkit: error: figure 'fig1' is made by" in capsys.readouterr().err
+
+
+def test_external_figures_are_called_with_the_output_folder(tmp_path, monkeypatch):
+    fake = types.ModuleType("fake_theory_figures")
+    fake.build = lambda out_dir: [out_dir / "theory_a.pdf", str(out_dir / "theory_a.png")]
+    monkeypatch.setitem(sys.modules, "fake_theory_figures", fake)
+    monkeypatch.setitem(FIGURES, "theory", Figure("theory", "x", "theory", external=("fake_theory_figures", "build")))
+    out = build(["theory"], tmp_path / "figs", None, log=None)
+    assert out == {"theory": [tmp_path / "figs" / "theory_a.pdf", tmp_path / "figs" / "theory_a.png"]}
+
+
+def test_build_bad_inputs():
+    with pytest.raises(ValueError, match="unknown figure\\(s\\) 'fig9'; the figures are fig1, fig2"):
+        build(["fig9"])
+    with pytest.raises(ValueError, match="configs names figures without a configuration: 'fig1'"):
+        build(["fig2"], configs={"fig1": {}})
+    assert main(["figures", "--only", "fig9"]) == 2
+
+
+def test_mixed_type_columns_are_stored_as_strings(tmp_path):
+    frame = pd.DataFrame({"hp_memory": ["M(0.9)", 1.5, None], "hp_beta": [None, 0.9, np.nan]})
+    out = figureset._storable(frame)
+    assert list(out["hp_memory"][:2]) == ["M(0.9)", "1.5"] and pd.isna(out["hp_memory"][2])
+    assert out["hp_beta"].equals(frame["hp_beta"])  # None and floats: Parquet holds them as they are
+    out.to_parquet(tmp_path / "x.parquet")  # what pyarrow refuses without the conversion
+    with pytest.raises(Exception):
+        frame.to_parquet(tmp_path / "y.parquet")
