@@ -154,11 +154,11 @@ def _dask_client(scheduler: str, n_workers: int | None):
             yield client
 
 
-def _engine(jobs: list[Job], n_jobs: int | None, scheduler: str | None) -> Iterator[tuple]:
+def _engine(jobs: list[Job], n_jobs: int | None, scheduler: str | None, step_bar: bool) -> Iterator[tuple]:
     """``execute_job`` over ``jobs``, results in completion order."""
     if scheduler is None and (n_jobs or 1) == 1:
         for job in jobs:
-            yield execute_job(job, step_bar=True)
+            yield execute_job(job, step_bar=step_bar)
         return
     from joblib import Parallel, delayed, parallel_config
 
@@ -218,7 +218,7 @@ def sweep(spec: Mapping | str | os.PathLike, out: str | os.PathLike, *, jobs: in
 
     with tqdm(total=len(pending), unit="job", desc="sweep", disable=not progress) as bar:
         try:
-            for key, frame, meta, error in _engine(pending, jobs, scheduler):
+            for key, frame, meta, error in _engine(pending, jobs, scheduler, progress):
                 if error is None:
                     write_job(out, key, frame, meta)
                     report.stored += 1
