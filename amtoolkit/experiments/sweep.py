@@ -19,15 +19,24 @@ when the sweep is run again.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import time
 import traceback
+import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from .. import optimizers
+from ..datasets import load_problem
+from ..problems import Quadratic
+from .run import STATUS_INTERRUPTED, package_versions, run
 from .spec import Job, expand, grid_hyper, parse_lr
 from .store import stored_keys, write_job
 
@@ -62,11 +71,6 @@ class SweepReport:
 
 @lru_cache(maxsize=8)
 def _problem(problem_json: str, seed: int):
-    import json
-
-    from ..datasets import load_problem
-    from ..problems import Quadratic
-
     pb = json.loads(problem_json)
     name = pb.pop("name")
     if name == "quadratic":
@@ -81,8 +85,6 @@ def build_problem(problem: Mapping[str, Any], seed: int):
     """The problem of a job. Cached per process (8 problems): a worker that runs several
     jobs on one dataset loads and parses it, and computes its smoothness and ``f_star``,
     once. The seed only matters for generated problems (``quadratic``, ``synthetic``)."""
-    import json
-
     generated = problem["name"] in ("quadratic", "synthetic")
     return _problem(json.dumps(dict(problem), sort_keys=True), seed if generated else 0)
 
@@ -96,19 +98,13 @@ def execute_job(job: Job, step_bar: bool = False) -> tuple[str, Any, dict | None
     ``lr = "c/L"``, NaN otherwise). ``step_bar`` shows the steps of a job that lasts
     more than a second (in-process engine).
     """
-    import numpy as np
-    from threadpoolctl import threadpool_limits
-
-    from .. import optimizers
-    from .run import STATUS_INTERRUPTED, package_versions, run
-
     t0 = time.perf_counter()
     bar = None
     try:
         with threadpool_limits(limits=1):
             problem = build_problem(job.problem, job.seed)
-            lr_strings = [g.get("lr") for g in job.grid if isinstance(g.get("lr"), str)]
-            smoothness = float(problem.smoothness) if lr_strings else 1.0
+            relative = any(isinstance(g.get("lr"), str) for g in job.grid)
+            smoothness = float(problem.smoothness) if relative else 1.0
             opt = optimizers.get(job.optimizer, **grid_hyper(job.grid, smoothness))
             callback = None
             if step_bar:
@@ -119,7 +115,9 @@ def execute_job(job: Job, step_bar: bool = False) -> tuple[str, Any, dict | None
                 callback = lambda t, state: bar.update()  # noqa: E731
             history = run(opt, problem, job.steps, batch_size=job.batch_size, seed=job.seed,
                           gtol=job.gtol, callback=callback)
-    except Exception:  # a failed job is reported, never stored (benchopt's FailedRun)
+    except Exception as err:  # a failed job is reported, never stored (benchopt's FailedRun)
+        if isinstance(err.__cause__ or err.__context__, KeyboardInterrupt):
+            raise KeyboardInterrupt from err
         return job.key, None, None, traceback.format_exc(limit=-3)
     finally:
         if bar is not None:
@@ -127,11 +125,11 @@ def execute_job(job: Job, step_bar: bool = False) -> tuple[str, Any, dict | None
     if STATUS_INTERRUPTED in history.status:
         raise KeyboardInterrupt
     frame = history.frame
-    runs = frame["run"].to_numpy()
-    frame["lr_c"] = np.asarray([parse_lr(g.get("lr"), "lr") or np.nan for g in job.grid], dtype=float)[runs] \
-        if len(job.grid) > 1 else (parse_lr(job.grid[0].get("lr"), "lr") or np.nan)
-    for name, value in job.problem.items():
-        frame[f"pb_{name}"] = value
+    at = next((i for i, c in enumerate(frame.columns) if c.startswith("hp_")), len(frame.columns))
+    for name, value in reversed(job.problem.items()):  # problem parameters next to the hp_ columns
+        frame.insert(at, f"pb_{name}", value)
+    lr_c = np.asarray([parse_lr(g.get("lr"), "lr") or np.nan for g in job.grid], dtype=float)
+    frame["lr_c"] = lr_c[frame["run"].to_numpy()]
     frame["job"] = job.key
     meta = {"key": job.key, "config": job.config(), "state": "done", "status": history.status,
             "wall_time": time.perf_counter() - t0, "host": socket.gethostname(),
@@ -169,6 +167,8 @@ def _engine(jobs: list[Job], n_jobs: int | None, scheduler: str | None, step_bar
             n_jobs = -1
         else:
             stack.enter_context(parallel_config(backend="loky", inner_max_num_threads=1))
+        stack.enter_context(warnings.catch_warnings())  # joblib's note on tasks cancelled by Ctrl-C
+        warnings.filterwarnings("ignore", message=".*tasks which were still being processed", category=UserWarning)
         yield from Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
             delayed(execute_job)(job) for job in jobs)
 
@@ -227,5 +227,7 @@ def sweep(spec: Mapping | str | os.PathLike, out: str | os.PathLike, *, jobs: in
                 bar.update()
         except KeyboardInterrupt:
             report.interrupted = True
+            if resume:  # exact even when Ctrl-C came between a write and its count
+                report.stored = len(stored_keys(out) & {job.key for job in pending})
     return report
 

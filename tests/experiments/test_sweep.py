@@ -129,11 +129,9 @@ def test_results_command_prints_best_configuration(issue_store, capsys):
 
 
 def test_problems_are_loaded_once_per_worker(tmp_path, monkeypatch):
-    import amtoolkit.datasets as ds
-
     calls = []
-    real = ds.load_problem
-    monkeypatch.setattr(ds, "load_problem", lambda *a, **k: calls.append(a) or real(*a, **k))
+    real = sweep_mod.load_problem
+    monkeypatch.setattr(sweep_mod, "load_problem", lambda *a, **k: calls.append(a) or real(*a, **k))
     sweep_mod._problem.cache_clear()
     report = amt.sweep(small_spec(steps=5), tmp_path, progress=False)
     assert report.stored == 8
