@@ -14,7 +14,7 @@ A name is looked up, in this order, as
 
 Files are parsed by scikit-learn's ``load_svmlight_file``; labels are mapped to
 {-1, +1} (the smaller label becomes -1). Parsed data are cached in
-``<cache>/parsed/<sha256>-<n_features>.npz``, keyed by the file's sha256, so a second
+``<cache>/parsed/<sha256>-<n_features>-v1.npz``, keyed by the file's sha256, so a second
 load (in any process) reads arrays instead of parsing text.
 
 pooch takes no file locks: fetch the datasets of a parallel sweep ahead with
@@ -214,7 +214,8 @@ def _load_cached(path: str, sha256: str, n_features: int | None) -> tuple[sp.csr
     except (OSError, KeyError, ValueError):
         pass
     X, y = _parse(Path(path), n_features)
-    try:
+    tmp = None
+    try:  # written atomically: concurrent workers may parse the same file
         store.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=store.parent, prefix=".parsed.", suffix=".npz")
         with os.fdopen(fd, "wb") as fh:
@@ -222,6 +223,9 @@ def _load_cached(path: str, sha256: str, n_features: int | None) -> tuple[sp.csr
         os.replace(tmp, store)
     except OSError:  # a read-only cache only costs the next load a parse
         pass
+    finally:
+        if tmp is not None and os.path.exists(tmp):
+            os.remove(tmp)
     return X, y
 
 

@@ -85,9 +85,10 @@ class Job:
 
     def config(self) -> dict:
         """The canonical, JSON-serialisable description of the job."""
+        grid = [{k: list(v) if isinstance(v, tuple) else v for k, v in g.items()} for g in self.grid]
         return {"format": FORMAT, "problem": dict(self.problem), "optimizer": self.optimizer,
-                "grid": [dict(g) for g in self.grid], "seed": self.seed, "steps": self.steps,
-                "batch_size": self.batch_size, "gtol": self.gtol}
+                "grid": grid, "seed": self.seed, "steps": self.steps, "batch_size": self.batch_size,
+                "gtol": self.gtol}
 
     @property
     def key(self) -> str:
@@ -146,6 +147,10 @@ def grid_hyper(grid: tuple, smoothness: float) -> dict:
     return out
 
 
+def _float(v):
+    return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+
 def _is_number(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
@@ -191,7 +196,8 @@ def _problems(tables: list, sweep_batch: int | None) -> list[tuple[dict, int | N
             params["batch_size"] = sweep_batch
         axes = [(k, v if isinstance(v, list) else [v]) for k, v in sorted(params.items())]
         for combo in itertools.product(*(v for _, v in axes)):
-            pb = {"name": name, **dict(zip((k for k, _ in axes), combo))}
+            pb = {"name": name, **{k: _float(v) if isinstance(defaults.get(k), float) else v
+                                   for (k, _), v in zip(axes, combo)}}
             for key in ("dim", "n_samples", "n_features"):
                 if key in pb:
                     _int(pb[key], key, where, 1)
@@ -214,6 +220,8 @@ def _axis(key: str, value, default, where: str) -> list:
                 raise SpecError(f"{where}: {key} must be a list of {len(default)} numbers, or a list "
                                 f"of such lists (a grid axis), got {value!r}")
         return values
+    if isinstance(default, float):  # 1 and 1.0 are one value (and one job key)
+        value = [_float(v) for v in value] if isinstance(value, list) else _float(value)
     if not isinstance(value, list):
         if key == "lr":
             parse_lr(value, where)

@@ -211,8 +211,8 @@ def test_expand_products_and_canonical_keys():
     assert {(g["betas"], g["weight_decay"]) for g in jobs[0].grid} == \
         {((0.9, 0.99), 0.0), ((0.9, 0.99), 0.1), ((0.8, 0.9), 0.0), ((0.8, 0.9), 0.1)}
     assert len({j.key for j in jobs}) == 6
-    explicit = dict(spec, problems=[{"name": "quadratic", "dim": 5, "cond": 1000.0}])
-    assert expand(explicit)[0].key == jobs[0].key  # defaults written or not: same job
+    explicit = dict(spec, problems=[{"name": "quadratic", "dim": 5, "cond": 1000}])
+    assert expand(explicit)[0].key == jobs[0].key  # defaults written or not, 1000 or 1e3: same job
     hyper = spec_mod.grid_hyper(jobs[0].grid, 2.0)
     assert hyper["lr"] == 0.01 and [list(b) for b in hyper["betas"]] == [[0.9, 0.9, 0.8, 0.8], [0.99, 0.99, 0.9, 0.9]]
     assert spec_mod.grid_hyper(({"lr": "3/L"}, {"lr": 0.5}), 2.0)["lr"].tolist() == [1.5, 0.5]
