@@ -171,7 +171,7 @@ def cmd_sweep(args) -> int:
 
     try:
         report = sweep(args.spec, args.out, jobs=args.jobs, scheduler=args.scheduler, resume=args.resume)
-    except (ValueError, TypeError, OSError) as err:
+    except (ValueError, TypeError, OSError, ImportError) as err:
         print(f"amtoolkit: error: {err}", file=sys.stderr)
         return 2
     for key, error in report.failed.items():

@@ -191,7 +191,8 @@ def sweep(spec: Mapping | str | os.PathLike, out: str | os.PathLike, *, jobs: in
     Parameters
     ----------
     jobs:      worker processes (joblib/loky); with ``scheduler="local"`` the number of
-               Dask workers (default: 1 locally, all cores for ``"local"``).
+               Dask workers (default: 1 locally, all cores for ``"local"``); ignored
+               with a ``tcp://`` address (the cluster has its workers).
     scheduler: ``None`` (local engines), ``"local"`` (start a Dask ``LocalCluster``) or
                the address ``"tcp://HOST:PORT"`` of a running Dask scheduler.
     resume:    skip the jobs already stored (default); ``False`` runs and overwrites them.
@@ -229,5 +230,8 @@ def sweep(spec: Mapping | str | os.PathLike, out: str | os.PathLike, *, jobs: in
             report.interrupted = True
             if resume:  # exact even when Ctrl-C came between a write and its count
                 report.stored = len(stored_keys(out) & {job.key for job in pending})
+    if report.failed:
+        warnings.warn(f"{len(report.failed)} job(s) failed and were not stored (see "
+                      f"SweepReport.failed); running the sweep again retries them", RuntimeWarning)
     return report
 
