@@ -45,6 +45,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+import numpy as np
+
 from .. import optimizers
 
 if sys.version_info >= (3, 11):
@@ -59,6 +61,7 @@ SWEEP_KEYS = {"steps", "seeds", "batch_size", "gtol"}
 # Problem parameters and their defaults (those of the CLI and of the constructors).
 QUADRATIC = {"dim": 100, "cond": 1e3, "spectrum": "log"}
 LOGISTIC = {"reg": 1e-3}
+SPECTRA = ("log", "uniform")
 SYNTHETIC = {**LOGISTIC, "n_samples": 500, "n_features": 20, "noise": 1.0, "density": 1.0}
 _LR = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*/\s*L\s*$")
 
@@ -129,7 +132,6 @@ def grid_hyper(grid: tuple, smoothness: float) -> dict:
     ``"c/L"`` becomes ``c / smoothness``; a key that varies becomes an array of shape
     ``(K,)`` (a tuple of such arrays for tuple values such as ``betas``), a constant stays
     a scalar."""
-    import numpy as np
 
     def value(v):
         c = parse_lr(v, "lr")
@@ -187,11 +189,11 @@ def _problems(tables: list, sweep_batch: int | None) -> list[tuple[dict, int | N
         params = {**defaults, **{k: v for k, v in table.items() if k != "name"}}
         for key, value in params.items():
             values = value if isinstance(value, list) else [value]
-            ok = all(isinstance(v, str) for v in values) if key == "spectrum" else \
-                all(_is_number(v) for v in values)
+            ok = all(v in SPECTRA for v in values) if key == "spectrum" else all(_is_number(v) for v in values)
             if not values or not ok:
-                raise SpecError(f"{where}: {key} must be a {'string' if key == 'spectrum' else 'number'} "
-                                f"or a non-empty list of them (a grid axis), got {value!r}")
+                kind = "'log' or 'uniform'" if key == "spectrum" else "a number"
+                raise SpecError(f"{where}: {key} must be {kind}, or a non-empty list of such values "
+                                f"(a grid axis), got {value!r}")
         if "batch_size" not in params and sweep_batch is not None and name != "quadratic":
             params["batch_size"] = sweep_batch
         axes = [(k, v if isinstance(v, list) else [v]) for k, v in sorted(params.items())]
@@ -279,10 +281,9 @@ def expand(spec: Mapping | str | os.PathLike) -> list[Job]:
         raise SpecError("[sweep]: steps is required (the number of updates per run)")
     steps = _int(head["steps"], "steps", "[sweep]", 1)
     seeds = head.get("seeds", [0])
-    seeds = seeds if isinstance(seeds, list) else [seeds]
+    seeds = [_int(s, "seeds", "[sweep]", 0) for s in (seeds if isinstance(seeds, list) else [seeds])]
     if not seeds or len(set(seeds)) != len(seeds):
         raise SpecError(f"[sweep]: seeds must be a non-empty list of distinct integers, got {seeds!r}")
-    seeds = [_int(s, "seeds", "[sweep]", 0) for s in seeds]
     batch = head.get("batch_size")
     if batch is not None:
         _int(batch, "batch_size", "[sweep]", 1)
