@@ -55,13 +55,9 @@ def _strict_json(obj) -> str:
     return json.dumps(walk(_jsonable(obj)), allow_nan=False)
 
 
-def job_path(out, key: str) -> Path:
-    """Where the job with this key is stored: ``<out>/<key>.parquet``."""
-    return Path(out) / f"{key}.parquet"
-
-
-def write_job(out, key: str, frame, meta: dict) -> Path:
-    """Write one job's long table with ``meta`` in the file's schema metadata.
+def write_job(out: str | os.PathLike, key: str, frame: pd.DataFrame, meta: dict) -> Path:
+    """Write one job's long table to ``<out>/<key>.parquet``, with ``meta`` in the
+    file's schema metadata.
 
     Atomic: the table goes to a hidden temporary file in ``out`` that ``os.replace``
     renames, so a reader (or a resumed sweep) never sees a half-written job.
@@ -72,11 +68,11 @@ def write_job(out, key: str, frame, meta: dict) -> Path:
     table = pa.Table.from_pandas(frame, preserve_index=False)
     table = table.replace_schema_metadata({**(table.schema.metadata or {}),
                                            JOB_META: _strict_json(meta).encode()})
-    path = job_path(out, key)
+    path = Path(out) / f"{key}.parquet"
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{key}.", suffix=".tmp")
     os.close(fd)
     try:
-        pq.write_table(table, tmp, use_dictionary=False)  # 2-3x faster to write, files ~4% larger
+        pq.write_table(table, tmp, use_dictionary=False)  # faster to write, files slightly larger
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -84,13 +80,13 @@ def write_job(out, key: str, frame, meta: dict) -> Path:
     return path
 
 
-def stored_keys(out) -> set[str]:
+def stored_keys(out: str | os.PathLike) -> set[str]:
     """Keys of the jobs stored in ``out`` (empty when the folder does not exist)."""
     out = Path(out)
     return {p.stem for p in out.glob("*.parquet")} if out.is_dir() else set()
 
 
-def read_job_meta(path) -> dict:
+def read_job_meta(path: str | os.PathLike) -> dict:
     """The metadata of a stored job: config, status, wall time, versions, run meta."""
     import pyarrow.parquet as pq
 
@@ -100,7 +96,7 @@ def read_job_meta(path) -> dict:
     return json.loads(meta[JOB_META])
 
 
-def load_results(directory, **filters) -> pd.DataFrame:
+def load_results(directory: str | os.PathLike, **filters) -> pd.DataFrame:
     """All jobs stored in ``directory`` as one long DataFrame.
 
     ``filters`` keep the rows whose column equals a value, or is in a list/tuple/set of
@@ -149,6 +145,8 @@ def best_configs(frame: pd.DataFrame) -> pd.DataFrame:
     final = frame.groupby(["job", "run"], sort=False).tail(1).copy()
     value = final["gap"] if final["gap"].notna().any() else final["loss"]
     final["final"] = value.where(np.isfinite(value.to_numpy(dtype=float)), np.inf)
+    if "lr_c" in final and "hp_lr" in final:  # "c/L" is one configuration whatever each seed's L
+        final.loc[final["lr_c"].notna(), "hp_lr"] = np.nan
     keys = pb + ["method"]
     per_config = (final.groupby(keys + hp, dropna=False, sort=False)["final"]
                   .agg(final_gap="median", worst_gap="max", runs="size").reset_index())

@@ -74,3 +74,22 @@ def test_read_job_meta_refuses_foreign_parquet(tmp_path):
                    tmp_path / "foreign.parquet")
     with pytest.raises(ValueError, match="not an amtoolkit job file"):
         store.read_job_meta(tmp_path / "foreign.parquet")
+
+
+def test_best_configs_medians_over_seeds_and_groups_c_over_L():
+    """Hand-made final gaps: per seed L differs (hp_lr differs) but lr = c/L is one
+    configuration; a run that ends non-finite counts as +inf."""
+    rows = []
+    for seed, L in ((0, 1.0), (1, 2.0), (2, 4.0)):
+        for run, (c, beta, gap) in enumerate([(1.0, 0.5, [3.0, 2.0, 4.0][seed]),
+                                              (0.5, 0.5, [1.0, np.nan, 9.0][seed])]):
+            rows.append({"job": f"j{seed}", "run": run, "step": 0, "loss": 1.0, "gap": 10.0, "method": "mgd",
+                         "seed": seed, "pb_name": "synthetic", "pb_reg": 1e-3, "hp_lr": c / L, "hp_beta": beta,
+                         "lr_c": c})
+            rows.append(dict(rows[-1], step=1, gap=gap))
+    table = store.best_configs(pd.DataFrame(rows))
+    assert len(table) == 1
+    best = table.iloc[0]
+    # lr=1/L: gaps 3, 2, 4 -> median 3; lr=0.5/L: 1, inf, 9 -> median 9
+    assert best.configuration == "lr=1/L" and best.final_gap == 3.0 and best.worst_gap == 4.0
+    assert best.runs == 3 and best.problem == "synthetic reg=0.001"
