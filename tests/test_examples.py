@@ -20,7 +20,6 @@ def test_there_are_three_examples_in_percent_cell_form():
         assert kinds[0] == "markdown" and kinds.count("code") >= 3, path.name
 
 
-@pytest.mark.xfail(strict=False, reason="needs issue 9/10 (amt.theory calculators, amt.sweep/load_results)")
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_example_runs(path, monkeypatch, tmp_path):
     import matplotlib.pyplot as plt

@@ -1,16 +1,24 @@
-"""LIBSVM binary-classification datasets: registry, search path, cache and checksums.
+"""LIBSVM binary-classification datasets: registry, search path, downloads and caches.
 
 A name is looked up, in this order, as
 
-1. an explicit path (anything that exists on disk, or contains a path separator);
+1. an explicit path (anything that exists on disk, or contains a path separator); a
+   file whose name is a registered file name (``a9a``, ``ijcnn1.t.bz2``, ...) is checked
+   against the registry's sha256, so a truncated copy is refused;
 2. ``$AMTOOLKIT_DATA/<file>`` (a directory, or several joined by ``os.pathsep``);
 3. the user cache ``$AMTOOLKIT_CACHE`` or ``$XDG_CACHE_HOME/amtoolkit/libsvm``
    (default ``~/.cache/amtoolkit/libsvm``);
-4. a download from the LIBSVM site into the user cache, when online and when the
-   registry has a URL for it, verified against the registry's sha256.
+4. a download with pooch from the LIBSVM site into the user cache, when the registry
+   has a URL for it, verified against the registry's sha256 (a file that does not
+   match is not kept); ``.bz2`` files are decompressed beside the download.
 
 Files are parsed by scikit-learn's ``load_svmlight_file``; labels are mapped to
-{-1, +1} (the smaller label becomes -1).
+{-1, +1} (the smaller label becomes -1). Parsed data are cached in
+``<cache>/parsed/<sha256>-<n_features>-v1.npz``, keyed by the file's sha256, so a second
+load (in any process) reads arrays instead of parsing text.
+
+pooch takes no file locks: fetch the datasets of a parallel sweep ahead with
+``amtoolkit fetch NAME...`` (or :func:`fetch`).
 """
 
 from __future__ import annotations
@@ -18,9 +26,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
-import shutil
 import tempfile
-import urllib.request
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -28,11 +34,12 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.datasets import load_svmlight_file
 
 from ..problems.logistic import map_labels
 
-__all__ = ["DatasetInfo", "registry", "find_libsvm", "load_libsvm", "cache_dir", "sha256sum"]
+__all__ = ["DatasetInfo", "registry", "find_libsvm", "load_libsvm", "fetch", "cache_dir", "sha256sum"]
+
+PARSED_FORMAT = 1  # bump when the layout of the parsed-data cache changes
 
 
 @dataclass(frozen=True)
@@ -66,7 +73,7 @@ def registry() -> dict[str, DatasetInfo]:
 
 
 def cache_dir() -> Path:
-    """The user cache directory for downloaded datasets."""
+    """The user cache directory for downloaded datasets (``$AMTOOLKIT_CACHE`` if set)."""
     if os.environ.get("AMTOOLKIT_CACHE"):
         return Path(os.environ["AMTOOLKIT_CACHE"]).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
@@ -74,6 +81,7 @@ def cache_dir() -> Path:
 
 
 def sha256sum(path: str | os.PathLike) -> str:
+    """The hex sha256 digest of a file."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -86,27 +94,38 @@ def _verify(path: Path, info: DatasetInfo) -> None:
     if digest != info.sha256:
         raise ValueError(f"checksum mismatch for LIBSVM dataset {info.name!r} at {path}: sha256 "
                          f"{digest} (expected {info.sha256} from the registry). The file is "
-                         f"corrupt or a different version; remove it or pass its path explicitly.")
+                         f"truncated, corrupt or a different version: remove it (or give a file that is a "
+                         f"different dataset on purpose a name that is not registered).")
 
 
-def _download(info: DatasetInfo, dest: Path, timeout: float = 30.0) -> Path:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=dest.name + ".")
+def _pooch_fetch(info: DatasetInfo) -> Path:
+    """Download ``info`` into the cache with pooch (a no-op when a verified copy is
+    there, so a cached file is served offline); ``.bz2`` is decompressed beside it."""
+    import pooch
+
+    processor = pooch.Decompress(name=info.file[:-4]) if info.file.endswith(".bz2") else None
     try:
-        with urllib.request.urlopen(info.url, timeout=timeout) as resp, os.fdopen(fd, "wb") as out:
-            shutil.copyfileobj(resp, out)
-        _verify(Path(tmp), info)
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return dest
+        path = pooch.retrieve(info.url, known_hash=f"sha256:{info.sha256}", fname=info.file,
+                              path=cache_dir(), processor=processor, progressbar=False)
+    except ValueError as err:
+        if "hash" not in str(err):
+            raise
+        # pooch removed the download that did not match
+        raise ValueError(f"checksum mismatch for LIBSVM dataset {info.name!r} downloaded from "
+                         f"{info.url} (expected sha256 {info.sha256} from the registry); no file "
+                         f"was kept. ({err})") from None
+    return Path(path)
+
+
+def _by_file() -> dict[str, DatasetInfo]:
+    return {info.file: info for info in registry().values()}
 
 
 def find_libsvm(name_or_path: str | os.PathLike, download: bool = True) -> tuple[Path, DatasetInfo | None]:
     """Locate a dataset file; return ``(path, registry info or None)``.
 
-    Raises ``FileNotFoundError`` naming every place it looked.
+    Raises ``FileNotFoundError`` naming every place it looked, and ``ValueError`` for a
+    file whose sha256 differs from the registry's.
     """
     if not isinstance(name_or_path, (str, os.PathLike)):
         raise TypeError(f"name_or_path must be a dataset name or a file path, got "
@@ -117,10 +136,13 @@ def find_libsvm(name_or_path: str | os.PathLike, download: bool = True) -> tuple
     looked: list[str] = []
     as_path = Path(raw).expanduser()
     if info is None and (as_path.exists() or os.sep in raw or raw.startswith(".")):
-        if as_path.is_file():
-            return as_path, None
-        raise FileNotFoundError(f"name_or_path: no LIBSVM file at {as_path} (and "
-                                f"{raw!r} is not a registered dataset name)")
+        if not as_path.is_file():
+            raise FileNotFoundError(f"name_or_path: no LIBSVM file at {as_path} (and "
+                                    f"{raw!r} is not a registered dataset name)")
+        known = _by_file().get(as_path.name)
+        if known is not None:  # a copy of a registered file: it must be that file
+            _verify(as_path, known)
+        return as_path, known
     if info is None:
         known = ", ".join(sorted(reg))
         raise FileNotFoundError(f"name_or_path: {raw!r} is neither an existing file nor a "
@@ -135,15 +157,15 @@ def find_libsvm(name_or_path: str | os.PathLike, download: bool = True) -> tuple
         looked.append("$AMTOOLKIT_DATA: (not set)")
     cached = cache_dir() / info.file
     looked.append(f"user cache: {cached}")
-    if cached.is_file():
-        _verify(cached, info)
-        return cached, info
     if download and info.url:
         try:
-            return _download(info, cached), info
-        except OSError as err:
+            return _pooch_fetch(info), info
+        except OSError as err:  # requests' errors are OSErrors
             looked.append(f"download {info.url}: failed ({err})")
     else:
+        if cached.is_file():
+            _verify(cached, info)
+            return cached, info
         looked.append("download: " + ("disabled" if not download else
                                       f"no URL (the registered copy is {info.status})"))
     raise FileNotFoundError(f"LIBSVM dataset {raw!r} ({info.file}) not found. Looked in:\n  "
@@ -151,14 +173,60 @@ def find_libsvm(name_or_path: str | os.PathLike, download: bool = True) -> tuple
                             + "\nSet AMTOOLKIT_DATA to a folder holding it, or pass its path.")
 
 
-@lru_cache(maxsize=16)
-def _load_cached(path: str, mtime: float, n_features: int | None) -> tuple[sp.csr_matrix, np.ndarray]:
+def fetch(names: list[str] | None = None) -> dict[str, Path]:
+    """Make registered datasets available before a parallel run: each is found in
+    ``$AMTOOLKIT_DATA`` or the cache, or downloaded; ``None`` means every registered
+    dataset that has a URL or is already present. Returns ``name → path``."""
+    if names is None:
+        out = {}
+        for name, info in registry().items():
+            try:
+                out[name] = find_libsvm(name, download=bool(info.url))[0]
+            except FileNotFoundError:
+                if info.url:
+                    raise
+        return out
+    unknown = [n for n in names if n not in registry()]
+    if unknown:
+        raise ValueError(f"names: {unknown[0]!r} is not a registered dataset; known: {', '.join(registry())}")
+    return {name: find_libsvm(name)[0] for name in names}
+
+
+def _parse(path: Path, n_features: int | None) -> tuple[sp.csr_matrix, np.ndarray]:
+    from sklearn.datasets import load_svmlight_file
+
     try:
-        X, y = load_svmlight_file(path, n_features=n_features, dtype=np.float64)
+        X, y = load_svmlight_file(str(path), n_features=n_features, dtype=np.float64)
     except ValueError as err:
         raise ValueError(f"name_or_path: {path} is not a valid LIBSVM file ({err}); each line must "
                          f"read '<label> <index>:<value> ...' with 1-based increasing indices") from None
     return X.tocsr(), map_labels(y)
+
+
+@lru_cache(maxsize=16)
+def _load_cached(path: str, sha256: str, n_features: int | None) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Parsed ``(X, y)``: from this process's memory, the on-disk parsed cache, or the text."""
+    store = cache_dir() / "parsed" / f"{sha256}-{n_features or 'auto'}-v{PARSED_FORMAT}.npz"
+    try:
+        with np.load(store, allow_pickle=False) as z:
+            X = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
+            return X, z["y"]
+    except (OSError, KeyError, ValueError):
+        pass
+    X, y = _parse(Path(path), n_features)
+    tmp = None
+    try:  # written atomically: concurrent workers may parse the same file
+        store.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=store.parent, prefix=".parsed.", suffix=".npz")
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, data=X.data, indices=X.indices, indptr=X.indptr, shape=np.asarray(X.shape), y=y)
+        os.replace(tmp, store)
+    except OSError:  # a read-only cache only costs the next load a parse
+        pass
+    finally:
+        if tmp is not None and os.path.exists(tmp):
+            os.remove(tmp)
+    return X, y
 
 
 def load_libsvm(name_or_path: str | os.PathLike, n_features: int | None = None,
@@ -176,5 +244,6 @@ def load_libsvm(name_or_path: str | os.PathLike, n_features: int | None = None,
         from .._checks import check_int
 
         n_features = check_int("n_features", n_features)
-    X, y = _load_cached(str(path), path.stat().st_mtime, n_features)
+    digest = info.sha256 if info is not None else sha256sum(path)  # registered files were verified
+    X, y = _load_cached(str(path), digest, n_features)
     return X.copy(), y.copy()

@@ -1,7 +1,8 @@
-"""Experiments: the run loop, the minimize façade and result storage."""
+"""Experiments: the run loop, the minimize façade, sweeps and result storage."""
 
 from .minimize import minimize
 from .run import History, package_versions, run
-from .store import save_history
+from .store import load_results, save_history
+from .sweep import sweep
 
-__all__ = ["run", "History", "minimize", "save_history", "package_versions"]
+__all__ = ["run", "History", "minimize", "save_history", "package_versions", "sweep", "load_results"]
