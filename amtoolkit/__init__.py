@@ -8,8 +8,8 @@ __version__ = "0.1.0"
 
 from . import backend, datasets, memory, model, optimizers, problems, theory, validate
 from .datasets import load_problem
-from .experiments import History, minimize, run
+from .experiments import History, RunError, minimize, run
 from .problems import LogisticRegression, Quadratic
 
 __all__ = ["__version__", "backend", "datasets", "memory", "model", "theory", "optimizers", "problems", "validate", "Quadratic",
-           "LogisticRegression", "load_problem", "run", "minimize", "History"]
+           "LogisticRegression", "load_problem", "run", "minimize", "History", "RunError"]
