@@ -373,12 +373,11 @@ def _loop(s: _Setup, rec: _Recorder) -> _Outcome:
                     status[newly & ~conv] = STATUS_DIVERGED
                     last_step[newly] = t
                     active &= ~newly
-                    if not active.any():
-                        break
-                    mask = xp.asarray(np.reshape(~active, s.lead), device=x_t.device)
                     newly_col = xp.asarray(np.reshape(newly, s.lead + (1,)), device=x_t.device)
                     frozen = x_t if frozen is None else xp.where(newly_col, x_t, frozen)
-                    done = mask
+                    if not active.any():
+                        break
+                    done = xp.asarray(np.reshape(~active, s.lead), device=x_t.device)
                 if final:
                     break
                 state = new
