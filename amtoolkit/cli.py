@@ -38,7 +38,7 @@ def _parse_hyper(items: Sequence[str]) -> dict:
     out = {}
     for item in items:
         if "=" not in item:
-            raise SystemExit(f"amtoolkit: --set expects NAME=VALUE, got {item!r}")
+            raise ValueError(f"--set expects NAME=VALUE, got {item!r}")
         key, value = item.split("=", 1)
         key = key.strip().replace("-", "_")
         if key in out:
