@@ -299,6 +299,23 @@ def _is_eval_step(t: int, eval_every: int) -> bool:
     return t % eval_every == 0 or (t & (t - 1)) == 0
 
 
+def _record(rec: _Recorder, opt: Optimizer, t: int, loss, gnorm, full_loss, new: OptState | None,
+            t_start: float) -> None:
+    """One row: f(x_t), ‖∇f(x_t)‖, the full loss where evaluated, and what the update from
+    x_t used (``new.info``; nothing on the final row)."""
+    rec.put("loss", loss)
+    rec.put("grad_norm", gnorm)
+    if full_loss is not None:
+        rec.put("full_loss", full_loss)
+    if new is not None:
+        info = new.info
+        rec.put("lr", info.get("lr", np.nan))
+        rec.put("beta", info.get("beta", np.nan))
+        for key in opt.columns:
+            rec.put(key, info.get(key, np.nan))
+    rec.commit(t, time.perf_counter() - t_start)
+
+
 @dataclass
 class _Outcome:
     state: OptState | None
@@ -350,18 +367,9 @@ def _loop(s: _Setup, rec: _Recorder) -> _Outcome:
                     ok = ok | done
                 healthy = bool(xp.all(ok))
                 evaluate = s.sampler is not None and (final or not healthy or _is_eval_step(t, s.eval_every))
-                if final or not healthy or evaluate or t % s.record_every == 0:
-                    rec.put("loss", loss)
-                    rec.put("grad_norm", gnorm)
-                    if evaluate:
-                        rec.put("full_loss", problem.value(x_t))
-                    if new is not None:
-                        info = new.info
-                        rec.put("lr", info.get("lr", np.nan))
-                        rec.put("beta", info.get("beta", np.nan))
-                        for key in opt.columns:
-                            rec.put(key, info.get(key, np.nan))
-                    rec.commit(t, time.perf_counter() - t_start)
+                recorded = final or not healthy or evaluate or t % s.record_every == 0
+                if recorded:
+                    _record(rec, opt, t, loss, gnorm, problem.value(x_t) if evaluate else None, new, t_start)
                     x_last = x_t
                 if not healthy:
                     ok_np = np.reshape(to_numpy(ok), (n_runs,)).astype(bool)
@@ -382,6 +390,9 @@ def _loop(s: _Setup, rec: _Recorder) -> _Outcome:
                     break
                 state = new
                 if s.callback is not None and s.callback(t, state) is True:
+                    if not recorded:  # the stopping step is always a row
+                        _record(rec, opt, t, loss, gnorm, None, new, t_start)
+                        x_last = x_t
                     status[active] = STATUS_STOPPED
                     break
     except KeyboardInterrupt:
