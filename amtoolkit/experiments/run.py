@@ -231,11 +231,6 @@ def _prepare(optimizer, problem, steps, x0, batch_size, seed, f_star, gtol, eval
 
 
 # -- part 2: loop -------------------------------------------------------------------------
-def _host(value):
-    """A recorded value as a NumPy array or Python scalar (one copy off the device)."""
-    return value if isinstance(value, (float, int, np.ndarray, np.generic)) else to_numpy(value)
-
-
 class _Recorder:
     """Host float64 buffers, one row per recorded step: ``(rows, n_runs)`` per scalar entry,
     ``(rows, n_runs, k)`` per vector entry (rllc's law). Grows by chunks of ``_CHUNK`` rows;
@@ -246,30 +241,40 @@ class _Recorder:
         self.lead, self.n_runs, self.n = lead, n_runs, 0
         self._chunks: dict[str, list[np.ndarray]] = {}
         self._trailing: dict[str, tuple] = {}
+        self._current: dict[str, np.ndarray] = {}  # the chunk the next row goes to, per key
+        self._i = 0                                 # the next row's index in its chunk
         self._steps: list[np.ndarray] = []
         self._times: list[np.ndarray] = []
 
     def put(self, key: str, value) -> None:
-        c, i = divmod(self.n, _CHUNK)
-        chunks = self._chunks.get(key)
-        if chunks is None:
-            shape = np.shape(value)
-            lead = self.lead
-            trailing = shape[len(lead):] if lead and shape[:len(lead)] == lead else (shape if not lead else ())
-            chunks = self._chunks[key] = []
-            self._trailing[key] = trailing
-        while len(chunks) <= c:
+        chunk = self._current.get(key)
+        if chunk is None:
+            chunk = self._new_chunk(key, value)
+        chunk[self._i] = value if isinstance(value, (float, np.ndarray, np.generic)) else to_numpy(value)
+
+    def _new_chunk(self, key: str, value) -> np.ndarray:
+        if key not in self._chunks:
+            shape, lead = np.shape(value), self.lead
+            self._trailing[key] = shape[len(lead):] if lead and shape[:len(lead)] == lead else \
+                (shape if not lead else ())
+            self._chunks[key] = []
+        chunks = self._chunks[key]
+        while len(chunks) <= self.n // _CHUNK:  # NaN where a key has no value (e.g. the last row's lr)
             chunks.append(np.full((_CHUNK, self.n_runs) + self._trailing[key], np.nan))
-        chunks[c][i] = _host(value)
+        self._current[key] = chunks[-1]
+        return chunks[-1]
 
     def commit(self, step: int, elapsed: float) -> None:
-        c, i = divmod(self.n, _CHUNK)
-        if len(self._steps) <= c:
+        if self._i == 0:
             self._steps.append(np.empty(_CHUNK, dtype=np.int64))
             self._times.append(np.empty(_CHUNK))
-        self._steps[c][i] = step
-        self._times[c][i] = elapsed
+        self._steps[-1][self._i] = step
+        self._times[-1][self._i] = elapsed
         self.n += 1
+        self._i += 1
+        if self._i == _CHUNK:
+            self._i = 0
+            self._current = {}
 
     @property
     def last_step(self) -> int:
@@ -280,17 +285,17 @@ class _Recorder:
         if key in ("step", "time"):
             chunks = self._steps if key == "step" else self._times
         else:
+            self._current.pop(key, None)
             chunks = self._chunks.pop(key, None)
             if chunks is None:
                 return None
+            while len(chunks) * _CHUNK < self.n:  # rows after the key's last value
+                chunks.append(np.full((_CHUNK, self.n_runs) + self._trailing[key], np.nan))
         if not chunks:
             return np.empty(0, dtype=np.int64 if key == "step" else float)
         out = np.concatenate(chunks)[:self.n] if len(chunks) != 1 else chunks[0][:self.n]
         chunks.clear()
         return out
-
-    def keys(self) -> list[str]:
-        return list(self._chunks)
 
 
 def _is_eval_step(t: int, eval_every: int) -> bool:
