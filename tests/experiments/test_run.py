@@ -5,6 +5,7 @@ from scipy.optimize import OptimizeResult
 
 import amtoolkit as amt
 from amtoolkit import optimizers as O
+from amtoolkit.experiments.run import _CHUNK
 
 
 @pytest.fixture
@@ -96,3 +97,18 @@ def test_history_csv_roundtrip(tmp_path, quad):
     back = pd.read_csv(path)
     np.testing.assert_allclose(back.loss, h.frame.loss)
     assert (tmp_path / "out.csv.meta.json").is_file()
+
+
+@pytest.mark.parametrize("steps", [_CHUNK - 1, _CHUNK, 2 * _CHUNK + 3])
+def test_rows_across_buffer_chunks(quad, steps):
+    """Rows on both sides of the recorder's chunk boundaries, against gd written here."""
+    h = amt.run(O.gd(lr=np.array([0.1, 0.2])), quad, steps)
+    assert len(h.frame) == 2 * (steps + 1)
+    for k, lr in enumerate((0.1, 0.2)):
+        rows = h.frame[h.frame.run == k]
+        assert list(rows.step) == list(range(steps + 1))
+        assert rows.lr.iloc[:-1].eq(lr).all() and np.isnan(rows.lr.iloc[-1])
+        xs = [np.zeros(quad.dim)]
+        for _ in range(steps):
+            xs.append(xs[-1] - lr * quad.grad(xs[-1]))
+        np.testing.assert_allclose(rows.loss, [float(quad.value(x)) for x in xs], rtol=1e-10, atol=1e-12)
