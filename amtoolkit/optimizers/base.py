@@ -26,7 +26,8 @@ import numpy as np
 from .._checks import check_positive, check_range
 from ..backend import asarray_like, namespace
 
-__all__ = ["OptState", "Optimizer", "BoundHyper", "Range", "POSITIVE", "UNIT_INTERVAL", "register", "get", "available", "signature_help"]
+__all__ = ["OptState", "Optimizer", "BoundHyper", "Range", "POSITIVE", "UNIT_INTERVAL", "register", "get",
+           "available", "signature_help"]
 
 
 @dataclass(frozen=True)

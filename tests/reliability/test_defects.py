@@ -125,6 +125,20 @@ def test_schedule_value_is_checked_at_every_step(quad, bad, exc):
     assert info.value.history.status == ["failed"]
 
 
+def test_declared_range_is_checked_for_any_schedule():
+    """The mechanism the constructors use: ``make_state(..., ranges=...)``."""
+    from amtoolkit.optimizers.base import UNIT_INTERVAL, make_state
+
+    beta = lambda t: 0.5 if t < 3 else 1.5  # noqa: E731
+    state = make_state(np.zeros(2), {"lr": 0.1, "beta": beta}, ranges={"beta": UNIT_INTERVAL})
+    assert state.hyper.row_at("beta", 2) == 0.5
+    with pytest.raises(ValueError, match=r"beta schedule at step 3 must lie in \[0.0, 1.0\], got 1.5"):
+        state.hyper.col_at("beta", 3)
+    batched = make_state(np.zeros((2, 2)), {"lr": lambda t: np.array([0.1, -0.1 * t])})
+    with pytest.raises(ValueError, match="lr schedule at step 1"):
+        batched.hyper.row_at("lr", 1)
+
+
 @pytest.mark.parametrize("memory", ["M(1.5)", "C(2,0)", "M(-3)", "M(0.9)+J(1.2,2)"])
 def test_unstable_rllc_memory_is_refused_unless_allowed(memory):
     with pytest.raises(ValueError, match="spectral radius"):
