@@ -1,11 +1,11 @@
 """The run loop: the only place in amtoolkit that iterates over steps.
 
 ``run(optimizer, problem, steps)`` records, for every run of a (possibly batched)
-optimizer and every recorded step, one row of a long table (DESIGN §2): ``run, step,
+optimizer and every recorded step, one row of a long table: ``run, step,
 loss, gap, grad_norm, lr, beta, time`` plus the method's own columns, with the
 configuration (method, problem, seed, hyperparameters, status) in columns.
 
-It has three parts (STYLE §3): ``_prepare`` checks every input before anything is
+It has three parts: ``_prepare`` checks every input before anything is
 computed, ``_loop`` iterates and keeps only host float64 scalars per recorded row and
 run (in chunks of ``_CHUNK`` rows, so memory is bounded by the recorded rows, whatever
 the optimizer puts in ``state.info``), and ``_to_frame`` builds the table.
@@ -132,6 +132,8 @@ def _hyper_columns(opt: Optimizer, n_runs: int) -> dict[str, np.ndarray]:
 # -- part 1: prepare ---------------------------------------------------------------------
 @dataclass
 class _Setup:
+    """The checked arguments of one ``run`` call, and the optimizer's initial state."""
+
     optimizer: Optimizer
     problem: Problem
     steps: int

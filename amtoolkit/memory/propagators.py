@@ -30,8 +30,8 @@ import scipy.linalg
 
 from .._checks import check_fits_memory, check_real as _check_real
 
-__all__ = ["LinearMemory", "spectral_radius", "momentum", "jordan", "complex_block", "complex_jordan", "direct_sum",
-           "change_basis", "real_jordan_form", "impulse_response", "parse_memory"]
+__all__ = ["LinearMemory", "spectral_radius", "momentum", "jordan", "complex_block", "complex_jordan",
+           "direct_sum", "change_basis", "real_jordan_form", "impulse_response", "parse_memory"]
 
 
 @dataclass(frozen=True, eq=False)

@@ -147,13 +147,13 @@ class FunctionProblem(Problem):
 
 
 def check_real_dtype(name: str, arr) -> None:
-    """Refuse complex, boolean, string and object arrays (NumPy would drop an imaginary part
-    with only a warning)."""
+    """Refuse complex, string and object arrays (NumPy would drop an imaginary part with
+    only a warning); integer and boolean (0/1) data are accepted."""
     kind = np.dtype(arr.dtype).kind
     if kind == "c":
         raise TypeError(f"{name} must be real, got the complex dtype {arr.dtype} (take .real "
                         f"explicitly if the imaginary part is meant to be dropped)")
-    if kind not in "fiu":
+    if kind not in "fiub":
         raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
 
 
