@@ -141,9 +141,14 @@ class FunctionProblem(Problem):
         xp = data[0]
         self.nfev += 1
         self.njev += 1
-        f = self.fun(x)
-        g = self.jac(x)
-        return xp.asarray(f, dtype=x.dtype), xp.asarray(g, dtype=x.dtype)
+        f = xp.asarray(self.fun(x), dtype=x.dtype)
+        g = xp.asarray(self.jac(x), dtype=x.dtype)
+        if g.shape != x.shape:  # a scalar or a wrong length would broadcast silently
+            raise ValueError(f"jac must return the gradient, an array of shape {x.shape} like x, "
+                             f"got shape {g.shape}")
+        if f.shape != x.shape[:-1]:
+            raise ValueError(f"fun must return one real number per point, got shape {f.shape}")
+        return f, g
 
 
 def check_real_dtype(name: str, arr) -> None:

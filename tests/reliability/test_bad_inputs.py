@@ -118,6 +118,9 @@ CASES = [
     ("minimize", lambda: amt.minimize("f", np.zeros(2), jac=_jac), TypeError, "fun"),
     ("minimize", lambda: amt.minimize(_fun, np.zeros(2), jac=_jac, method="gd", options={"lr": (1, 2)}),
      TypeError, "lr"),
+    ("minimize", lambda: amt.minimize(_fun, np.ones(2), jac=lambda x: 1.0), amt.RunError, "jac"),
+    ("minimize", lambda: amt.minimize(lambda x: x, np.ones(2), jac=_jac), amt.RunError, "fun"),
+    ("adamw", lambda: O.adamw(amsgrad="no"), TypeError, "amsgrad"),
     # validate
     ("check_step", lambda: validate.check_step(1.0, 1.0, G, D[:2], 0.1), ValueError, "d"),
     ("check_step", lambda: validate.check_step(1.0, 1.0, G, D, 0.1, mu=-1.0), ValueError, "mu"),
