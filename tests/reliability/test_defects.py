@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -67,7 +69,8 @@ def test_strict_input_first_in_a_fresh_process():
     code = ("import array_api_strict as xps, amtoolkit as amt\n"
             "h = amt.run(amt.optimizers.gd(lr=0.5), amt.Quadratic.random(dim=3, cond=2), 5, x0=xps.zeros(3))\n"
             "print(h.status[0], type(h.x).__module__)\n")
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    env = {**os.environ, "PYTHONPATH": str(Path(amt.__file__).resolve().parents[1])}  # this checkout
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
     assert res.returncode == 0, res.stderr
     assert res.stdout.split()[0] == "finished" and "array_api_strict" in res.stdout
 
