@@ -355,5 +355,5 @@ def test_truncated_registered_dataset_is_checksum_checked(tmp_path, data_dir):
     src = data_dir / "a1a"
     copy = tmp_path / "a1a"
     copy.write_bytes(src.read_bytes()[: src.stat().st_size // 2])
-    with pytest.raises(ValueError, match="sha256|checksum"):
+    with pytest.raises((ValueError, OSError), match="(?i)sha256|checksum|hash"):
         amt.datasets.load_libsvm(copy)
