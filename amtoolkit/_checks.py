@@ -3,6 +3,7 @@ allowed range."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -11,10 +12,20 @@ from .backend import to_numpy
 
 
 def _as_float_array(name: str, value: Any) -> np.ndarray:
+    """``value`` as a float array; refuses what NumPy would silently convert or widen:
+    strings, booleans, tuples (a tuple is not a batch: use a list or an array),
+    complex numbers and arrays of objects."""
+    if isinstance(value, (str, bytes, bool, np.bool_, tuple, complex, np.complexfloating)) \
+            or callable(value) or value is None:
+        raise TypeError(f"{name} must be a real number or a list/array of real numbers, got "
+                        f"{type(value).__name__} {value!r}")
     try:
-        arr = np.asarray(to_numpy(value), dtype=float)
+        raw = np.asarray(to_numpy(value))
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be a real number or an array of real numbers, got {value!r}") from None
+    if raw.dtype.kind not in "fiu":
+        raise TypeError(f"{name} must hold real numbers, got dtype {raw.dtype} ({value!r})")
+    arr = raw.astype(float)
     if arr.ndim > 1:
         raise ValueError(f"{name} must be a scalar or a 1-D array of shape (K,) (one value per "
                          f"configuration), got shape {arr.shape}")
@@ -35,7 +46,7 @@ def check_range(name: str, value: Any, low: float | None = None, high: float | N
         ok &= (arr <= high) if high_closed else (arr < high)
     if not np.all(ok):
         bad = arr[~ok] if arr.ndim else arr
-        raise ValueError(f"{name} must lie in {interval}, got {np.ravel(bad)[0]!r}"
+        raise ValueError(f"{name} must lie in {interval}, got {np.ravel(bad)[0].item()!r}"
                          + ("" if arr.ndim == 0 else f" (in {arr.tolist()})"))
     return value
 
@@ -51,6 +62,27 @@ def check_nonnegative(name: str, value: Any) -> Any:
 def check_unit_interval(name: str, value: Any, high_closed: bool = False) -> Any:
     """``value`` in [0, 1) (default) or [0, 1]."""
     return check_range(name, value, 0.0, 1.0, high_closed=high_closed)
+
+
+def check_real(name: str, value: Any, low: float | None = None, high: float | None = None,
+               low_closed: bool = True, high_closed: bool = True) -> float:
+    """A single finite real number (not an array) in the interval; returned as a float."""
+    arr = _as_float_array(name, value)
+    if arr.ndim:
+        raise TypeError(f"{name} must be a single real number, got shape {arr.shape}")
+    check_range(name, arr, low, high, low_closed, high_closed)
+    return float(arr)
+
+
+def check_fits_memory(name: str, n_bytes: float, what: str) -> None:
+    """Refuse, before allocating, an array larger than this machine's physical memory."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        total = 2 ** 40
+    if n_bytes > total:
+        raise ValueError(f"{name}: {what} would need {n_bytes / 2 ** 30:.3g} GiB, more than this "
+                          f"machine's {total / 2 ** 30:.3g} GiB of memory")
 
 
 def check_int(name: str, value: Any, minimum: int = 1) -> int:

@@ -42,7 +42,9 @@ def namespace(*arrays: Any):
                      and not _is_scipy_sparse(a))
         xp = array_api_compat.array_namespace(*kept) if kept else \
             array_api_compat.array_namespace(np.empty(0))
-        if xp is array_api_compat.numpy and _NUMPY_IS_STANDARD:
+        # By name: the submodule array_api_compat.numpy is not imported before it is needed
+        # (a first call with array-api-strict or CuPy arrays must not touch it).
+        if getattr(xp, "__name__", "") == "array_api_compat.numpy" and _NUMPY_IS_STANDARD:
             xp = np  # NumPy >= 2 implements the standard; its own functions are 2-10x faster
         _NAMESPACES[key] = xp
     return xp

@@ -6,7 +6,9 @@ Each subcommand is a function ``cmd_<name>(args) -> int`` bound with ``set_defau
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -36,21 +38,60 @@ def _parse_hyper(items: Sequence[str]) -> dict:
     out = {}
     for item in items:
         if "=" not in item:
-            raise SystemExit(f"amtoolkit: --set expects NAME=VALUE, got {item!r}")
+            raise ValueError(f"--set expects NAME=VALUE, got {item!r}")
         key, value = item.split("=", 1)
-        out[key.strip().replace("-", "_")] = _parse_value(value)
+        key = key.strip().replace("-", "_")
+        if key in out:
+            raise ValueError(f"--set {key} is given twice")
+        out[key] = _parse_value(value)
     return out
 
 
-def build_problem(name: str, *, dim: int = 100, cond: float = 1e3, reg: float = 1e-3, seed: int = 0):
-    """``quadratic`` (random, ``dim``/``cond``/``seed``), ``breast_cancer``,
-    ``synthetic`` or a LIBSVM name or path (logistic regression with ``reg``)."""
+def build_problem(name: str, *, dim: int | None = None, cond: float | None = None,
+                  reg: float | None = None, seed: int = 0):
+    """``quadratic`` (random, ``dim``/``cond``/``seed``; defaults 100 and 1e3), ``breast_cancer``,
+    ``synthetic`` or a LIBSVM name or path (logistic regression with ``reg``, default 1e-3).
+    An option that does not apply to the problem is refused."""
     from .datasets import load_problem
     from .problems import Quadratic
 
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"problem must be a non-empty name or path, got {name!r}")
     if name == "quadratic":
-        return Quadratic.random(dim=dim, cond=cond, seed=seed)
-    return load_problem(name, reg=reg)
+        if reg is not None:
+            raise ValueError(f"reg (--reg) applies to logistic problems only, not to {name!r}")
+        return Quadratic.random(dim=100 if dim is None else dim, cond=1e3 if cond is None else cond, seed=seed)
+    unused = [flag for flag, value in (("dim (--dim)", dim), ("cond (--cond)", cond)) if value is not None]
+    if unused:
+        raise ValueError(f"{' and '.join(unused)} appl{'ies' if len(unused) == 1 else 'y'} to --problem "
+                         f"quadratic only, not to {name!r}")
+    return load_problem(name, reg=1e-3 if reg is None else reg)
+
+
+def _check_out_path(name: str, path: str, folder: bool = False) -> Path:
+    """Check before any computing that ``path`` (a file, or a folder when ``folder``) can be
+    written: its folder is created if missing; a directory where a file is expected, a file
+    where a folder is expected, or a read-only folder is refused."""
+    p = Path(path)
+    if folder:
+        if p.exists() and not p.is_dir():
+            raise ValueError(f"{name} must be a folder, but {str(p)!r} is a file")
+        target = p
+    else:
+        if p.is_dir() or str(path).endswith(("/", os.sep)):
+            raise ValueError(f"{name} must be a file path, but {str(p)!r} is a directory")
+        target = p.parent
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ValueError(f"{name}: cannot create the folder {str(target)!r}: {err.strerror}") from None
+    if not os.access(target, os.W_OK):
+        raise ValueError(f"{name}: the folder {str(target)!r} is not writable")
+    if not folder:
+        for f in (p, p.with_name(p.name + ".meta.json")):
+            if f.is_dir() or (f.exists() and not os.access(f, os.W_OK)):
+                raise ValueError(f"{name}: {str(f)!r} exists and cannot be written as a file")
+    return p
 
 
 def _optimizer_epilog() -> str:
@@ -82,13 +123,16 @@ def make_parser() -> argparse.ArgumentParser:
                        help="minibatch size for logistic problems (default: full gradient)")
     p_run.add_argument("--seed", type=int, default=0,
                        help="seed of the generated quadratic and of the minibatch sampler (default: 0)")
-    p_run.add_argument("--dim", type=int, default=100, help="quadratic: dimension (default: 100)")
-    p_run.add_argument("--cond", type=float, default=1e3,
-                       help="quadratic: condition number (default: 1e3)")
-    p_run.add_argument("--reg", type=float, default=1e-3,
-                       help="logistic: L2 regularisation reg (default: 1e-3)")
+    p_run.add_argument("--dim", type=int, default=None, help="quadratic only: dimension (default: 100)")
+    p_run.add_argument("--cond", type=float, default=None,
+                       help="quadratic only: condition number (default: 1e3)")
+    p_run.add_argument("--reg", type=float, default=None,
+                       help="logistic only: L2 regularisation reg (default: 1e-3)")
+    p_run.add_argument("--record-every", type=int, default=1,
+                       help="record one row every this many steps (default: 1)")
     p_run.add_argument("--out", default=None, metavar="FILE.csv",
-                       help="write the long result table (and FILE.csv.meta.json)")
+                       help="write the long result table (and FILE.csv.meta.json); also written "
+                            "with the rows so far when the run fails or is interrupted")
     p_run.set_defaults(func=cmd_run)
 
     p_list = sub.add_parser("list", help="list the optimizers and the registered LIBSVM datasets")
@@ -129,27 +173,51 @@ def cmd_list(args) -> int:
 def cmd_demo(args) -> int:
     from .experiments.demo import main as demo_main
 
+    try:
+        if args.steps is not None and args.steps < 1:
+            raise ValueError(f"steps (--steps) must be an integer >= 1, got {args.steps}")
+        _check_out_path("figures (--figures)", args.figures, folder=True)
+    except ValueError as err:
+        print(f"amtoolkit: error: {err}", file=sys.stderr)
+        return 2
     return demo_main(steps=args.steps, figures=args.figures)
 
 
 def cmd_run(args) -> int:
+    """Exit codes: 0 done (any status but interrupted), 1 the run failed (the rows so far are
+    written), 2 bad input (nothing computed), 130 interrupted (the rows so far are written)."""
+    from .experiments import RunError, run
+
     try:
+        if args.out:
+            _check_out_path("out (--out)", args.out)
         hyper = _parse_hyper(args.hyper)
         opt = optimizers.get(args.optimizer, **hyper)
         problem = build_problem(args.problem, dim=args.dim, cond=args.cond, reg=args.reg, seed=args.seed)
-        from .experiments import run
-
-        history = run(opt, problem, steps=args.steps, batch_size=args.batch_size, seed=args.seed)
     except (ValueError, TypeError, FileNotFoundError) as err:
         print(f"amtoolkit: error: {err}", file=sys.stderr)
         return 2
     print(f"{opt.name} on {problem.name}, {args.steps} steps"
-          + (f", batch size {args.batch_size}" if args.batch_size else ""))
-    print(_summary(history))
+          + (f", batch size {args.batch_size}" if args.batch_size else ""), flush=True)
+    code = 0
+    try:
+        history = run(opt, problem, steps=args.steps, batch_size=args.batch_size, seed=args.seed,
+                      record_every=args.record_every)
+    except (ValueError, TypeError) as err:  # bad input found by run before any step
+        print(f"amtoolkit: error: {err}", file=sys.stderr)
+        return 2
+    except RunError as err:
+        print(f"amtoolkit: error: {err}", file=sys.stderr)
+        history, code = err.history, 1
+    if code == 0 and "interrupted" in history.status:
+        print("amtoolkit: interrupted", file=sys.stderr)
+        code = 130
+    if len(history.frame):
+        print(_summary(history))
     if args.out:
         history.to_csv(args.out)
-        print(f"wrote {args.out}")
-    return 0
+        print(f"wrote {args.out} ({len(history.frame)} rows)")
+    return code
 
 
 def _add_rate(sub) -> None:
@@ -330,7 +398,11 @@ def cmd_fetch(args) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:  # outside a run's loop (a run returns its rows itself)
+        print("amtoolkit: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from ..problems import LogisticRegression, make_logistic_data
 from .builtin import load_breast_cancer
 from .libsvm import DatasetInfo, cache_dir, find_libsvm, load_libsvm, registry, sha256sum
@@ -16,6 +18,9 @@ def load_problem(name: str, reg: float = 1e-3, **kwargs) -> LogisticRegression:
     (:func:`make_logistic_data`, keyword arguments passed on), a registered LIBSVM
     name (``"a9a"``, ``"w8a"``, ...) or a path to a LIBSVM file.
     """
+    if not isinstance(name, (str, os.PathLike)) or not str(name):
+        raise TypeError(f"name must be a built-in problem name, a registered LIBSVM name or a path, "
+                        f"got {name!r}")
     if name == "breast_cancer":
         X, y = load_breast_cancer()
     elif name == "synthetic":

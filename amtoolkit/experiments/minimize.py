@@ -8,9 +8,9 @@ import numpy as np
 from scipy.optimize import OptimizeResult
 
 from .. import optimizers
-from .._checks import check_finite_array, check_int
-from ..problems.base import FunctionProblem
-from .run import STATUS_CONVERGED, STATUS_DIVERGED, run
+from .._checks import check_finite_array, check_int, check_positive
+from ..problems.base import FunctionProblem, check_real_dtype
+from .run import STATUS_CONVERGED, STATUS_DIVERGED, STATUS_INTERRUPTED, run
 
 
 def minimize(fun: Callable, x0, jac: Callable | None = None, method: str = "am_mgd",
@@ -20,23 +20,32 @@ def minimize(fun: Callable, x0, jac: Callable | None = None, method: str = "am_m
     ``options`` holds the method's hyperparameters plus ``maxiter`` (default 1000)
     and ``gtol`` (stop when ‖∇f‖ ≤ gtol, default 1e-8). Returns a
     ``scipy.optimize.OptimizeResult`` with ``x, fun, jac, nit, nfev, njev, status,
-    success, message`` and the run's ``history``.
+    success, message`` and the run's ``history``. ``status``: 0 converged, 1 maxiter
+    reached, 2 diverged, 3 interrupted. An exception raised by ``fun`` or ``jac`` comes
+    out as :class:`amtoolkit.RunError` (chained to it) holding the iterations so far.
     """
+    if options is not None and not isinstance(options, dict):
+        raise TypeError(f"options must be a dict of hyperparameters plus maxiter/gtol, got {options!r}")
     options = dict(options or {})
     maxiter = check_int("options['maxiter']", options.pop("maxiter", 1000))
-    gtol = options.pop("gtol", 1e-8)
-    x0 = np.asarray(x0, dtype=float)
-    if x0.ndim != 1:
-        raise ValueError(f"x0 must be a 1-D array, got shape {x0.shape}")
+    gtol = check_positive("options['gtol']", options.pop("gtol", 1e-8))
+    x0 = np.asarray(x0)
+    check_real_dtype("x0", x0)
+    x0 = x0.astype(float)
+    if x0.ndim != 1 or x0.shape[0] == 0:
+        raise ValueError(f"x0 must be a non-empty 1-D array, got shape {x0.shape}")
     check_finite_array("x0", x0)
     problem = FunctionProblem(fun, jac, x0.shape[0], name=getattr(fun, "__name__", "function"))
     opt = optimizers.get(method, **options)
     hist = run(opt, problem, steps=maxiter, x0=x0, gtol=gtol, f_star=None)
     status = hist.status[0]
+    if hist.frame.empty:  # Ctrl-C before the first iteration
+        raise KeyboardInterrupt
     last = hist.frame.iloc[-1]
     code, message = {
         STATUS_CONVERGED: (0, f"gradient norm below gtol={gtol:g}"),
         STATUS_DIVERGED: (2, "diverged: a non-finite loss or iterate"),
+        STATUS_INTERRUPTED: (3, "interrupted (Ctrl-C)"),
     }.get(status, (1, f"maximum number of iterations ({maxiter}) reached"))
     x = np.asarray(hist.x)
     if status == STATUS_CONVERGED:

@@ -1,9 +1,14 @@
 """The run loop: the only place in amtoolkit that iterates over steps.
 
 ``run(optimizer, problem, steps)`` records, for every run of a (possibly batched)
-optimizer and every step, one row of a long table (DESIGN §2): ``run, step, loss,
-gap, grad_norm, lr, beta, time`` plus the method's own columns, with the
+optimizer and every recorded step, one row of a long table: ``run, step,
+loss, gap, grad_norm, lr, beta, time`` plus the method's own columns, with the
 configuration (method, problem, seed, hyperparameters, status) in columns.
+
+It has three parts: ``_prepare`` checks every input before anything is
+computed, ``_loop`` iterates and keeps only host float64 scalars per recorded row and
+run (in chunks of ``_CHUNK`` rows, so memory is bounded by the recorded rows, whatever
+the optimizer puts in ``state.info``), and ``_to_frame`` builds the table.
 """
 
 from __future__ import annotations
@@ -16,17 +21,21 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from .._checks import check_finite_array, check_int, check_positive
+from .._checks import check_finite_array, check_int, check_positive, check_range
 from ..backend import asarray_like, namespace, to_numpy
 from ..optimizers.base import Optimizer, OptState
 from ..problems.base import Problem
 
-__all__ = ["History", "run", "package_versions"]
+__all__ = ["History", "RunError", "run", "package_versions"]
 
 STATUS_FINISHED = "finished"
 STATUS_CONVERGED = "converged"
 STATUS_DIVERGED = "diverged"
+STATUS_STOPPED = "stopped"
 STATUS_INTERRUPTED = "interrupted"
+STATUS_FAILED = "failed"
+
+_CHUNK = 1024  # rows per host buffer chunk
 
 
 def package_versions() -> dict[str, str]:
@@ -43,18 +52,20 @@ def package_versions() -> dict[str, str]:
 class History:
     """The record of one (batched) run.
 
-    frame:   long DataFrame, one row per (run, step)
-    x:       final iterate(s), in the namespace of ``x0`` (shape ``(d,)`` or ``(K, d)``)
-    state:   the optimizer's final state
+    frame:   long DataFrame, one row per (run, recorded step)
+    x:       per run, the iterate of its last recorded row, in the namespace of ``x0``
+             (shape ``(d,)`` or ``(K, d)``)
+    state:   the optimizer's last state (all runs of a batch)
     status:  per run: ``finished``, ``converged`` (gtol reached), ``diverged``
-             (non-finite loss or iterate) or ``interrupted``
+             (non-finite loss or iterate), ``stopped`` (by the callback),
+             ``interrupted`` (Ctrl-C) or ``failed`` (an exception; see :class:`RunError`)
     meta:    method, hyperparameters, problem, seed, package versions
     optimizer, x0: what the run started from (for replays such as validate_history)
     """
 
     frame: pd.DataFrame
     x: Any
-    state: OptState
+    state: OptState | None
     status: list[str]
     meta: dict[str, Any] = field(default_factory=dict)
     optimizer: Optimizer | None = None
@@ -84,7 +95,28 @@ class History:
         return plot(self, **kw)
 
 
+class RunError(RuntimeError):
+    """A run stopped by an exception (from the problem, the optimizer, a schedule or the
+    callback). ``__cause__`` is that exception; ``history`` holds every row recorded
+    before it, with status ``failed`` for the runs that were still going."""
+
+    def __init__(self, message: str, history: History) -> None:
+        super().__init__(message)
+        self.history = history
+
+
+def _per_run(values: np.ndarray, run_idx: np.ndarray):
+    """A per-run configuration column spread over the rows: float64 for numbers, a
+    categorical (one byte per row) for strings, booleans and None."""
+    if values.dtype != object:
+        return values[run_idx]
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return pd.Categorical.from_codes(codes.astype(np.int8 if len(uniques) < 127 else np.int32)[run_idx],
+                                     categories=uniques if len(uniques) else pd.Index([], dtype=object))
+
+
 def _hyper_columns(opt: Optimizer, n_runs: int) -> dict[str, np.ndarray]:
+    """One array of length ``n_runs`` per ``hp_`` column (object dtype for non-numbers)."""
     cols: dict[str, np.ndarray] = {}
     for name, value in opt.hyper.items():
         if name in opt.vectors:
@@ -103,84 +135,72 @@ def _hyper_columns(opt: Optimizer, n_runs: int) -> dict[str, np.ndarray]:
     return cols
 
 
-def _stack(values: list, xp, lead: tuple) -> np.ndarray:
-    """Per-step recorded values (arrays of the batch shape, or scalars) as a host array
-    of shape (steps, n_runs) or (steps, n_runs, k) for vector-valued entries."""
-    n_runs = int(np.prod(lead)) if lead else 1
-    if values and all(hasattr(v, "shape") and v.shape == values[0].shape for v in values) \
-            and not isinstance(values[0], np.generic):
-        try:
-            arr = np.asarray(to_numpy(xp.stack(values)), dtype=float)
-        except (TypeError, ValueError):
-            arr = np.stack([np.asarray(to_numpy(v), dtype=float) for v in values])
-    elif all(isinstance(v, (float, int)) for v in values):
-        arr = np.asarray(values, dtype=float)
-    else:
-        parts = [np.asarray(to_numpy(v), dtype=float) for v in values]
-        shape = np.broadcast_shapes(*(p.shape for p in parts)) if parts else ()
-        arr = np.stack([np.broadcast_to(p, shape) for p in parts]) if parts else np.empty((0,))
-    if arr.ndim == 1:  # scalars per step
-        return np.repeat(arr[:, None], n_runs, axis=1)
-    if lead and arr.shape[1:1 + len(lead)] == lead:
-        return arr.reshape((arr.shape[0], n_runs) + arr.shape[1 + len(lead):])
-    # a per-step vector shared by all runs (e.g. unbatched law of shape (k,))
-    return np.repeat(arr[:, None, ...], n_runs, axis=1) if not lead else \
-        np.broadcast_to(arr[:, None, ...], (arr.shape[0], n_runs) + arr.shape[1:]).copy()
+# -- part 1: prepare ---------------------------------------------------------------------
+@dataclass
+class _Setup:
+    """The checked arguments of one ``run`` call, and the optimizer's initial state."""
+
+    optimizer: Optimizer
+    problem: Problem
+    steps: int
+    x0: Any
+    xp: Any
+    lead: tuple
+    n_runs: int
+    fstar: float
+    extra: dict
+    sampler: Any
+    seed: int
+    batch_size: int | None
+    gtol: float | None
+    eval_every: int
+    record_every: int
+    callback: Callable | None
+    progress: bool
+    state: OptState
 
 
-def run(optimizer: Optimizer, problem: Problem, steps: int, x0=None, batch_size: int | None = None,
-        seed: int = 0, *, f_star: float | str | None = "auto", gtol: float | None = None,
-        eval_every: int | None = None, callback: Callable[[int, OptState], Any] | None = None,
-        progress: bool = False) -> History:
-    """Run ``optimizer`` on ``problem`` for ``steps`` updates.
-
-    Parameters
-    ----------
-    x0:         start, shape ``(d,)`` (broadcast to every configuration) or ``(K, d)``;
-                default zeros in float64 NumPy. Its namespace/dtype/device are used
-                throughout (array-api-strict, CuPy, ...).
-    batch_size: minibatch size for problems with samples (``None``: full gradients);
-                batches come from ``problem.sampler(batch_size, seed)`` and are
-                shared by all runs of a batch.
-    f_star:     ``"auto"`` uses ``problem.f_star`` when known; a float; ``None``
-                for no gap column values.
-    gtol:       stop a run when ``‖∇f(x_t)‖ ≤ gtol`` (status ``converged``).
-    eval_every: with minibatches, evaluate the full loss (``full_loss`` and ``gap``
-                columns) every this many steps (default ``max(1, steps // 100)``).
-    callback:   ``callback(step, state)`` after each update; returning ``True`` stops.
-
-    Row ``t`` holds ``f(x_t)``, ``‖∇f(x_t)‖`` and the ``lr``/``beta`` the update from
-    ``x_t`` used; a final row ``t = steps`` holds ``f(x_T)`` (``lr``/``beta`` NaN).
-    A run whose loss or iterate becomes non-finite stops with status ``diverged``
-    and keeps its rows; the other runs of a batch go on. Ctrl-C returns the
-    history so far with status ``interrupted``.
-    """
+def _prepare(optimizer, problem, steps, x0, batch_size, seed, f_star, gtol, eval_every, record_every,
+             callback, progress) -> _Setup:
+    """Check every argument and build x0 and the sampler; nothing is iterated yet."""
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer must be an amtoolkit Optimizer (see amtoolkit.optimizers.get), "
                         f"got {type(optimizer).__name__}")
     if not isinstance(problem, Problem):
         raise TypeError(f"problem must be an amtoolkit Problem, got {type(problem).__name__}")
     steps = check_int("steps", steps)
+    seed = check_int("seed", seed, 0)
     if gtol is not None:
-        check_positive("gtol", gtol)
+        gtol = float(check_positive("gtol", gtol))
     if batch_size is not None:
         batch_size = check_int("batch_size", batch_size)
         if problem.n_samples is None:
             raise ValueError(f"batch_size must be None for {type(problem).__name__} (it has no samples)")
-    if eval_every is None:
-        eval_every = max(1, steps // 100)
-    eval_every = check_int("eval_every", eval_every)
+        if batch_size > problem.n_samples:
+            raise ValueError(f"batch_size must be in [1, n_samples={problem.n_samples}], got {batch_size}")
+    eval_every = check_int("eval_every", max(1, steps // 100) if eval_every is None else eval_every)
+    record_every = check_int("record_every", record_every)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable as callback(step, state) or None, got {callback!r}")
+    if not isinstance(progress, (bool, np.bool_)):
+        raise TypeError(f"progress must be True or False, got {progress!r}")
 
     if x0 is None:
         x0 = problem.default_x0()
     elif isinstance(x0, (list, tuple)):
-        x0 = np.asarray(x0, dtype=float)
+        try:
+            x0 = np.asarray(x0, dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(f"x0 must be an array of real numbers, got {x0!r}") from None
+    if not hasattr(x0, "shape") or not hasattr(x0, "dtype"):
+        raise TypeError(f"x0 must be an array (NumPy, array-API, CuPy) or a list, got {type(x0).__name__}")
     xp = namespace(x0)
-    if not hasattr(x0, "shape") or x0.ndim not in (1, 2) or x0.shape[-1] != problem.dim:
-        raise ValueError(f"x0 must have shape ({problem.dim},) or (K, {problem.dim}), got "
-                         f"{getattr(x0, 'shape', type(x0).__name__)}")
+    if x0.ndim not in (1, 2) or x0.shape[-1] != problem.dim:
+        raise ValueError(f"x0 must have shape ({problem.dim},) or (K, {problem.dim}), got {x0.shape}")
     if xp.isdtype(x0.dtype, "integral"):
         x0 = xp.astype(x0, xp.float64)
+    elif not xp.isdtype(x0.dtype, "real floating"):
+        raise TypeError(f"x0 must have a real floating (or integer) dtype, got {x0.dtype}")
     check_finite_array("x0", x0)
     batch_shape = optimizer.batch_shape
     if len(batch_shape) > 1:
@@ -192,7 +212,6 @@ def run(optimizer: Optimizer, problem: Problem, steps: int, x0=None, batch_size:
             raise ValueError(f"x0 of shape {x0.shape} does not match the {batch_shape[0]} "
                              f"configurations of the hyperparameters (expected ({batch_shape[0]}, {problem.dim}))")
     lead = tuple(x0.shape[:-1])
-    n_runs = int(np.prod(lead)) if lead else 1
 
     fstar = np.nan
     if isinstance(f_star, str):
@@ -203,7 +222,9 @@ def run(optimizer: Optimizer, problem: Problem, steps: int, x0=None, batch_size:
         except (AttributeError, ValueError):
             fstar = np.nan
     elif f_star is not None:
-        fstar = float(f_star)
+        if isinstance(f_star, bool) or np.ndim(f_star) != 0:
+            raise TypeError(f"f_star must be 'auto', a real number or None, got {f_star!r}")
+        fstar = float(check_range("f_star", f_star))
 
     extra: dict[str, Any] = {}
     if "x_star" in optimizer.needs:
@@ -212,95 +233,295 @@ def run(optimizer: Optimizer, problem: Problem, steps: int, x0=None, batch_size:
                              f"x_star, which {problem.name} does not know")
         extra["x_star"] = asarray_like(problem.x_star, x0)
     sampler = problem.sampler(batch_size, seed) if batch_size else None
+    state = optimizer.init(x0)  # checks x0 against the optimizer (e.g. rllc's k <= d)
+    return _Setup(optimizer, problem, steps, x0, xp, lead, int(np.prod(lead)) if lead else 1, fstar, extra,
+                  sampler, seed, batch_size, gtol, eval_every, record_every, callback, bool(progress), state)
 
-    state = optimizer.init(x0)
-    rec: dict[str, list] = {"loss": [], "grad_norm": [], "time": [], "full_loss": []}
-    infos: list = []
-    status = np.array([STATUS_FINISHED] * n_runs, dtype=object)
+
+# -- part 2: loop -------------------------------------------------------------------------
+class _Recorder:
+    """Host float64 buffers, one row per recorded step: ``(rows, n_runs)`` per scalar entry,
+    ``(rows, n_runs, k)`` per vector entry (rllc's law). Grows by chunks of ``_CHUNK`` rows;
+    a row counts once :meth:`commit` is called, so a row cut short by an exception or Ctrl-C
+    is dropped whole."""
+
+    def __init__(self, lead: tuple, n_runs: int) -> None:
+        self.lead, self.n_runs, self.n = lead, n_runs, 0
+        self._chunks: dict[str, list[np.ndarray]] = {}
+        self._trailing: dict[str, tuple] = {}
+        self._current: dict[str, np.ndarray] = {}  # the chunk the next row goes to, per key
+        self._i = 0                                 # the next row's index in its chunk
+        self._steps: list[np.ndarray] = []
+        self._times: list[np.ndarray] = []
+
+    def put(self, key: str, value) -> None:
+        chunk = self._current.get(key)
+        if chunk is None:
+            chunk = self._new_chunk(key, value)
+        chunk[self._i] = value if isinstance(value, (float, np.ndarray, np.generic)) else to_numpy(value)
+
+    def _new_chunk(self, key: str, value) -> np.ndarray:
+        if key not in self._chunks:
+            shape, lead = np.shape(value), self.lead
+            self._trailing[key] = shape[len(lead):] if lead and shape[:len(lead)] == lead else \
+                (shape if not lead else ())
+            self._chunks[key] = []
+        chunks = self._chunks[key]
+        while len(chunks) <= self.n // _CHUNK:  # NaN where a key has no value (e.g. the last row's lr)
+            chunks.append(np.full((_CHUNK, self.n_runs) + self._trailing[key], np.nan))
+        self._current[key] = chunks[-1]
+        return chunks[-1]
+
+    def commit(self, step: int, elapsed: float) -> None:
+        if self._i == 0:
+            self._steps.append(np.empty(_CHUNK, dtype=np.int64))
+            self._times.append(np.empty(_CHUNK))
+        self._steps[-1][self._i] = step
+        self._times[-1][self._i] = elapsed
+        self.n += 1
+        self._i += 1
+        if self._i == _CHUNK:
+            self._i = 0
+            self._current = {}
+
+    @property
+    def last_step(self) -> int:
+        return -1 if self.n == 0 else int(self._steps[(self.n - 1) // _CHUNK][(self.n - 1) % _CHUNK])
+
+    def pop(self, key: str) -> np.ndarray | None:
+        """The committed rows of ``key`` (its chunks are released)."""
+        if key in ("step", "time"):
+            chunks = self._steps if key == "step" else self._times
+        else:
+            self._current.pop(key, None)
+            chunks = self._chunks.pop(key, None)
+            if chunks is None:
+                return None
+            while len(chunks) * _CHUNK < self.n:  # rows after the key's last value
+                chunks.append(np.full((_CHUNK, self.n_runs) + self._trailing[key], np.nan))
+        if not chunks:
+            return np.empty(0, dtype=np.int64 if key == "step" else float)
+        out = np.concatenate(chunks)[:self.n] if len(chunks) != 1 else chunks[0][:self.n]
+        chunks.clear()
+        return out
+
+
+def _is_eval_step(t: int, eval_every: int) -> bool:
+    """Full-loss evaluations of minibatch runs: steps 0, 1, 2, 4, 8, ... and every
+    ``eval_every``-th step, so every prefix of a run has about log2(t) + t/eval_every of them."""
+    return t % eval_every == 0 or (t & (t - 1)) == 0
+
+
+def _record(rec: _Recorder, opt: Optimizer, t: int, loss, gnorm, full_loss, new: OptState | None,
+            t_start: float) -> None:
+    """One row: f(x_t), ‖∇f(x_t)‖, the full loss where evaluated, and what the update from
+    x_t used (``new.info``; nothing on the final row)."""
+    rec.put("loss", loss)
+    rec.put("grad_norm", gnorm)
+    if full_loss is not None:
+        rec.put("full_loss", full_loss)
+    if new is not None:
+        info = new.info
+        rec.put("lr", info.get("lr", np.nan))
+        rec.put("beta", info.get("beta", np.nan))
+        for key in opt.columns:
+            rec.put(key, info.get(key, np.nan))
+    rec.commit(t, time.perf_counter() - t_start)
+
+
+@dataclass
+class _Outcome:
+    state: OptState | None
+    x: Any
+    status: np.ndarray
+    last_step: np.ndarray       # per run, its last kept step (-1: the last recorded row)
+    error: BaseException | None = None
+    failed_step: int = -1
+
+
+def _loop(s: _Setup, rec: _Recorder) -> _Outcome:
+    opt, problem, xp, n_runs, steps = s.optimizer, s.problem, s.xp, s.n_runs, s.steps
+    status = np.full(n_runs, STATUS_FINISHED, dtype=object)
     active = np.ones(n_runs, dtype=bool)
-    last_step = np.full(n_runs, steps)  # the last recorded step of each run
-    needs_loss = "loss" in optimizer.needs
+    last_step = np.full(n_runs, -1)
+    kw = dict(s.extra)
+    needs_loss = "loss" in opt.needs
+    done = None            # device mask of the runs that stopped (None while none has)
+    frozen = None          # their iterates at the step they stopped
+    state, x_last = s.state, None
+    t = -1
     t_start = time.perf_counter()
     iterator = range(steps + 1)
-    if progress:
+    if s.progress:
         from tqdm.auto import tqdm
 
-        iterator = tqdm(iterator, desc=optimizer.name)
-
+        iterator = tqdm(iterator, desc=opt.name)
+    out = _Outcome(None, None, status, last_step)
     try:
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is detected and reported
             for t in iterator:
-                batch = next(sampler) if sampler is not None else None
-                loss_x, grad = problem.value_and_grad(state.x, batch)
-                gnorm_x = xp.linalg.vector_norm(grad, axis=-1)
-                if sampler is not None:
-                    rec["full_loss"].append(problem.value(optimizer.params(state))
-                                            if t % eval_every == 0 or t == steps else np.nan)
-                rec["loss"].append(loss_x)
-                rec["grad_norm"].append(gnorm_x)
-                if t == steps:
-                    infos.append({})
-                    rec["time"].append(time.perf_counter() - t_start)
-                    break
-                new_state = optimizer.update(state, grad, **({"loss": loss_x} if needs_loss else {}), **extra)
-                infos.append(new_state.info)
-                rec["time"].append(time.perf_counter() - t_start)
+                batch = next(s.sampler) if s.sampler is not None else None
+                x_t = opt.params(state)
+                loss, grad = problem.value_and_grad(state.x, batch)
+                gnorm = xp.linalg.vector_norm(grad, axis=-1)
+                final = t == steps
+                new = None
+                if not final:
+                    if needs_loss:
+                        kw["loss"] = loss
+                    new = opt.update(state, grad, **kw)
                 # One host synchronisation per step in the common (healthy) case.
-                ok = xp.isfinite(loss_x) & xp.isfinite(gnorm_x) & xp.all(xp.isfinite(new_state.x), axis=-1)
-                if gtol is not None:
-                    ok = ok & (gnorm_x > gtol)
-                if not bool(xp.all(ok)):
+                ok = xp.isfinite(loss) & xp.isfinite(gnorm)
+                if new is not None:
+                    ok = ok & xp.all(xp.isfinite(new.x), axis=-1)
+                if s.gtol is not None:
+                    ok = ok & (gnorm > s.gtol)
+                if done is not None:
+                    ok = ok | done
+                healthy = bool(xp.all(ok))
+                evaluate = s.sampler is not None and (final or not healthy or _is_eval_step(t, s.eval_every))
+                recorded = final or not healthy or evaluate or t % s.record_every == 0
+                if recorded:
+                    _record(rec, opt, t, loss, gnorm, problem.value(x_t) if evaluate else None, new, t_start)
+                    x_last = x_t
+                if not healthy:
                     ok_np = np.reshape(to_numpy(ok), (n_runs,)).astype(bool)
-                    conv_np = np.zeros(n_runs, bool)
-                    if gtol is not None:
-                        conv_np = np.reshape(to_numpy(gnorm_x <= gtol), (n_runs,)) & \
-                            np.isfinite(np.reshape(to_numpy(loss_x), (n_runs,)))
-                    stopped = active & ~ok_np
-                    status[stopped & conv_np] = STATUS_CONVERGED
-                    status[stopped & ~conv_np] = STATUS_DIVERGED
-                    last_step[stopped] = t
-                    active &= ~stopped
+                    conv = np.zeros(n_runs, bool)
+                    if s.gtol is not None:
+                        conv = np.reshape(to_numpy((gnorm <= s.gtol) & xp.isfinite(loss)), (n_runs,))
+                    newly = active & ~ok_np
+                    status[newly & conv] = STATUS_CONVERGED
+                    status[newly & ~conv] = STATUS_DIVERGED
+                    last_step[newly] = t
+                    active &= ~newly
+                    newly_col = xp.asarray(np.reshape(newly, s.lead + (1,)), device=x_t.device)
+                    frozen = x_t if frozen is None else xp.where(newly_col, x_t, frozen)
                     if not active.any():
-                        break  # keep x_t: the last finite (or converged) iterate
-                state = new_state
-                if callback is not None and callback(t, state) is True:
+                        break
+                    done = xp.asarray(np.reshape(~active, s.lead), device=x_t.device)
+                if final:
+                    break
+                state = new
+                if s.callback is not None and s.callback(t, state) is True:
+                    if not recorded:  # the stopping step is always a row
+                        _record(rec, opt, t, loss, gnorm, None, new, t_start)
+                        x_last = x_t
+                    status[active] = STATUS_STOPPED
                     break
     except KeyboardInterrupt:
         status[active] = STATUS_INTERRUPTED
-    n_rows = len(rec["time"])
-    del rec["loss"][n_rows:], rec["grad_norm"][n_rows:], rec["full_loss"][n_rows:], infos[n_rows:]
+    except Exception as err:  # noqa: BLE001 - every row so far goes out with the RunError
+        status[active] = STATUS_FAILED
+        out.error, out.failed_step = err, t
+    out.state = state
+    if x_last is not None and frozen is not None:
+        x_last = xp.where(xp.asarray(np.reshape(last_step >= 0, s.lead + (1,)), device=x_last.device),
+                          frozen, x_last)
+    out.x = x_last
+    return out
 
-    columns = {"loss": _stack(rec["loss"], xp, lead), "grad_norm": _stack(rec["grad_norm"], xp, lead)}
-    columns["lr"] = _stack([i.get("lr", np.nan) for i in infos], xp, lead)
-    columns["beta"] = _stack([i.get("beta", np.nan) for i in infos], xp, lead)
-    columns["time"] = np.repeat(np.asarray(rec["time"])[:, None], n_runs, axis=1)
-    if sampler is not None:
-        columns["full_loss"] = _stack(rec["full_loss"], xp, lead)
-    for key in optimizer.columns:
-        arr = _stack([i.get(key, np.nan) for i in infos], xp, lead)
-        if arr.ndim == 2:
-            columns[key] = arr
+
+# -- part 3: to_frame ------------------------------------------------------------------------
+def _to_frame(s: _Setup, rec: _Recorder, out: _Outcome) -> pd.DataFrame:
+    """The long table; each buffer is released as soon as its column is built."""
+    n_runs, opt = s.n_runs, s.optimizer
+    last = np.where(out.last_step >= 0, out.last_step, rec.last_step)
+    steps_rec = rec.pop("step")
+    times = rec.pop("time")
+    keep = steps_rec[None, :] <= last[:, None]            # (n_runs, rows)
+    all_rows = bool(keep.all())
+    if all_rows:
+        run_idx = np.repeat(np.arange(n_runs), rec.n)
+        row_idx = np.tile(np.arange(rec.n), n_runs)
+    else:
+        run_idx, row_idx = np.nonzero(keep)
+    del keep
+
+    def gather(arr):
+        if arr is None:
+            return np.full(len(run_idx), np.nan)
+        if n_runs == 1 and all_rows:
+            return arr[:, 0]
+        return arr[row_idx, run_idx]
+
+    data: dict[str, np.ndarray] = {"run": run_idx, "step": steps_rec[row_idx]}
+    loss = gather(rec.pop("loss"))
+    data["loss"] = loss
+    full_loss = gather(rec.pop("full_loss")) if s.sampler is not None else None
+    data["gap"] = (full_loss if full_loss is not None else loss) - s.fstar
+    data["grad_norm"] = gather(rec.pop("grad_norm"))
+    data["lr"] = gather(rec.pop("lr"))
+    data["beta"] = gather(rec.pop("beta"))
+    data["time"] = times[row_idx]
+    if full_loss is not None:
+        data["full_loss"] = full_loss
+    for key in opt.columns:
+        arr = rec.pop(key)
+        if arr is None or arr.ndim == 2:
+            data[key] = gather(arr)
         else:
             for j in range(arr.shape[2]):
-                columns[f"{key}_{j}"] = arr[:, :, j]
-    steps_idx = np.arange(n_rows)
-    keep = (steps_idx[:, None] <= np.minimum(last_step, n_rows - 1)[None, :]).T  # (n_runs, n_rows)
-    data = {"run": np.repeat(np.arange(n_runs)[:, None], n_rows, axis=1)[keep],
-            "step": np.repeat(steps_idx[None, :], n_runs, axis=0)[keep]}
-    data.update({k: v.T[keep] for k, v in columns.items()})
-    frame = pd.DataFrame(data)
-    frame.insert(3, "gap", (frame["full_loss"] if sampler is not None else frame["loss"]) - fstar)
-    conf = {"method": optimizer.name, "problem": problem.name, "seed": seed,
-            "batch_size": batch_size if batch_size else np.nan}
+                data[f"{key}_{j}"] = gather(arr[:, :, j])
+    conf = {"method": opt.name, "problem": s.problem.name, "seed": s.seed,
+            "batch_size": s.batch_size if s.batch_size else np.nan}
     for key, value in conf.items():
-        frame[key] = value
-    for key, value in _hyper_columns(optimizer, n_runs).items():
-        frame[key] = value[frame["run"].to_numpy()]
-    frame["status"] = status[frame["run"].to_numpy()]
+        data[key] = _per_run(np.full(n_runs, value, dtype=object if isinstance(value, str) else None), run_idx)
+    for key, value in _hyper_columns(opt, n_runs).items():
+        data[key] = _per_run(value, run_idx)
+    data["status"] = _per_run(out.status, run_idx)
+    return pd.DataFrame(data, copy=False)
+
+
+def run(optimizer: Optimizer, problem: Problem, steps: int, x0=None, batch_size: int | None = None,
+        seed: int = 0, *, f_star: float | str | None = "auto", gtol: float | None = None,
+        eval_every: int | None = None, record_every: int = 1,
+        callback: Callable[[int, OptState], Any] | None = None, progress: bool = False) -> History:
+    """Run ``optimizer`` on ``problem`` for ``steps`` updates.
+
+    Parameters
+    ----------
+    x0:           start, shape ``(d,)`` (broadcast to every configuration) or ``(K, d)``;
+                  default zeros in float64 NumPy. Its namespace/dtype/device are used
+                  throughout (array-api-strict, CuPy, ...).
+    batch_size:   minibatch size for problems with samples (``None``: full gradients);
+                  batches come from ``problem.sampler(batch_size, seed)`` and are
+                  shared by all runs of a batch.
+    seed:         integer >= 0, seed of the minibatch sampler.
+    f_star:       ``"auto"`` uses ``problem.f_star`` when known; a float; ``None``
+                  for no gap column values.
+    gtol:         stop a run when ``‖∇f(x_t)‖ ≤ gtol`` (status ``converged``).
+    eval_every:   with minibatches, the full loss (``full_loss`` and ``gap`` columns) is
+                  evaluated at steps 0, 1, 2, 4, 8, ... and every ``eval_every``-th step
+                  (default ``max(1, steps // 100)``), so an interrupted run has gap values.
+    record_every: record one row every this many steps (default 1); the steps 0 and
+                  ``steps``, each full-loss evaluation and each run's stopping step are
+                  always recorded. Memory grows with the recorded rows only (a few float64
+                  per row and run).
+    callback:     ``callback(step, state)`` after each update; returning ``True`` stops
+                  the run (status ``stopped``).
+
+    Row ``t`` holds ``f(x_t)``, ``‖∇f(x_t)‖`` and the ``lr``/``beta`` the update from
+    ``x_t`` used; a final row ``t = steps`` holds ``f(x_T)`` (``lr``/``beta`` NaN).
+    A run whose loss, gradient or next iterate is non-finite (the last row included)
+    stops with status ``diverged``, keeps its rows and its last finite iterate; the other
+    runs of a batch go on. ``History.x`` is, per run, the iterate of its last row.
+    Ctrl-C returns the history so far with status ``interrupted``. Any other exception
+    raises :class:`RunError` chained to it, whose ``history`` holds every row so far.
+    """
+    s = _prepare(optimizer, problem, steps, x0, batch_size, seed, f_star, gtol, eval_every,
+                 record_every, callback, progress)
+    rec = _Recorder(s.lead, s.n_runs)
+    out = _loop(s, rec)
+    frame = _to_frame(s, rec, out)
     meta = {"method": optimizer.name, "hyper": {k: (repr(v) if callable(v) else v)
                                                 for k, v in optimizer.hyper.items()},
-            **problem.describe(), "f_star": fstar, "seed": seed, "steps": steps,
-            "batch_size": batch_size, "namespace": xp.__name__, "dtype": str(x0.dtype),
-            "versions": package_versions()}
-    return History(frame=frame, x=optimizer.params(state), state=state, status=list(status), meta=meta,
-                   optimizer=optimizer, x0=x0)
+            **problem.describe(), "f_star": s.fstar, "seed": s.seed, "steps": s.steps,
+            "batch_size": s.batch_size, "record_every": s.record_every, "namespace": s.xp.__name__,
+            "dtype": str(s.x0.dtype), "versions": package_versions()}
+    history = History(frame=frame, x=out.x, state=out.state, status=list(out.status), meta=meta,
+                      optimizer=optimizer, x0=s.x0)
+    if out.error is not None:
+        err = out.error
+        raise RunError(f"run failed at step {out.failed_step} with {type(err).__name__}: {err} "
+                       f"(the {len(frame)} rows recorded before are in .history)", history) from err
+    return history

@@ -7,6 +7,7 @@ job (``write_job``), which ``load_results`` reads back as one table.
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -16,26 +17,30 @@ import pandas as pd
 
 
 def _jsonable(obj):
+    """``obj`` in strict JSON types: non-finite floats become ``None`` (``null``)."""
     if isinstance(obj, dict):
         return {str(k): _jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [_jsonable(v) for v in obj]
     if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, (np.floating, np.integer)):
-        return obj.item()
-    if isinstance(obj, (str, int, float, bool)) or obj is None:
+        return _jsonable(obj.tolist())
+    if isinstance(obj, (np.generic,)):
+        return _jsonable(obj.item())
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, (str, int, bool)) or obj is None:
         return obj
     return repr(obj)
 
 
 def save_history(history, path) -> Path:
-    """Write ``history.frame`` to CSV and its metadata to ``<path>.meta.json``."""
+    """Write ``history.frame`` to CSV and its metadata to ``<path>.meta.json`` (strict JSON:
+    NaN and inf are written as ``null``)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     history.frame.to_csv(path, index=False)
     meta = {**history.meta, "status": history.status}
-    path.with_name(path.name + ".meta.json").write_text(json.dumps(_jsonable(meta), indent=2))
+    path.with_name(path.name + ".meta.json").write_text(json.dumps(_jsonable(meta), indent=2, allow_nan=False))
     return path
 
 
@@ -45,14 +50,7 @@ JOB_META = b"amtoolkit.job"  # key of the job's metadata (JSON) in the Parquet s
 
 def _strict_json(obj) -> str:
     """JSON with NaN/inf written as null (strict JSON)."""
-    def walk(v):
-        if isinstance(v, dict):
-            return {k: walk(x) for k, x in v.items()}
-        if isinstance(v, list):
-            return [walk(x) for x in v]
-        return None if isinstance(v, float) and not np.isfinite(v) else v
-
-    return json.dumps(walk(_jsonable(obj)), allow_nan=False)
+    return json.dumps(_jsonable(obj), allow_nan=False)
 
 
 def write_job(out: str | os.PathLike, key: str, frame: pd.DataFrame, meta: dict) -> Path:

@@ -28,8 +28,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.linalg
 
-__all__ = ["LinearMemory", "momentum", "jordan", "complex_block", "complex_jordan", "direct_sum",
-           "change_basis", "real_jordan_form", "impulse_response", "parse_memory"]
+from .._checks import check_fits_memory, check_real as _check_real
+
+__all__ = ["LinearMemory", "spectral_radius", "momentum", "jordan", "complex_block", "complex_jordan",
+           "direct_sum", "change_basis", "real_jordan_form", "impulse_response", "parse_memory"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,18 +75,25 @@ class LinearMemory:
             and np.allclose(self.b, other.b, atol=atol)
 
 
+def spectral_radius(memory: LinearMemory) -> float:
+    """``max |λ_i(A)|``: above 1 the units grow geometrically (RLLC's memory is unstable)."""
+    return float(np.max(np.abs(np.linalg.eigvals(memory.A))))
+
+
 def _fmt(x: float) -> str:
     return f"{float(x):.12g}" if float(x) != int(x) else f"{float(x):.1f}"
 
 
 def momentum(beta: float) -> LinearMemory:
     """M(β): ``m ← β m + g``. ``momentum(0.0)`` holds the current gradient."""
-    return LinearMemory(np.array([[float(beta)]]), np.array([1.0]), f"M({_fmt(beta)})")
+    beta = _check_real("beta", beta)
+    return LinearMemory(np.array([[beta]]), np.array([1.0]), f"M({_fmt(beta)})")
 
 
 def jordan(lam: float, size: int) -> LinearMemory:
     """J_size(λ): ``m_1 ← λ m_1 + g``, ``m_i ← λ m_i + m_{i-1}``."""
     size = _check_size(size)
+    lam = _check_real("lam", lam)
     A = float(lam) * np.eye(size) + np.eye(size, k=1)
     return LinearMemory(A, np.eye(size)[0], f"J({_fmt(lam)},{size})")
 
@@ -96,7 +105,8 @@ def complex_block(r: float, phi: float) -> LinearMemory:
 
 def complex_jordan(r: float, phi: float, size: int) -> LinearMemory:
     """A chain of ``size`` complex blocks (the real form of a complex Jordan block)."""
-    size = _check_size(size)
+    size = _check_size(size, units=2)
+    r, phi = _check_real("r", r), _check_real("phi", phi)
     if r < 0:
         raise ValueError(f"r must be >= 0 (the modulus of λ = r e^(iφ)), got {r}")
     a, s = r * math.cos(phi), r * math.sin(phi)
@@ -132,7 +142,10 @@ def change_basis(memory: LinearMemory, Q) -> LinearMemory:
 
 def impulse_response(memory: LinearMemory, steps: int) -> np.ndarray:
     """Weights ``W[j, i]`` of ``g_{t-j}`` in unit i: row j is ``bᵀ A^j``."""
+    if not isinstance(memory, LinearMemory):
+        raise TypeError(f"memory must be a LinearMemory, got {type(memory).__name__}")
     steps = _check_size(steps, "steps")
+    check_fits_memory("steps", 8.0 * steps * memory.k, f"{steps}×{memory.k} weights")
     out = np.empty((steps, memory.k))
     row = memory.b.copy()
     for j in range(steps):
@@ -260,18 +273,24 @@ def parse_memory(text: str) -> LinearMemory:
             raise ValueError(f"memory: {kind}(...) takes {arity} number(s)"
                              f"{' (the last an integer size)' if kind in ('J', 'CJ') else ''}, got "
                              f"{term.strip()!r}") from None
-        if kind == "M":
-            blocks.append(momentum(nums[0]))
-        elif kind == "J":
-            blocks.append(jordan(nums[0], int(nums[1])))
-        elif kind == "C":
-            blocks.append(complex_block(nums[0], nums[1]))
-        else:
-            blocks.append(complex_jordan(nums[0], nums[1], int(nums[2])))
+        try:
+            if kind == "M":
+                blocks.append(momentum(nums[0]))
+            elif kind == "J":
+                blocks.append(jordan(nums[0], int(nums[1])))
+            elif kind == "C":
+                blocks.append(complex_block(nums[0], nums[1]))
+            else:
+                blocks.append(complex_jordan(nums[0], nums[1], int(nums[2])))
+        except ValueError as err:
+            raise ValueError(f"memory: {term.strip()!r}: {err}") from None
     return direct_sum(*blocks)
 
 
-def _check_size(size, name: str = "size") -> int:
+def _check_size(size, name: str = "size", units: int = 1) -> int:
+    """An integer >= 1 whose (units·size)² propagator fits in memory (checked before allocating)."""
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
         raise ValueError(f"{name} must be an integer >= 1, got {size!r}")
+    check_fits_memory(name, 8.0 * (units * int(size)) ** 2 * 3,
+                      f"a memory of {units * int(size)} units (its k×k propagator and copies)")
     return int(size)

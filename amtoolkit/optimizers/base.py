@@ -17,15 +17,43 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from .._checks import check_positive
+from .._checks import check_positive, check_range
 from ..backend import asarray_like, namespace
 
-__all__ = ["OptState", "Optimizer", "BoundHyper", "register", "get", "available", "signature_help"]
+__all__ = ["OptState", "Optimizer", "BoundHyper", "Range", "POSITIVE", "UNIT_INTERVAL", "register", "get",
+           "available", "signature_help"]
+
+
+@dataclass(frozen=True)
+class Range:
+    """An allowed interval for a hyperparameter, checked on every value a schedule returns."""
+
+    low: float | None = None
+    high: float | None = None
+    low_closed: bool = True
+    high_closed: bool = True
+
+    def check(self, name: str, value: Any) -> Any:
+        if type(value) is float and math.isfinite(value) and self._inside(value):
+            return value  # fast path for the common case: a Python float in range
+        return check_range(name, value, self.low, self.high, self.low_closed, self.high_closed)
+
+    def _inside(self, v: float) -> bool:
+        lo, hi = self.low, self.high
+        return (lo is None or (v >= lo if self.low_closed else v > lo)) and \
+            (hi is None or (v <= hi if self.high_closed else v < hi))
+
+
+POSITIVE = Range(0.0, None, low_closed=False)
+UNIT_INTERVAL = Range(0.0, 1.0)
+#: ranges every optimizer gets; constructors add theirs with ``make_state(..., ranges=...)``
+DEFAULT_RANGES: Mapping[str, Range] = {"lr": POSITIVE}
 
 
 class BoundHyper:
@@ -34,14 +62,20 @@ class BoundHyper:
     ``row(name)`` has the batch shape ``(K,)`` (or is a Python float), for per-run
     quantities such as reductions over the last axis; ``col(name)`` has shape
     ``(K, 1)`` to broadcast against iterates ``(K, d)``. Callables (schedules) are
-    evaluated at the step count by ``row_at`` / ``col_at``.
+    evaluated at the step count by ``row_at`` / ``col_at`` (once per step), and each
+    value is checked to be a finite real number (or an array of shape ``(K,)``) inside
+    ``ranges[name]`` (``DEFAULT_RANGES``: ``lr > 0``); a bad value raises an error
+    naming the schedule and the step.
     """
 
-    def __init__(self, values: Mapping[str, Any], like: Any) -> None:
+    def __init__(self, values: Mapping[str, Any], like: Any,
+                 ranges: Mapping[str, Range] | None = None) -> None:
         self._like = like
         self._rows: dict[str, Any] = {}
         self._cols: dict[str, Any] = {}
         self._callables: dict[str, Callable] = {}
+        self._ranges = {**DEFAULT_RANGES, **(ranges or {})}
+        self._cache: dict[str, tuple] = {}
         for name, value in values.items():
             if callable(value):
                 self._callables[name] = value
@@ -57,6 +91,19 @@ class BoundHyper:
         row = asarray_like(arr, self._like)
         return row, row[..., None]
 
+    def _at(self, name: str, step: int) -> tuple:
+        cached = self._cache.get(name)
+        if cached is not None and cached[0] == step:
+            return cached[1]
+        label = f"{name} schedule at step {step}"
+        value = self._callables[name](step)
+        if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+            value = float(value)
+        self._ranges.get(name, Range()).check(label, value)
+        converted = self._convert(value)
+        self._cache[name] = (step, converted)
+        return converted
+
     def row(self, name: str):
         return self._rows[name]
 
@@ -65,12 +112,12 @@ class BoundHyper:
 
     def row_at(self, name: str, step: int):
         if name in self._callables:
-            return self._convert(self._callables[name](step))[0]
+            return self._at(name, step)[0]
         return self._rows[name]
 
     def col_at(self, name: str, step: int):
         if name in self._callables:
-            return self._convert(self._callables[name](step))[1]
+            return self._at(name, step)[1]
         return self._cols[name]
 
 
@@ -147,20 +194,22 @@ class Optimizer:
                              f"{ {k: np.shape(v) for k, v in self.hyper.items() if not callable(v)} }") from None
 
 
-def make_state(x0, hyper: Mapping[str, Any], buffers: Mapping[str, Any] | None = None) -> OptState:
-    """Initial state: validates ``x0`` and binds the hyperparameters to its namespace."""
+def make_state(x0, hyper: Mapping[str, Any], buffers: Mapping[str, Any] | None = None,
+               ranges: Mapping[str, Range] | None = None) -> OptState:
+    """Initial state: validates ``x0`` and binds the hyperparameters to its namespace;
+    ``ranges`` adds per-step checks of schedules to ``DEFAULT_RANGES`` (see BoundHyper)."""
     xp = namespace(x0)
     if not xp.isdtype(x0.dtype, "real floating"):
         raise TypeError(f"x0 must have a real floating dtype, got {x0.dtype}")
     if x0.ndim < 1:
         raise ValueError(f"x0 must have shape (..., d) with d >= 1, got shape {x0.shape}")
-    return OptState(x=x0, step=0, buffers=dict(buffers or {}), hyper=BoundHyper(hyper, x0))
+    return OptState(x=x0, step=0, buffers=dict(buffers or {}), hyper=BoundHyper(hyper, x0, ranges))
 
 
 def check_lr(lr) -> Any:
     """A learning rate is a positive float, an array of shape (K,), or a schedule."""
     if callable(lr):
-        check_positive("lr (the schedule's value at step 0)", lr(0))
+        POSITIVE.check("lr schedule at step 0", lr(0))
         return lr
     return check_positive("lr", lr)
 

@@ -28,6 +28,7 @@ import numpy as np
 from .._checks import check_choice, check_nonnegative, check_range
 from ..backend import asarray_like, namespace
 from ..memory import LinearMemory, parse_memory
+from ..memory.propagators import spectral_radius
 from .base import Optimizer, check_lr, make_state, register
 
 __all__ = ["rllc", "memory_lstsq"]
@@ -57,13 +58,21 @@ def memory_lstsq(M, g, method: str = "gram", rcond: float = 1e-7, ridge: float =
 
 @register("rllc")
 def rllc(lr=0.1, memory="M(0.9)+M(0.0)", c2=0.0, law0=None, pinv="gram", rcond=1e-7, ridge=0.0,
-         skip_until_full_rank=False) -> Optimizer:
+         skip_until_full_rank=False, allow_unstable=False) -> Optimizer:
     """RLLC with linear memory ``memory`` (a LinearMemory or a string such as
     ``"M(0.9)+M(0.0)"``, ``"J(0.9,2)"``, ``"C(0.9,0.3)"``), learning rate ``lr`` (c1) and
-    meta learning rate ``c2``; ``law0`` of shape (k,) or (K, k) (default e_1)."""
+    meta learning rate ``c2``; ``law0`` of shape (k,) or (K, k) (default e_1). A memory whose
+    propagator has spectral radius > 1 is refused unless ``allow_unstable=True``."""
     check_lr(lr)
     mem: LinearMemory = parse_memory(memory)
     k = mem.k
+    if not isinstance(allow_unstable, (bool, np.bool_)):
+        raise TypeError(f"allow_unstable must be True or False, got {allow_unstable!r}")
+    radius = spectral_radius(mem)
+    if radius > 1.0 + 1e-12 and not allow_unstable:
+        raise ValueError(f"memory {mem} has a propagator A of spectral radius {radius:.6g} > 1: its "
+                         f"units grow geometrically and the run diverges; pass allow_unstable=True "
+                         f"to run it anyway")
     check_nonnegative("c2", c2)
     check_choice("pinv", pinv, {"gram", "svd", "ridge"})
     check_range("rcond", rcond, 0.0, 1.0, low_closed=False, high_closed=False)

@@ -76,6 +76,7 @@ class Problem:
             raise ValueError(f"batch_size is not supported by {type(self).__name__}: it has no samples")
         n = self.n_samples
         batch_size = check_int("batch_size", batch_size)
+        seed = check_int("seed", seed, 0)
         if batch_size > n:
             raise ValueError(f"batch_size must be in [1, n_samples={n}], got {batch_size}")
         rng = np.random.default_rng(seed)
@@ -129,7 +130,7 @@ class FunctionProblem(Problem):
                              "are first-order (finite differences are not provided)")
         if not callable(jac):
             raise TypeError(f"jac must be callable, got {type(jac).__name__}")
-        self.fun, self.jac, self.dim, self.name = fun, jac, int(dim), name
+        self.fun, self.jac, self.dim, self.name = fun, jac, check_int("dim", dim), name
         self.nfev = 0
         self.njev = 0
 
@@ -140,9 +141,25 @@ class FunctionProblem(Problem):
         xp = data[0]
         self.nfev += 1
         self.njev += 1
-        f = self.fun(x)
-        g = self.jac(x)
-        return xp.asarray(f, dtype=x.dtype), xp.asarray(g, dtype=x.dtype)
+        f = xp.asarray(self.fun(x), dtype=x.dtype)
+        g = xp.asarray(self.jac(x), dtype=x.dtype)
+        if g.shape != x.shape:  # a scalar or a wrong length would broadcast silently
+            raise ValueError(f"jac must return the gradient, an array of shape {x.shape} like x, "
+                             f"got shape {g.shape}")
+        if f.shape != x.shape[:-1]:
+            raise ValueError(f"fun must return one real number per point, got shape {f.shape}")
+        return f, g
+
+
+def check_real_dtype(name: str, arr) -> None:
+    """Refuse complex, string and object arrays (NumPy would drop an imaginary part with
+    only a warning); integer and boolean (0/1) data are accepted."""
+    kind = np.dtype(arr.dtype).kind
+    if kind == "c":
+        raise TypeError(f"{name} must be real, got the complex dtype {arr.dtype} (take .real "
+                        f"explicitly if the imaginary part is meant to be dropped)")
+    if kind not in "fiub":
+        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
 
 
 def as_float_matrix(name: str, a, ndim: int) -> np.ndarray:
@@ -150,9 +167,11 @@ def as_float_matrix(name: str, a, ndim: int) -> np.ndarray:
     from ..backend import to_numpy
 
     try:
-        arr = np.asarray(to_numpy(a), dtype=np.float64)
+        raw = np.asarray(to_numpy(a))
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be a real numeric array") from None
+    check_real_dtype(name, raw)
+    arr = raw.astype(np.float64)
     if arr.ndim != ndim:
         raise ValueError(f"{name} must be a {ndim}-D array, got shape {arr.shape}")
     check_finite_array(name, arr)

@@ -16,7 +16,7 @@ import scipy.sparse as sp
 
 from .._checks import check_finite_array, check_nonnegative
 from ..backend import is_numpy, namespace, to_numpy
-from .base import Problem
+from .base import Problem, check_real_dtype
 
 
 def map_labels(y) -> np.ndarray:
@@ -25,6 +25,8 @@ def map_labels(y) -> np.ndarray:
     (0/1 → -1/+1, 1/2 → -1/+1, -1/1 unchanged.) Raises unless exactly two classes.
     """
     y = np.asarray(to_numpy(y)).ravel()
+    if y.dtype.kind == "c":
+        raise TypeError(f"y must hold real labels, got the complex dtype {y.dtype}")
     if y.size == 0:
         raise ValueError("y must hold at least one label, got an empty array")
     try:
@@ -51,11 +53,14 @@ class LogisticRegression(Problem):
         super().__init__()
         check_nonnegative("reg", reg)
         if sp.issparse(X):
+            check_real_dtype("X", X)
             X = sp.csr_matrix(X, dtype=np.float64)
             X.sort_indices()
             check_finite_array("X", X.data)
         else:
-            X = np.asarray(to_numpy(X), dtype=np.float64)
+            X = np.asarray(to_numpy(X))
+            check_real_dtype("X", X)
+            X = X.astype(np.float64)
             if X.ndim != 2:
                 raise ValueError(f"X must be a 2-D array (n_samples, n_features), got shape {X.shape}")
             check_finite_array("X", X)
@@ -74,7 +79,7 @@ class LogisticRegression(Problem):
     def _mirror(self, a, like):
         if sp.issparse(a):
             if is_numpy(like):
-                return a
+                return a if a.dtype == like.dtype else a.astype(like.dtype)  # keep float32 iterates float32
             xp = namespace(like)
             try:  # CuPy keeps the matrix sparse.
                 import cupyx.scipy.sparse as csp
@@ -196,10 +201,13 @@ def make_logistic_data(n_samples: int = 500, n_features: int = 20, seed: int = 0
     """Seeded synthetic binary data: Gaussian features, labels from a random linear
     model with logistic noise (``noise`` scales the logit). ``density < 1`` returns a
     sparse CSR ``X``. Returns ``(X, y)`` with ``y`` in {-1, +1}."""
-    from .._checks import check_int, check_range
+    from .._checks import check_fits_memory, check_int, check_range
 
     n_samples = check_int("n_samples", n_samples, 2)
     n_features = check_int("n_features", n_features)
+    seed = check_int("seed", seed, 0)
+    check_fits_memory("n_samples", 8.0 * n_samples * n_features * 3,
+                      f"a dense {n_samples}×{n_features} design matrix and copies")
     check_range("noise", noise, 0.0, None)
     check_range("density", density, 0.0, 1.0, low_closed=False)
     rng = np.random.default_rng(seed)

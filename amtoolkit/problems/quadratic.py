@@ -6,7 +6,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .._checks import check_choice, check_int, check_range
+from .._checks import check_choice, check_fits_memory, check_int, check_range
 from ..backend import namespace
 from .base import Problem, as_float_matrix
 
@@ -57,6 +57,9 @@ class Quadratic(Problem):
         the eigenvectors are a Haar-random orthogonal matrix, ``b ~ N(0, I)``, ``c = 0``.
         """
         dim = check_int("dim", dim)
+        seed = check_int("seed", seed, 0)
+        check_fits_memory("dim", 8.0 * dim * dim * 4, f"a dense {dim}×{dim} quadratic (A, its "
+                          f"eigenvectors and copies)")
         check_range("cond", cond, 1.0, None)
         check_choice("spectrum", spectrum, {"log", "uniform"})
         check_range("smoothness", smoothness, 0.0, None, low_closed=False)

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._checks import check_finite_array, check_real
 from ..model import two_plane
+from ..problems.base import check_real_dtype
 
 __all__ = ["StepCheck", "check_step", "solve_primal", "solve_dual", "validate_history"]
 
@@ -38,10 +40,12 @@ class StepCheck:
     complementarity: float  # max multiplier × constraint slack, scaled units
     status: str
     solve_time: float
+    objective_error: float = np.nan  # |model(closed-form step) - primal optimum| / (1 + |optimum|)
+    beta_determined: bool = True     # False where d = g: every β gives the same step
 
     def ok(self, tol: float = 1e-6) -> bool:
-        return (self.status == "optimal" and self.beta_error <= tol and self.x_error <= tol
-                and self.duality_gap <= tol)
+        return (self.status == "optimal" and (self.beta_error <= tol or not self.beta_determined)
+                and self.x_error <= tol and self.duality_gap <= tol and self.objective_error <= tol)
 
 
 def _require_cvxpy():
@@ -54,13 +58,44 @@ def _require_cvxpy():
     return cp
 
 
+def _vector(name: str, value, n: int | None = None) -> np.ndarray:
+    arr = np.asarray(value)
+    check_real_dtype(name, arr)
+    arr = arr.astype(float)
+    if arr.ndim != 1 or arr.size == 0 or (n is not None and arr.shape != (n,)):
+        raise ValueError(f"{name} must be a non-empty 1-D array" + (f" of shape ({n},)" if n else "")
+                         + f", got shape {arr.shape}")
+    check_finite_array(name, arr)
+    return arr
+
+
+def _check_inputs(f, f_hat, g, d, lr, lam, beta_max, P, mu, x_t) -> tuple:
+    """Every input of one AM step, checked before cvxpy sees it (a NaN or an all-zero model
+    would otherwise surface as a cvxpy DCPError)."""
+    f, f_hat = check_real("f", f), check_real("f_hat", f_hat)
+    g = _vector("g", g)
+    n = g.shape[0]
+    d = _vector("d", d, n)
+    if not (np.any(g) or np.any(d)):
+        raise ValueError("g and d must not both be zero: the model is then flat and the step "
+                         "u = 0 has no multiplier to check")
+    lr = check_real("lr", lr, 0.0, None, low_closed=False)
+    lam = check_real("lam", lam, 0.0, None)
+    beta_max = check_real("beta_max", beta_max, 0.0, 1.0)
+    mu = check_real("mu", mu, 0.0, None)
+    if P is not None:
+        P = _vector("P", P, n)
+        if np.any(P <= 0):
+            raise ValueError(f"P must hold positive entries (a diagonal preconditioner), got min {P.min()!r}")
+    x_t = None if x_t is None else _vector("x_t", x_t, n)
+    return f, f_hat, g, d, lr, lam, beta_max, P, mu, x_t
+
+
 def _scaled_data(f, f_hat, g, d, lr, lam, P, mu, x_t):
-    g = np.asarray(g, float)
-    d = np.asarray(d, float)
     n = g.shape[-1]
-    P = np.ones(n) if P is None else np.asarray(P, float)
+    P = np.ones(n) if P is None else P
     Pt = (1.0 + lam * P) * P
-    x_t = np.zeros(n) if x_t is None else np.asarray(x_t, float)
+    x_t = np.zeros(n) if x_t is None else x_t
     sigma = max(np.linalg.norm(g), np.linalg.norm(d), np.sqrt(mu) * np.linalg.norm(Pt * x_t), 1e-300)
     s_u = lr * sigma / (np.mean(Pt) * (1.0 + mu * lr))
     s_f = sigma * s_u
@@ -87,6 +122,7 @@ def solve_primal(f, f_hat, g, d, lr, lam=0.0, beta_max=1.0, P=None, mu=0.0, x_t=
     constraint ``s ≥ b - a`` has the multiplier β ∈ [0, β_max].
     """
     cp = _require_cvxpy()
+    f, f_hat, g, d, lr, lam, beta_max, P, mu, x_t = _check_inputs(f, f_hat, g, d, lr, lam, beta_max, P, mu, x_t)
     D = _scaled_data(f, f_hat, g, d, lr, lam, P, mu, x_t)
     n = D["g"].shape[0]
     z = cp.Variable(n)
@@ -128,6 +164,7 @@ def solve_primal(f, f_hat, g, d, lr, lam=0.0, beta_max=1.0, P=None, mu=0.0, x_t=
 def solve_dual(f, f_hat, g, d, lr, lam=0.0, beta_max=1.0, P=None, mu=0.0, x_t=None):
     """Eq. 11 (or Eq. 14's dual) as a concave QP in β ∈ [0, β_max]; returns (β, value, info)."""
     cp = _require_cvxpy()
+    f, f_hat, g, d, lr, lam, beta_max, P, mu, x_t = _check_inputs(f, f_hat, g, d, lr, lam, beta_max, P, mu, x_t)
     D = _scaled_data(f, f_hat, g, d, lr, lam, P, mu, x_t)
     beta = cp.Variable()
     s = (1 - beta) * D["g"] + beta * D["d"] + D["lam"] * D["P"] * D["d"]
@@ -148,11 +185,16 @@ def solve_dual(f, f_hat, g, d, lr, lam=0.0, beta_max=1.0, P=None, mu=0.0, x_t=No
 
 
 def check_step(f_t, f_hat, g, d, lr, lam=0.0, beta_max=1.0, P=None, mu=0.0, x_t=None) -> StepCheck:
-    """Compare the closed form (Eq. 12/13, or Eq. 14) with the primal and dual QPs."""
-    g = np.asarray(g, float)
-    d = np.asarray(d, float)
-    x_t = np.zeros_like(g) if x_t is None else np.asarray(x_t, float)
-    P_arr = None if P is None else np.asarray(P, float)
+    """Compare the closed form (Eq. 12/13, or Eq. 14) with the primal and dual QPs.
+
+    Where ``d = g`` (to rounding) the two planes are parallel, every β gives the same
+    step (Eq. 13), and the closed form's β is arbitrary: ``beta_determined`` is then False
+    and :meth:`StepCheck.ok` compares ``x_{t+1}`` and the model's value at the closed-form
+    step with the QP's optimum instead of β.
+    """
+    f_t, f_hat, g, d, lr, lam, beta_max, P_arr, mu, x_t = _check_inputs(f_t, f_hat, g, d, lr, lam,
+                                                                         beta_max, P, mu, x_t)
+    x_t = np.zeros_like(g) if x_t is None else x_t
     beta_c = float(two_plane.beta_star(f_t, f_hat, g, d, lr, lam, beta_max, P_arr, mu, x_t))
     x_c = two_plane.step(x_t, two_plane.direction(beta_c, g, d, lam, P_arr), lr, P_arr, mu)
     u, beta_m, pval, pinfo = solve_primal(f_t, f_hat, g, d, lr, lam, beta_max, P_arr, mu, x_t)
@@ -160,6 +202,8 @@ def check_step(f_t, f_hat, g, d, lr, lam=0.0, beta_max=1.0, P=None, mu=0.0, x_t=
     status = "optimal" if pinfo["status"] == dinfo["status"] == "optimal" else \
         f"primal {pinfo['status']}, dual {dinfo['status']}"
     x_q = x_t + u if u is not None else np.full_like(g, np.nan)
+    model_c = _model_value(f_t, f_hat, g, d, lr, lam, beta_max, P_arr, mu, x_t, x_c - x_t)
+    scale = max(np.linalg.norm(g), np.linalg.norm(d))
     return StepCheck(
         beta_closed=beta_c, beta_qp=beta_q, beta_mult=beta_m, x_closed=x_c, x_qp=x_q,
         primal_value=pval, dual_value=dval,
@@ -168,7 +212,22 @@ def check_step(f_t, f_hat, g, d, lr, lam=0.0, beta_max=1.0, P=None, mu=0.0, x_t=
         duality_gap=abs(pval - dval) / (1.0 + abs(pval)),
         stationarity=pinfo.get("stationarity", np.nan),
         complementarity=pinfo.get("complementarity", np.nan),
-        status=status, solve_time=pinfo["solve_time"] + dinfo["solve_time"])
+        status=status, solve_time=pinfo["solve_time"] + dinfo["solve_time"],
+        objective_error=abs(model_c - pval) / (1.0 + abs(pval)),
+        beta_determined=bool(np.linalg.norm(d - g) > 1e-12 * scale))
+
+
+def _model_value(f, f_hat, g, d, lr, lam, beta_max, P, mu, x_t, u) -> float:
+    """The primal objective of :func:`solve_primal` at the step ``u`` (original scale)."""
+    P = np.ones_like(g) if P is None else P
+    Pt = (1.0 + lam * P) * P
+    c = f_hat - f
+    if beta_max >= 1.0:
+        planes = max(g @ u, c + d @ u)
+    else:
+        planes = g @ u + beta_max * max(0.0, c + (d - g) @ u)
+    return float(f + planes + (Pt * u) @ u / (2.0 * lr) + lam * (P * d) @ u
+                 + 0.5 * mu * (Pt * (u + x_t)) @ (u + x_t))
 
 
 def validate_history(history, problem, every: int = 10, tol: float = 1e-6) -> pd.DataFrame:

@@ -5,6 +5,7 @@ from scipy.optimize import OptimizeResult
 
 import amtoolkit as amt
 from amtoolkit import optimizers as O
+from amtoolkit.experiments.run import _CHUNK
 
 
 @pytest.fixture
@@ -62,7 +63,8 @@ def test_stochastic_run_records_full_loss():
     h = amt.run(O.sgd(lr=0.1, momentum=0.9), p, steps=200, batch_size=32, seed=1, eval_every=50)
     f = h.frame
     evaluated = f[np.isfinite(f.full_loss)]
-    assert list(evaluated.step) == [0, 50, 100, 150, 200]
+    # powers of two and every 50th step (every prefix of the run has gap values)
+    assert list(evaluated.step) == [0, 1, 2, 4, 8, 16, 32, 50, 64, 100, 128, 150, 200]
     np.testing.assert_allclose(evaluated.gap, evaluated.full_loss - p.f_star)
     assert evaluated.gap.iloc[-1] < 0.1 * evaluated.gap.iloc[0]
     h2 = amt.run(O.sgd(lr=0.1, momentum=0.9), p, steps=200, batch_size=32, seed=1, eval_every=50)
@@ -95,3 +97,18 @@ def test_history_csv_roundtrip(tmp_path, quad):
     back = pd.read_csv(path)
     np.testing.assert_allclose(back.loss, h.frame.loss)
     assert (tmp_path / "out.csv.meta.json").is_file()
+
+
+@pytest.mark.parametrize("steps", [_CHUNK - 1, _CHUNK, 2 * _CHUNK + 3])
+def test_rows_across_buffer_chunks(quad, steps):
+    """Rows on both sides of the recorder's chunk boundaries, against gd written here."""
+    h = amt.run(O.gd(lr=np.array([0.1, 0.2])), quad, steps)
+    assert len(h.frame) == 2 * (steps + 1)
+    for k, lr in enumerate((0.1, 0.2)):
+        rows = h.frame[h.frame.run == k]
+        assert list(rows.step) == list(range(steps + 1))
+        assert rows.lr.iloc[:-1].eq(lr).all() and np.isnan(rows.lr.iloc[-1])
+        xs = [np.zeros(quad.dim)]
+        for _ in range(steps):
+            xs.append(xs[-1] - lr * quad.grad(xs[-1]))
+        np.testing.assert_allclose(rows.loss, [float(quad.value(x)) for x in xs], rtol=1e-10, atol=1e-12)

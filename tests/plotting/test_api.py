@@ -62,10 +62,11 @@ def test_plot_frame_with_hue_colours_by_column_and_skips_nan_rows():
     assert len(lines) == 3
     assert lines[0].get_color() == lines[1].get_color() != lines[2].get_color()
     assert [ln.get_label() for ln in lines] == ["method=mgd", "_nolegend_", "method=gd"]
-    seed1 = frames[1][frames[1]["gap"].notna()]  # minibatch runs: the full loss every 5 steps
+    seed1 = frames[1][frames[1]["gap"].notna()]  # minibatch runs: the full loss at 0, 1, 2, 4, ... and every 5 steps
     np.testing.assert_array_equal(lines[1].get_xdata(), seed1["step"])
     np.testing.assert_array_equal(lines[1].get_ydata(), seed1["gap"])
-    assert list(seed1["step"]) == list(range(0, 31, 5))
+    assert list(seed1["step"]) == sorted({0, 1, 2, 4, 8, 16} | set(range(0, 31, 5)))
+    assert frames[1]["gap"].isna().any()  # the NaN rows were skipped, not drawn
 
 
 def test_plot_results_best_configuration_median_and_band_against_a_pandas_loop():
