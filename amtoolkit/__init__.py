@@ -1,15 +1,20 @@
 """amtoolkit: momentum methods whose memory adapts online (NumPy/SciPy, array API).
 
-See README.md for the three commands (install, main job, tests) and DESIGN §9 for
-the public API.
+README.md gives the three commands (install, main job, tests); docs/api.md lists the
+public API. In short: build a problem (``Quadratic``, ``load_problem``), an optimizer
+(``optimizers.get``, ``grid`` for crossed sweeps), ``run`` it into a ``History``
+(``summary()``, ``frame``, ``to_csv``), read it back with ``load_history`` and join
+several with ``concat``; ``validate`` checks AM steps against cvxpy, ``plotting``
+draws the figures.
 """
 
 __version__ = "0.1.0"
 
-from . import backend, datasets, memory, model, optimizers, problems, theory, validate
+from . import backend, datasets, memory, model, optimizers, plotting, problems, theory, validate
 from .datasets import load_problem
-from .experiments import History, minimize, run
+from .experiments import History, concat, grid, load_history, minimize, run
 from .problems import LogisticRegression, Quadratic
 
-__all__ = ["__version__", "backend", "datasets", "memory", "model", "theory", "optimizers", "problems", "validate", "Quadratic",
-           "LogisticRegression", "load_problem", "run", "minimize", "History"]
+__all__ = ["__version__", "backend", "datasets", "memory", "model", "theory", "optimizers", "plotting",
+           "problems", "validate", "Quadratic", "LogisticRegression", "load_problem", "run", "minimize",
+           "History", "grid", "load_history", "concat"]

@@ -20,6 +20,9 @@ from .._checks import check_finite_array, check_int, check_positive
 from ..backend import asarray_like, namespace, to_numpy
 from ..optimizers.base import Optimizer, OptState
 from ..problems.base import Problem
+from .history_io import x0_record
+from .start import resolve_lr, warn_minibatch_offset
+from .summary import add_derived_columns
 
 __all__ = ["History", "run", "package_versions"]
 
@@ -77,6 +80,21 @@ class History:
 
         save_history(self, path)
 
+    # -- delegated to experiments.summary / experiments.history_io ---------------------
+    def summary(self, tol: float = 1e-6) -> pd.DataFrame:
+        """One row per run: label, final loss/gap/relative gap, steps to ``rel_gap ≤ tol``,
+        minimum gap, overshoot, mean β_t, status (:func:`amtoolkit.experiments.summary.summary`)."""
+        from .summary import summary
+
+        return summary(self.frame, tol, steps=self.meta.get("steps"))
+
+    @classmethod
+    def from_file(cls, path) -> "History":
+        """Read what ``to_csv`` or the results store wrote (:func:`amtoolkit.load_history`)."""
+        from .history_io import load_history
+
+        return load_history(path)
+
 
 def _hyper_columns(opt: Optimizer, n_runs: int) -> dict[str, np.ndarray]:
     cols: dict[str, np.ndarray] = {}
@@ -125,7 +143,7 @@ def _stack(values: list, xp, lead: tuple) -> np.ndarray:
 def run(optimizer: Optimizer, problem: Problem, steps: int, x0=None, batch_size: int | None = None,
         seed: int = 0, *, f_star: float | str | None = "auto", gtol: float | None = None,
         eval_every: int | None = None, callback: Callable[[int, OptState], Any] | None = None,
-        progress: bool = False) -> History:
+        progress: bool = False, seeds=None, dist_to_opt: bool = True) -> History:
     """Run ``optimizer`` on ``problem`` for ``steps`` updates.
 
     Parameters
@@ -142,9 +160,18 @@ def run(optimizer: Optimizer, problem: Problem, steps: int, x0=None, batch_size:
     eval_every: with minibatches, evaluate the full loss (``full_loss`` and ``gap``
                 columns) every this many steps (default ``max(1, steps // 100)``).
     callback:   ``callback(step, state)`` after each update; returning ``True`` stops.
+    seeds:      a list of seeds: one run per seed, returned as one History with unique
+                ``run`` ids and a ``seed`` column (:func:`amtoolkit.experiments.seeds.run_seeds`).
+    dist_to_opt: record ``‖x_t - x*‖`` in a ``dist_to_opt`` column when the problem knows x*.
+
+    ``lr="c/L"`` is resolved here to ``c / problem.smoothness`` (``meta["lr_given"]`` and the
+    ``lr_given`` column keep the string). Derived columns (``rel_gap``, the round-off floor
+    of ``gap`` and its flag ``gap_at_roundoff``) are described in
+    :mod:`amtoolkit.experiments.summary`.
 
     Row ``t`` holds ``f(x_t)``, ``‖∇f(x_t)‖`` and the ``lr``/``beta`` the update from
-    ``x_t`` used; a final row ``t = steps`` holds ``f(x_T)`` (``lr``/``beta`` NaN).
+    ``x_t`` used; a final row ``t = steps`` holds ``f(x_T)`` and repeats the coefficients
+    (``lr``, ``beta``, method columns) of the last update.
     A run whose loss or iterate becomes non-finite stops with status ``diverged``
     and keeps its rows; the other runs of a batch go on. Ctrl-C returns the
     history so far with status ``interrupted``.
@@ -154,6 +181,13 @@ def run(optimizer: Optimizer, problem: Problem, steps: int, x0=None, batch_size:
                         f"got {type(optimizer).__name__}")
     if not isinstance(problem, Problem):
         raise TypeError(f"problem must be an amtoolkit Problem, got {type(problem).__name__}")
+    if seeds is not None:
+        from .seeds import run_seeds
+
+        return run_seeds(optimizer, problem, steps, seeds, x0=x0, batch_size=batch_size, f_star=f_star,
+                         gtol=gtol, eval_every=eval_every, callback=callback, progress=progress,
+                         dist_to_opt=dist_to_opt)
+    optimizer, lr_given = resolve_lr(optimizer, problem)  # lr="c/L" → c / problem.smoothness
     steps = check_int("steps", steps)
     if gtol is not None:
         check_positive("gtol", gtol)
@@ -206,6 +240,10 @@ def run(optimizer: Optimizer, problem: Problem, steps: int, x0=None, batch_size:
                              f"x_star, which {problem.name} does not know")
         extra["x_star"] = asarray_like(problem.x_star, x0)
     sampler = problem.sampler(batch_size, seed) if batch_size else None
+    warn_minibatch_offset(optimizer, batch_size)
+    x_ref = asarray_like(problem.x_star, x0) if dist_to_opt and problem.has_x_star() else None
+    dists: list = []  # ‖x_t - x*‖ per step
+    record_x = optimizer.hyper.get("record") == "x"  # nag(record="x")
 
     state = optimizer.init(x0)
     rec: dict[str, list] = {"loss": [], "grad_norm": [], "time": [], "full_loss": []}
@@ -227,6 +265,11 @@ def run(optimizer: Optimizer, problem: Problem, steps: int, x0=None, batch_size:
                 batch = next(sampler) if sampler is not None else None
                 loss_x, grad = problem.value_and_grad(state.x, batch)
                 gnorm_x = xp.linalg.vector_norm(grad, axis=-1)
+                if record_x:  # f and ‖∇f‖ at the iterate x_t, not at the gradient point
+                    loss_x, g_x = problem.value_and_grad(optimizer.params(state), batch)
+                    gnorm_x = xp.linalg.vector_norm(g_x, axis=-1)
+                if x_ref is not None:
+                    dists.append(xp.linalg.vector_norm(optimizer.params(state) - x_ref, axis=-1))
                 if sampler is not None:
                     rec["full_loss"].append(problem.value(optimizer.params(state))
                                             if t % eval_every == 0 or t == steps else np.nan)
@@ -270,6 +313,8 @@ def run(optimizer: Optimizer, problem: Problem, steps: int, x0=None, batch_size:
     columns["time"] = np.repeat(np.asarray(rec["time"])[:, None], n_runs, axis=1)
     if sampler is not None:
         columns["full_loss"] = _stack(rec["full_loss"], xp, lead)
+    if x_ref is not None:
+        columns["dist_to_opt"] = _stack(dists[:n_rows], xp, lead)
     for key in optimizer.columns:
         arr = _stack([i.get(key, np.nan) for i in infos], xp, lead)
         if arr.ndim == 2:
@@ -291,10 +336,12 @@ def run(optimizer: Optimizer, problem: Problem, steps: int, x0=None, batch_size:
     for key, value in _hyper_columns(optimizer, n_runs).items():
         frame[key] = value[frame["run"].to_numpy()]
     frame["status"] = status[frame["run"].to_numpy()]
+    frame = add_derived_columns(frame, f_star=fstar, eps=float(xp.finfo(x0.dtype).eps), steps=steps,
+                                lr_given=lr_given)
     meta = {"method": optimizer.name, "hyper": {k: (repr(v) if callable(v) else v)
                                                 for k, v in optimizer.hyper.items()},
             **problem.describe(), "f_star": fstar, "seed": seed, "steps": steps,
             "batch_size": batch_size, "namespace": xp.__name__, "dtype": str(x0.dtype),
-            "versions": package_versions()}
+            "versions": package_versions(), "lr_given": lr_given, "x0": x0_record(x0)}
     return History(frame=frame, x=optimizer.params(state), state=state, status=list(status), meta=meta,
                    optimizer=optimizer, x0=x0)
