@@ -45,7 +45,7 @@ def _read(path: Path) -> tuple[pd.DataFrame, dict]:
         return table.to_pandas(), (json.loads(raw) if raw else {})
     meta_path = path.with_name(path.name + ".meta.json")
     meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
-    return pd.read_csv(path, float_precision="round_trip"), meta
+    return pd.read_csv(path), meta
 
 
 def _restore_object_columns(frame: pd.DataFrame, hyper: dict) -> None:

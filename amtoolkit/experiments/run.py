@@ -86,7 +86,7 @@ class History:
         minimum gap, overshoot, mean β_t, status (:func:`amtoolkit.experiments.summary.summary`)."""
         from .summary import summary
 
-        return summary(self.frame, tol, steps=self.meta.get("steps"))
+        return summary(self.frame, tol)
 
     @classmethod
     def from_file(cls, path) -> "History":

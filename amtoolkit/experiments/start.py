@@ -29,7 +29,8 @@ def resolve_lr(optimizer: Optimizer, problem: Problem) -> tuple[Optimizer, Any]:
     smoothness = getattr(problem, "smoothness", None)
     if smoothness is None:
         raise ValueError(f"lr={given!r} needs the smoothness constant L of the problem, which "
-                         f"{problem.name} does not provide; give lr as a number")
+                         f"{problem.name} does not provide; give lr as a number (minimize: or "
+                         f"options['smoothness'])")
     lr = coeff / float(smoothness) if np.ndim(coeff) == 0 else np.asarray(coeff) / float(smoothness)
     try:
         resolved = get(optimizer.name, **{**optimizer.hyper, "lr": lr})

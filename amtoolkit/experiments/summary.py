@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._checks import check_positive
+
 __all__ = ["add_derived_columns", "roundoff_level", "summary"]
 
 # measured at x_t (or configuration) rather than produced by the update from x_t
@@ -79,16 +81,15 @@ def _labels(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(labels, name="label")
 
 
-def summary(frame: pd.DataFrame, tol: float = 1e-6, steps: int | None = None) -> pd.DataFrame:
+def summary(frame: pd.DataFrame, tol: float = 1e-6) -> pd.DataFrame:
     """One row per run of a long result table: ``run, label, steps`` (the last recorded
     step), ``final_loss, final_gap, final_rel_gap``, ``steps_to_tol`` (first step with
     ``rel_gap ≤ tol``; ``<NA>`` when never reached), ``min_gap``, ``max_rel_gap`` (the
     largest gap / gap₀: above 1 the run overshot its start), ``mean_beta`` (β_t averaged
-    over the updates; NaN for methods without β), ``status``. ``steps`` is the run's
-    horizon T (the row ``t = T`` takes no update and is left out of ``mean_beta``)."""
+    over every row but the run's last, which takes no update; NaN for methods without
+    β), ``status``."""
+    check_positive("tol", tol)
     tol = float(tol)
-    if not (np.isfinite(tol) and tol > 0):
-        raise ValueError(f"tol must be a finite number > 0, got {tol!r}")
     g = frame.groupby("run", sort=True)
     final = g.tail(1).set_index("run")
     out = pd.DataFrame({"label": _labels(frame)})
@@ -102,7 +103,7 @@ def summary(frame: pd.DataFrame, tol: float = 1e-6, steps: int | None = None) ->
     out["steps_to_tol"] = reached.groupby("run")["step"].min().reindex(out.index).astype("Int64")
     out["min_gap"] = g["gap"].min() if "gap" in frame else np.nan
     out["max_rel_gap"] = g["rel_gap"].max() if "rel_gap" in frame else np.nan
-    updates = frame if steps is None else frame[frame["step"] < steps]
+    updates = frame[g.cumcount(ascending=False).to_numpy() > 0]
     out["mean_beta"] = updates.groupby("run")["beta"].mean().reindex(out.index) if "beta" in frame else np.nan
     out["status"] = final["status"] if "status" in final else "finished"
     return out.reset_index()
