@@ -128,7 +128,8 @@ def _same(values: list) -> bool:
 
 
 def _stack_rows(arrays: list):
-    if any(a is None for a in arrays):
+    """``(runs, d)``; ``None`` when one is missing or the dimensions differ."""
+    if any(a is None for a in arrays) or len({np.shape(a)[-1] for a in arrays}) > 1:
         return None
     return np.concatenate([np.reshape(np.asarray(to_numpy(a), dtype=float), (-1, np.shape(a)[-1]))
                            for a in arrays])
@@ -136,7 +137,8 @@ def _stack_rows(arrays: list):
 
 def concat(histories: Sequence["History"]) -> "History":
     """One History from several: ``run`` ids renumbered to stay unique (in order),
-    statuses joined, final iterates and starts stacked to ``(runs, d)``. Metadata
+    statuses joined, final iterates and starts stacked to ``(runs, d)`` (``None`` when
+    one is missing or the problems' dimensions differ). Metadata
     entries equal in all histories are kept; the others become a list with one entry
     per history (e.g. ``meta["seed"] = [0, 1, 2]``). ``optimizer`` is kept when all
     histories share it, ``state`` is ``None`` (one state per history)."""

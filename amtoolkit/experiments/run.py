@@ -162,7 +162,9 @@ def run(optimizer: Optimizer, problem: Problem, steps: int, x0=None, batch_size:
     callback:   ``callback(step, state)`` after each update; returning ``True`` stops.
     seeds:      a list of seeds: one run per seed, returned as one History with unique
                 ``run`` ids and a ``seed`` column (:func:`amtoolkit.experiments.seeds.run_seeds`).
-    dist_to_opt: record ``‖x_t - x*‖`` in a ``dist_to_opt`` column when the problem knows x*.
+    dist_to_opt: record ``‖x_t - x*‖`` in a ``dist_to_opt`` column when the problem knows x*
+                (not with ``f_star=None``, which skips the reference quantities); one
+                O(K·d) pass per step, within timing noise in ``benchmarks/bench_dist.py``.
 
     ``lr="c/L"`` is resolved here to ``c / problem.smoothness`` (``meta["lr_given"]`` and the
     ``lr_given`` column keep the string). Derived columns (``rel_gap``, the round-off floor
@@ -241,7 +243,8 @@ def run(optimizer: Optimizer, problem: Problem, steps: int, x0=None, batch_size:
         extra["x_star"] = asarray_like(problem.x_star, x0)
     sampler = problem.sampler(batch_size, seed) if batch_size else None
     warn_minibatch_offset(optimizer, batch_size)
-    x_ref = asarray_like(problem.x_star, x0) if dist_to_opt and problem.has_x_star() else None
+    want_dist = dist_to_opt and f_star is not None and problem.has_x_star()
+    x_ref = asarray_like(problem.x_star, x0) if want_dist else None
     dists: list = []  # ‖x_t - x*‖ per step
     record_x = optimizer.hyper.get("record") == "x"  # nag(record="x")
 
