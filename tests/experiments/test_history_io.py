@@ -40,8 +40,7 @@ def test_validate_history_accepts_a_reloaded_am_run(quad, tmp_path):
 
 
 def test_parquet_with_metadata_in_the_schema_loads(quad, tmp_path):
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    pq = pytest.importorskip("pyarrow.parquet", reason="pyarrow is not installed (Parquet results)")
 
     h = amt.run(O.am_mgd(lr=0.5), quad, steps=30)
     path = tmp_path / "h.parquet"
@@ -55,7 +54,6 @@ def test_parquet_with_metadata_in_the_schema_loads(quad, tmp_path):
     pd.testing.assert_frame_equal(g.frame, h.frame, check_exact=True)
     assert g.meta == _jsonable(h.meta) and g.status == h.status
     assert amt.validate.validate_history(g, quad, every=10).ok.all()
-    assert isinstance(pa.__version__, str)
 
 
 def test_not_replayable_runs_say_why(quad, tmp_path):
