@@ -66,3 +66,20 @@ def test_baseline_constructors_document_every_parameter():
         doc = inspect.getdoc(fn)
         for name in inspect.signature(fn).parameters:
             assert f"\n{name}:" in f"\n{doc}" or f"\n    {name}:" in doc, f"{fn.__name__}: {name} undocumented"
+
+
+def test_list_shows_builtin_problems_and_libsvm_datasets_with_n_and_d(capsys):
+    from sklearn.datasets import load_breast_cancer
+
+    from amtoolkit import cli
+    from amtoolkit.datasets import registry
+
+    assert cli.main(["list"]) == 0
+    out = capsys.readouterr().out
+    n, d = load_breast_cancer().data.shape
+    lines = {line.split()[0]: line for line in out.splitlines() if line.startswith("  ") and line.split()}
+    assert f"n={n} " in lines["breast_cancer"] and f"d={d} " in lines["breast_cancer"]
+    assert "scikit-learn" in lines["breast_cancer"] and "quadratic" in lines and "synthetic" in lines
+    for info in registry().values():
+        assert f"n={info.n_samples} " in lines[info.name] and f"d={info.n_features} " in lines[info.name]
+    assert "LIBSVM" in out

@@ -189,6 +189,8 @@ def run(optimizer: Optimizer, problem: Problem, steps: int, x0=None, batch_size:
         return run_seeds(optimizer, problem, steps, seeds, x0=x0, batch_size=batch_size, f_star=f_star,
                          gtol=gtol, eval_every=eval_every, callback=callback, progress=progress,
                          dist_to_opt=dist_to_opt)
+    if not isinstance(dist_to_opt, (bool, np.bool_)):
+        raise TypeError(f"dist_to_opt must be True or False, got {dist_to_opt!r}")
     optimizer, lr_given = resolve_lr(optimizer, problem)  # lr="c/L" → c / problem.smoothness
     steps = check_int("steps", steps)
     if gtol is not None:

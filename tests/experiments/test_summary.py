@@ -75,6 +75,9 @@ def test_rel_gap_and_dist_to_opt_against_a_hand_loop(quad):
     np.testing.assert_allclose(h.frame.dist_to_opt, dist, rtol=1e-10)
     np.testing.assert_allclose(h.frame.rel_gap, h.frame.gap / h.frame.gap.iloc[0], rtol=1e-15)
     assert "dist_to_opt" not in amt.run(O.gd(lr=lr), quad, steps=3, dist_to_opt=False).frame
+    assert "dist_to_opt" not in amt.run(O.gd(lr=lr), quad, steps=3, f_star=None).frame
+    with pytest.raises(TypeError, match="dist_to_opt must be True or False, got 'yes'"):
+        amt.run(O.gd(lr=lr), quad, steps=3, dist_to_opt="yes")
 
 
 def test_gap_at_roundoff_is_floored_and_flagged():
