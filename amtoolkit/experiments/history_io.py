@@ -45,7 +45,9 @@ def _read(path: Path) -> tuple[pd.DataFrame, dict]:
         return table.to_pandas(), (json.loads(raw) if raw else {})
     meta_path = path.with_name(path.name + ".meta.json")
     meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
-    return pd.read_csv(path), meta
+    # pandas 3 parses floats exactly by default; pandas 2 needs the round-trip parser
+    exact = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
+    return pd.read_csv(path, **exact), meta
 
 
 def _restore_object_columns(frame: pd.DataFrame, hyper: dict) -> None:
@@ -141,7 +143,8 @@ def concat(histories: Sequence["History"]) -> "History":
     one is missing or the problems' dimensions differ). Metadata
     entries equal in all histories are kept; the others become a list with one entry
     per history (e.g. ``meta["seed"] = [0, 1, 2]``). ``optimizer`` is kept when all
-    histories share it, ``state`` is ``None`` (one state per history)."""
+    histories have the same method and hyperparameters; ``state`` is ``None`` (one state
+    per history)."""
     from .run import History
 
     histories = list(histories)
@@ -159,8 +162,9 @@ def concat(histories: Sequence["History"]) -> "History":
     for key in keys:
         values = [h.meta.get(key) for h in histories]
         meta[key] = values[0] if _same(values) else values
-    shared = histories[0].optimizer
-    optimizer = shared if all(h.optimizer is shared for h in histories) else None
+    opts = [h.optimizer for h in histories]
+    same_opt = None not in opts and _same([(o.name, dict(o.hyper)) for o in opts])
+    optimizer = opts[0] if same_opt else None
     return History(frame=pd.concat(frames, ignore_index=True), x=_stack_rows([h.x for h in histories]),
                    state=None if len(histories) > 1 else histories[0].state,
                    status=[s for h in histories for s in h.status], meta=meta, optimizer=optimizer,

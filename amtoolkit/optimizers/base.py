@@ -158,7 +158,7 @@ def make_state(x0, hyper: Mapping[str, Any], buffers: Mapping[str, Any] | None =
     return OptState(x=x0, step=0, buffers=dict(buffers or {}), hyper=BoundHyper(hyper, x0))
 
 
-_RELATIVE_LR = re.compile(r"\s*([0-9.]+(?:[eE][-+]?[0-9]+)?)\s*/\s*L\s*")
+_RELATIVE_LR = re.compile(r"\s*((?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*/\s*L\s*")
 
 
 def relative_lr(lr) -> Any:
@@ -175,11 +175,8 @@ def relative_lr(lr) -> Any:
     coeffs = []
     for text in items:
         match = _RELATIVE_LR.fullmatch(str(text))
-        try:
-            c = float(match.group(1)) if match else np.nan
-        except ValueError:
-            c = np.nan
-        if not (np.isfinite(c) and c > 0):
+        c = float(match.group(1)) if match else np.nan
+        if not c > 0:
             raise ValueError(f"lr={text!r} is not a step size relative to the smoothness constant: "
                              f"use 'c/L' with a number c > 0 (e.g. '1/L', '0.5/L'), or a float")
         coeffs.append(c)

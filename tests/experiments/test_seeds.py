@@ -18,6 +18,7 @@ def test_seeds_equal_single_runs_with_unique_ids(problem):
     h = amt.run(opt, problem, steps=30, batch_size=32, seeds=[0, 1, 2])
     assert h.n_runs == 6 and sorted(h.frame.run.unique()) == list(range(6))
     assert h.meta["seed"] == [0, 1, 2] and np.shape(h.x) == (6, problem.dim)
+    assert h.optimizer.hyper == opt.hyper
     for i, seed in enumerate([0, 1, 2]):
         single = amt.run(opt, problem, steps=30, batch_size=32, seed=seed)
         part = h.frame[h.frame.run.isin([2 * i, 2 * i + 1])].reset_index(drop=True)
