@@ -163,8 +163,8 @@ def run(optimizer: Optimizer, problem: Problem, steps: int, x0=None, batch_size:
     seeds:      a list of seeds: one run per seed, returned as one History with unique
                 ``run`` ids and a ``seed`` column (:func:`amtoolkit.experiments.seeds.run_seeds`).
     dist_to_opt: record ``‖x_t - x*‖`` in a ``dist_to_opt`` column when the problem knows x*
-                (not with ``f_star=None``, which skips the reference quantities); one
-                O(K·d) pass per step, within timing noise in ``benchmarks/bench_dist.py``.
+                (not with ``f_star=None``, which skips the reference quantities); it
+                costs one O(K·d) pass per step (``benchmarks/bench_dist.py``).
 
     ``lr="c/L"`` is resolved here to ``c / problem.smoothness`` (``meta["lr_given"]`` and the
     ``lr_given`` column keep the string). Derived columns (``rel_gap``, the round-off floor
