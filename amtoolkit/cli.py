@@ -6,6 +6,7 @@ Each subcommand is a function ``cmd_<name>(args) -> int`` bound with ``set_defau
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import sys
 from pathlib import Path
@@ -45,6 +46,27 @@ def _parse_hyper(items: Sequence[str]) -> dict:
             raise ValueError(f"--set {key} is given twice")
         out[key] = _parse_value(value)
     return out
+
+
+def _parse_grid(items: Sequence[str]) -> dict:
+    """``--grid NAME=V1,V2,...`` (repeatable) → the crossed product of the values, as the
+    per-run arrays of :func:`amtoolkit.experiments.grid.grid`."""
+    from .experiments.grid import grid
+
+    axes = {}
+    for item in items:
+        key, _, value = item.partition("=")
+        key = key.strip().replace("-", "_")
+        if not key or not value:
+            raise ValueError(f"--grid expects NAME=V1,V2,..., got {item!r}")
+        if key in axes:
+            raise ValueError(f"--grid {key} is given twice")
+        parts = [p.strip() for p in value.split(",")]
+        try:
+            axes[key] = [float(p) for p in parts]
+        except ValueError:
+            axes[key] = parts  # e.g. lr=1/L,0.5/L; grid() says what is allowed
+    return grid(**axes) if axes else {}
 
 
 def build_problem(name: str, *, dim: int | None = None, cond: float | None = None,
@@ -98,7 +120,11 @@ def _optimizer_epilog() -> str:
     lines = ["optimizers and their hyperparameters (set with --set NAME=VALUE):"]
     lines += ["  " + optimizers.signature_help(name) for name in optimizers.available()]
     lines += ["", "A comma-separated value (--set beta=0,0.5,0.9) runs one batched configuration per",
-              "entry; a colon builds a tuple (--set betas=0.9:0.999)."]
+              "entry; several such --set lists are PAIRED entry by entry (--set lr=0.1,0.5 --set",
+              "beta=0,0.9: 2 runs). --grid NAME=V1,V2,... values are CROSSED (--grid lr=0.1,0.5",
+              "--grid beta=0,0.5,0.9: 6 runs); --set scalars apply to every run of the grid.",
+              "A colon builds a tuple (--set betas=0.9:0.999). lr=c/L (e.g. lr=1/L, lr=0.5/L) is c",
+              "divided by the problem's smoothness constant L."]
     return "\n".join(lines)
 
 
@@ -117,7 +143,11 @@ def make_parser() -> argparse.ArgumentParser:
     p_run.add_argument("--optimizer", default="mgd",
                        help=f"one of: {', '.join(optimizers.available())} (default: mgd)")
     p_run.add_argument("--set", dest="hyper", action="append", default=[], metavar="NAME=VALUE",
-                       help="a hyperparameter of the optimizer, e.g. --set lr=0.5 (repeatable)")
+                       help="a hyperparameter of the optimizer, e.g. --set lr=0.5 or lr=1/L "
+                            "(repeatable; comma lists are paired, see below)")
+    p_run.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2,...",
+                       help="sweep a hyperparameter over the crossed product of all --grid "
+                            "options, in one batched run (repeatable)")
     p_run.add_argument("--steps", type=int, default=500, help="number of updates (default: 500)")
     p_run.add_argument("--batch-size", type=int, default=None,
                        help="minibatch size for logistic problems (default: full gradient)")
@@ -153,20 +183,24 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _summary(history) -> str:
-    final = history.final()
-    cols = [c for c in ("run", "step", "loss", "gap", "grad_norm", "status") if c in final]
-    hp = [c for c in final.columns if c.startswith("hp_") and final[c].nunique() > 1]
-    return final[hp + cols].to_string(index=False, float_format=lambda v: f"{v:.6g}")
-
-
 def cmd_list(args) -> int:
     from .datasets import registry
+    from .datasets.builtin import load_breast_cancer
+    from .problems import make_logistic_data
 
     print(_optimizer_epilog())
-    print("\nregistered LIBSVM datasets (found through $AMTOOLKIT_DATA, the user cache, or downloaded):")
+    n_bc, d_bc = load_breast_cancer()[0].shape
+    print("\nbuilt-in problems (offline; --problem NAME):")
+    print(f"  {'quadratic':22s} n=-       d=--dim   generated ½xᵀAx + bᵀx (--dim, --cond, --seed)")
+    print(f"  {'breast_cancer':22s} n={n_bc:<7d} d={d_bc:<4d}  scikit-learn's breast-cancer data, "
+          f"standardised (not LIBSVM's breast-cancer_scale)")
+    defaults = inspect.signature(make_logistic_data).parameters
+    n_syn, d_syn = defaults["n_samples"].default, defaults["n_features"].default
+    print(f"  {'synthetic':22s} n={n_syn:<7d} d={d_syn:<4d}  generated logistic data (make_logistic_data)")
+    print("\nLIBSVM datasets (source: the LIBSVM site; found through $AMTOOLKIT_DATA, the user "
+          "cache, or downloaded):")
     for info in registry().values():
-        print(f"  {info.name:22s} n={info.n_samples:<7d} d={info.n_features:<4d} {info.status}")
+        print(f"  {info.name:22s} n={info.n_samples:<7d} d={info.n_features:<4d}  {info.status}")
     return 0
 
 
@@ -192,6 +226,11 @@ def cmd_run(args) -> int:
         if args.out:
             _check_out_path("out (--out)", args.out)
         hyper = _parse_hyper(args.hyper)
+        crossed = _parse_grid(args.grid)
+        if crossed and any(np.ndim(v) == 1 and k not in crossed for k, v in hyper.items()):
+            raise ValueError("--set lists (paired) cannot be combined with --grid (crossed): give "
+                             "every swept hyperparameter with --grid")
+        hyper.update(crossed)
         opt = optimizers.get(args.optimizer, **hyper)
         problem = build_problem(args.problem, dim=args.dim, cond=args.cond, reg=args.reg, seed=args.seed)
     except (ValueError, TypeError, FileNotFoundError) as err:
@@ -213,7 +252,7 @@ def cmd_run(args) -> int:
         print("amtoolkit: interrupted", file=sys.stderr)
         code = 130
     if len(history.frame):
-        print(_summary(history))
+        print(history.summary().to_string(index=False, float_format=lambda v: f"{v:.3g}"))
     if args.out:
         history.to_csv(args.out)
         print(f"wrote {args.out} ({len(history.frame)} rows)")

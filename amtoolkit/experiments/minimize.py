@@ -17,8 +17,9 @@ def minimize(fun: Callable, x0, jac: Callable | None = None, method: str = "am_m
              options: dict[str, Any] | None = None) -> OptimizeResult:
     """Minimise ``fun`` from ``x0`` with a registered method (``amtoolkit.optimizers.available()``).
 
-    ``options`` holds the method's hyperparameters plus ``maxiter`` (default 1000)
-    and ``gtol`` (stop when ‖∇f‖ ≤ gtol, default 1e-8). Returns a
+    ``options`` holds the method's hyperparameters plus ``maxiter`` (default 1000),
+    ``gtol`` (stop when ‖∇f‖ ≤ gtol, default 1e-8) and ``smoothness`` (the constant L
+    that ``lr="c/L"`` divides by). Returns a
     ``scipy.optimize.OptimizeResult`` with ``x, fun, jac, nit, nfev, njev, status,
     success, message`` and the run's ``history``. ``status``: 0 converged, 1 maxiter
     reached, 2 diverged, 3 interrupted. An exception raised by ``fun`` or ``jac`` comes
@@ -29,6 +30,7 @@ def minimize(fun: Callable, x0, jac: Callable | None = None, method: str = "am_m
     options = dict(options or {})
     maxiter = check_int("options['maxiter']", options.pop("maxiter", 1000))
     gtol = check_positive("options['gtol']", options.pop("gtol", 1e-8))
+    smoothness = options.pop("smoothness", None)  # L, for lr="c/L"
     x0 = np.asarray(x0)
     check_real_dtype("x0", x0)
     x0 = x0.astype(float)
@@ -36,6 +38,8 @@ def minimize(fun: Callable, x0, jac: Callable | None = None, method: str = "am_m
         raise ValueError(f"x0 must be a non-empty 1-D array, got shape {x0.shape}")
     check_finite_array("x0", x0)
     problem = FunctionProblem(fun, jac, x0.shape[0], name=getattr(fun, "__name__", "function"))
+    if smoothness is not None:
+        problem.smoothness = float(check_positive("options['smoothness']", smoothness))
     opt = optimizers.get(method, **options)
     hist = run(opt, problem, steps=maxiter, x0=x0, gtol=gtol, f_star=None)
     status = hist.status[0]

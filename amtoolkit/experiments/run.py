@@ -25,6 +25,9 @@ from .._checks import check_finite_array, check_int, check_positive, check_range
 from ..backend import asarray_like, namespace, to_numpy
 from ..optimizers.base import Optimizer, OptState
 from ..problems.base import Problem
+from .history_io import x0_record
+from .start import resolve_lr, warn_minibatch_offset
+from .summary import add_derived_columns
 
 __all__ = ["History", "RunError", "run", "package_versions"]
 
@@ -87,6 +90,20 @@ class History:
         from .store import save_history
 
         save_history(self, path)
+
+    def summary(self, tol: float = 1e-6) -> pd.DataFrame:
+        """One row per run: label, final loss/gap/relative gap, steps to ``rel_gap ≤ tol``,
+        minimum gap, overshoot, mean β_t, status (:func:`amtoolkit.experiments.summary.summary`)."""
+        from .summary import summary
+
+        return summary(self.frame, tol)
+
+    @classmethod
+    def from_file(cls, path) -> "History":
+        """Read what ``to_csv`` or the results store wrote (:func:`amtoolkit.load_history`)."""
+        from .history_io import load_history
+
+        return load_history(path)
 
     def plot(self, **kw):
         """``amt.plot(self, **kw)``: e.g. ``h.plot(y="beta")``; returns the Axes."""
@@ -158,16 +175,22 @@ class _Setup:
     callback: Callable | None
     progress: bool
     state: OptState
+    lr_given: Any = None         # the "c/L" string(s) the step size was given as
+    x_ref: Any = None            # x* in the iterate's namespace, for the dist_to_opt column
+    record_x: bool = False       # nag(record="x"): f and ‖∇f‖ at x_t, not at y_t
 
 
 def _prepare(optimizer, problem, steps, x0, batch_size, seed, f_star, gtol, eval_every, record_every,
-             callback, progress) -> _Setup:
+             callback, progress, dist_to_opt) -> _Setup:
     """Check every argument and build x0 and the sampler; nothing is iterated yet."""
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer must be an amtoolkit Optimizer (see amtoolkit.optimizers.get), "
                         f"got {type(optimizer).__name__}")
     if not isinstance(problem, Problem):
         raise TypeError(f"problem must be an amtoolkit Problem, got {type(problem).__name__}")
+    if not isinstance(dist_to_opt, (bool, np.bool_)):
+        raise TypeError(f"dist_to_opt must be True or False, got {dist_to_opt!r}")
+    optimizer, lr_given = resolve_lr(optimizer, problem)  # lr="c/L" → c / problem.smoothness
     steps = check_int("steps", steps)
     seed = check_int("seed", seed, 0)
     if gtol is not None:
@@ -234,8 +257,12 @@ def _prepare(optimizer, problem, steps, x0, batch_size, seed, f_star, gtol, eval
         extra["x_star"] = asarray_like(problem.x_star, x0)
     sampler = problem.sampler(batch_size, seed) if batch_size else None
     state = optimizer.init(x0)  # checks x0 against the optimizer (e.g. rllc's k <= d)
+    warn_minibatch_offset(optimizer, batch_size)
+    x_ref = asarray_like(problem.x_star, x0) if dist_to_opt and f_star is not None and problem.has_x_star() \
+        else None
     return _Setup(optimizer, problem, steps, x0, xp, lead, int(np.prod(lead)) if lead else 1, fstar, extra,
-                  sampler, seed, batch_size, gtol, eval_every, record_every, callback, bool(progress), state)
+                  sampler, seed, batch_size, gtol, eval_every, record_every, callback, bool(progress), state,
+                  lr_given, x_ref, optimizer.hyper.get("record") == "x")
 
 
 # -- part 2: loop -------------------------------------------------------------------------
@@ -312,14 +339,17 @@ def _is_eval_step(t: int, eval_every: int) -> bool:
     return t % eval_every == 0 or (t & (t - 1)) == 0
 
 
-def _record(rec: _Recorder, opt: Optimizer, t: int, loss, gnorm, full_loss, new: OptState | None,
+def _record(rec: _Recorder, s: _Setup, t: int, x_t, loss, gnorm, full_loss, new: OptState | None,
             t_start: float) -> None:
-    """One row: f(x_t), ‖∇f(x_t)‖, the full loss where evaluated, and what the update from
-    x_t used (``new.info``; nothing on the final row)."""
+    """One row: f(x_t), ‖∇f(x_t)‖, the full loss where evaluated, ‖x_t - x*‖ where asked,
+    and what the update from x_t used (``new.info``; nothing on the final row)."""
+    opt = s.optimizer
     rec.put("loss", loss)
     rec.put("grad_norm", gnorm)
     if full_loss is not None:
         rec.put("full_loss", full_loss)
+    if s.x_ref is not None:
+        rec.put("dist_to_opt", s.xp.linalg.vector_norm(x_t - s.x_ref, axis=-1))
     if new is not None:
         info = new.info
         rec.put("lr", info.get("lr", np.nan))
@@ -364,6 +394,9 @@ def _loop(s: _Setup, rec: _Recorder) -> _Outcome:
                 x_t = opt.params(state)
                 loss, grad = problem.value_and_grad(state.x, batch)
                 gnorm = xp.linalg.vector_norm(grad, axis=-1)
+                if s.record_x:  # f and ‖∇f‖ at the iterate x_t, not at the gradient point
+                    loss_x, grad_x = problem.value_and_grad(x_t, batch)
+                    loss, gnorm = loss_x, xp.linalg.vector_norm(grad_x, axis=-1)
                 final = t == steps
                 new = None
                 if not final:
@@ -382,7 +415,7 @@ def _loop(s: _Setup, rec: _Recorder) -> _Outcome:
                 evaluate = s.sampler is not None and (final or not healthy or _is_eval_step(t, s.eval_every))
                 recorded = final or not healthy or evaluate or t % s.record_every == 0
                 if recorded:
-                    _record(rec, opt, t, loss, gnorm, problem.value(x_t) if evaluate else None, new, t_start)
+                    _record(rec, s, t, x_t, loss, gnorm, problem.value(x_t) if evaluate else None, new, t_start)
                     x_last = x_t
                 if not healthy:
                     ok_np = np.reshape(to_numpy(ok), (n_runs,)).astype(bool)
@@ -404,7 +437,7 @@ def _loop(s: _Setup, rec: _Recorder) -> _Outcome:
                 state = new
                 if s.callback is not None and s.callback(t, state) is True:
                     if not recorded:  # the stopping step is always a row
-                        _record(rec, opt, t, loss, gnorm, None, new, t_start)
+                        _record(rec, s, t, x_t, loss, gnorm, None, new, t_start)
                         x_last = x_t
                     status[active] = STATUS_STOPPED
                     break
@@ -455,6 +488,8 @@ def _to_frame(s: _Setup, rec: _Recorder, out: _Outcome) -> pd.DataFrame:
     data["time"] = times[row_idx]
     if full_loss is not None:
         data["full_loss"] = full_loss
+    if s.x_ref is not None:
+        data["dist_to_opt"] = gather(rec.pop("dist_to_opt"))
     for key in opt.columns:
         arr = rec.pop(key)
         if arr is None or arr.ndim == 2:
@@ -475,7 +510,8 @@ def _to_frame(s: _Setup, rec: _Recorder, out: _Outcome) -> pd.DataFrame:
 def run(optimizer: Optimizer, problem: Problem, steps: int, x0=None, batch_size: int | None = None,
         seed: int = 0, *, f_star: float | str | None = "auto", gtol: float | None = None,
         eval_every: int | None = None, record_every: int = 1,
-        callback: Callable[[int, OptState], Any] | None = None, progress: bool = False) -> History:
+        callback: Callable[[int, OptState], Any] | None = None, progress: bool = False,
+        seeds=None, dist_to_opt: bool = True) -> History:
     """Run ``optimizer`` on ``problem`` for ``steps`` updates.
 
     Parameters
@@ -499,27 +535,46 @@ def run(optimizer: Optimizer, problem: Problem, steps: int, x0=None, batch_size:
                   per row and run).
     callback:     ``callback(step, state)`` after each update; returning ``True`` stops
                   the run (status ``stopped``).
+    seeds:        a list of seeds: one run per seed, returned as one History with unique
+                  ``run`` ids and a ``seed`` column (:func:`amtoolkit.experiments.seeds.run_seeds`).
+    dist_to_opt:  record ``‖x_t - x*‖`` in a ``dist_to_opt`` column when the problem knows x*
+                  (not with ``f_star=None``, which skips the reference quantities); it costs
+                  one O(K·d) pass per recorded row (``benchmarks/bench_dist.py``).
+
+    ``lr="c/L"`` is resolved here to ``c / problem.smoothness`` (``meta["lr_given"]`` and the
+    ``lr_given`` column keep the string). Derived columns (``rel_gap``, the round-off floor
+    of ``gap`` and its flag ``gap_at_roundoff``) are described in
+    :mod:`amtoolkit.experiments.summary`.
 
     Row ``t`` holds ``f(x_t)``, ``‖∇f(x_t)‖`` and the ``lr``/``beta`` the update from
-    ``x_t`` used; a final row ``t = steps`` holds ``f(x_T)`` (``lr``/``beta`` NaN).
+    ``x_t`` used; a final row ``t = steps`` holds ``f(x_T)`` and repeats the coefficients
+    (``lr``, ``beta``, method columns) of the last update.
     A run whose loss, gradient or next iterate is non-finite (the last row included)
     stops with status ``diverged``, keeps its rows and its last finite iterate; the other
     runs of a batch go on. ``History.x`` is, per run, the iterate of its last row.
     Ctrl-C returns the history so far with status ``interrupted``. Any other exception
     raises :class:`RunError` chained to it, whose ``history`` holds every row so far.
     """
+    if seeds is not None:
+        from .seeds import run_seeds
+
+        return run_seeds(optimizer, problem, steps, seeds, x0=x0, batch_size=batch_size, f_star=f_star,
+                         gtol=gtol, eval_every=eval_every, record_every=record_every, callback=callback,
+                         progress=progress, dist_to_opt=dist_to_opt)
     s = _prepare(optimizer, problem, steps, x0, batch_size, seed, f_star, gtol, eval_every,
-                 record_every, callback, progress)
+                 record_every, callback, progress, dist_to_opt)
     rec = _Recorder(s.lead, s.n_runs)
     out = _loop(s, rec)
-    frame = _to_frame(s, rec, out)
-    meta = {"method": optimizer.name, "hyper": {k: (repr(v) if callable(v) else v)
-                                                for k, v in optimizer.hyper.items()},
+    frame = add_derived_columns(_to_frame(s, rec, out), f_star=s.fstar, eps=float(s.xp.finfo(s.x0.dtype).eps),
+                                steps=s.steps, lr_given=s.lr_given)
+    opt = s.optimizer  # with lr="c/L" resolved
+    meta = {"method": opt.name, "hyper": {k: (repr(v) if callable(v) else v) for k, v in opt.hyper.items()},
             **problem.describe(), "f_star": s.fstar, "seed": s.seed, "steps": s.steps,
             "batch_size": s.batch_size, "record_every": s.record_every, "namespace": s.xp.__name__,
-            "dtype": str(s.x0.dtype), "versions": package_versions()}
+            "dtype": str(s.x0.dtype), "versions": package_versions(), "lr_given": s.lr_given,
+            "x0": x0_record(s.x0)}
     history = History(frame=frame, x=out.x, state=out.state, status=list(out.status), meta=meta,
-                      optimizer=optimizer, x0=s.x0)
+                      optimizer=opt, x0=s.x0)
     if out.error is not None:
         err = out.error
         raise RunError(f"run failed at step {out.failed_step} with {type(err).__name__}: {err} "

@@ -25,6 +25,12 @@ def adamw(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=Fals
     ``x ← x(1 - η·wd)``; ``m ← β1 m + (1-β1) g``; ``v ← β2 v + (1-β2) g²``;
     ``x ← x - η/(1-β1^t) · m / (sqrt(v)/sqrt(1-β2^t) + eps)``
     (``v`` replaced by its running maximum with ``amsgrad``).
+
+    lr:           step size η (float > 0, array of shape (K,), schedule, or ``"c/L"``).
+    betas:        ``(β1, β2)``, each in [0, 1): decay of the first and second moments.
+    eps:          ``eps > 0`` added to the denominator.
+    weight_decay: decoupled decay ``wd ≥ 0`` (the iterate is multiplied by ``1 - η·wd``).
+    amsgrad:      ``True`` to use the running maximum of ``v``.
     """
     check_lr(lr)
     beta1, beta2 = check_betas(betas)

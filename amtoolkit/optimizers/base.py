@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -206,8 +207,40 @@ def make_state(x0, hyper: Mapping[str, Any], buffers: Mapping[str, Any] | None =
     return OptState(x=x0, step=0, buffers=dict(buffers or {}), hyper=BoundHyper(hyper, x0, ranges))
 
 
+_RELATIVE_LR = re.compile(r"\s*((?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*/\s*L\s*")
+
+
+def relative_lr(lr) -> Any:
+    """The coefficients ``c`` of a step size given relative to the smoothness constant L:
+    ``"c/L"`` → ``c``; a list or array of such strings → an array of shape (K,); ``None``
+    for anything else. Raises ``TypeError`` for a string without ``/`` (e.g. ``"0.1"``) and
+    ``ValueError`` for one that is not of the form ``"c/L"`` with a finite ``c > 0``."""
+    items = [lr] if isinstance(lr, str) else None
+    if items is None and isinstance(lr, (list, tuple, np.ndarray)) and len(lr) and \
+            all(isinstance(v, (str, np.str_)) for v in np.ravel(np.asarray(lr, dtype=object))):
+        items = list(np.ravel(np.asarray(lr, dtype=object)))
+    if items is None:
+        return None
+    coeffs = []
+    for text in items:
+        if "/" not in str(text):
+            raise TypeError(f"lr must be a real number > 0, an array of shape (K,), a schedule or "
+                            f"'c/L' (e.g. '1/L'), got the string {text!r}")
+        match = _RELATIVE_LR.fullmatch(str(text))
+        c = float(match.group(1)) if match else np.nan
+        if not c > 0:
+            raise ValueError(f"lr={text!r} is not a step size relative to the smoothness constant: "
+                             f"use 'c/L' with a number c > 0 (e.g. '1/L', '0.5/L'), or a float")
+        coeffs.append(c)
+    return coeffs[0] if isinstance(lr, str) else np.asarray(coeffs)
+
+
 def check_lr(lr) -> Any:
-    """A learning rate is a positive float, an array of shape (K,), or a schedule."""
+    """A learning rate is a positive float, an array of shape (K,), a schedule, or
+    ``"c/L"`` (strings, or a list of them, resolved against the problem's smoothness
+    constant L when the run starts)."""
+    if relative_lr(lr) is not None:
+        return lr
     if callable(lr):
         POSITIVE.check("lr schedule at step 0", lr(0))
         return lr
@@ -249,9 +282,10 @@ def get(name: str, **hyper) -> Optimizer:
 
 
 def signature_help(name: str) -> str:
-    """``name(arg=default, ...)`` and the docstring's first line, for the CLI."""
+    """``name(arg=default, ...)`` and the docstring's first paragraph (its summary,
+    complete, on one line), for the CLI."""
     fn = _REGISTRY[name]
     sig = ", ".join(f"{p.name}" + ("" if p.default is inspect.Parameter.empty else f"={p.default!r}")
                     for p in inspect.signature(fn).parameters.values())
-    doc = (inspect.getdoc(fn) or "").splitlines()
-    return f"{name}({sig})" + (f": {doc[0]}" if doc else "")
+    summary = " ".join((inspect.getdoc(fn) or "").split("\n\n")[0].split())
+    return f"{name}({sig})" + (f": {summary}" if summary else "")

@@ -1,7 +1,9 @@
-"""Baselines (DESIGN §3): gd, heavy-ball, mgd (EMA momentum), sgd (PyTorch) and nag.
+"""Baselines: gd, heavy-ball (AM paper Eq. 4), mgd (EMA momentum, Eq. 5), sgd (PyTorch)
+and nag.
 
-Notation: step size η (``lr``, a float, an array of shape (K,), or a schedule of the
-step count), coefficient β, gradient ``g_t = ∇f(x_t)``.
+Notation: step size η (``lr``: a float, an array of shape (K,), a schedule of the step
+count, or ``"c/L"``, i.e. c divided by the problem's smoothness constant, resolved when
+the run starts), coefficient β, gradient ``g_t = ∇f(x_t)``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ __all__ = ["gd", "heavy_ball", "mgd", "sgd", "nag"]
 
 @register("gd")
 def gd(lr=0.1) -> Optimizer:
-    """Gradient descent: ``x ← x - η g``."""
+    """Gradient descent: ``x ← x - η g``.
+
+    lr: step size η (float > 0, array of shape (K,), schedule, or ``"c/L"``).
+    """
     check_lr(lr)
 
     def init(x0):
@@ -34,7 +39,12 @@ def gd(lr=0.1) -> Optimizer:
 
 @register("heavy_ball")
 def heavy_ball(lr=0.1, beta=0.9) -> Optimizer:
-    """Polyak's heavy ball: ``x_{t+1} = x_t - η g_t + β (x_t - x_{t-1})``, ``x_{-1} = x_0``."""
+    """Polyak's heavy ball (AM paper Eq. 4): ``x_{t+1} = x_t - η g_t + β (x_t - x_{t-1})``,
+    with ``x_{-1} = x_0``.
+
+    lr:   step size η (float > 0, array of shape (K,), schedule, or ``"c/L"``).
+    beta: momentum coefficient β in [0, 1) (float or array of shape (K,)).
+    """
     check_lr(lr)
     check_unit_interval("beta", beta)
 
@@ -58,6 +68,9 @@ def mgd(lr=0.1, beta=0.9) -> Optimizer:
 
     Equal to ``sgd(momentum=β, dampening=β)``, and to heavy-ball with step ``η(1-β)``
     from the second step on.
+
+    lr:   step size η (float > 0, array of shape (K,), schedule, or ``"c/L"``).
+    beta: EMA coefficient β in [0, 1) (float or array of shape (K,)).
     """
     check_lr(lr)
     check_unit_interval("beta", beta)
@@ -81,6 +94,12 @@ def sgd(lr=0.1, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0) -
     """Exactly ``torch.optim.SGD``: ``g ← g + wd·x``; the first buffer is ``b = g``
     (no dampening), then ``b ← μ b + (1-τ) g``; the step is ``g + μ b`` with Nesterov,
     else ``b``; ``x ← x - lr·step``. With ``momentum = 0`` the step is ``g``.
+
+    lr:           step size (float > 0, array of shape (K,), schedule, or ``"c/L"``).
+    momentum:     μ in [0, 1) (float or array of shape (K,)); recorded as ``beta``.
+    dampening:    τ in [0, 1]; ``momentum = dampening = β`` is ``mgd(beta=β)``.
+    nesterov:     ``True`` for the Nesterov step ``g + μ b`` (needs μ > 0, τ = 0).
+    weight_decay: L2 coefficient ``wd ≥ 0`` added to the gradient (coupled, as PyTorch).
     """
     check_lr(lr)
     check_unit_interval("momentum", momentum)
@@ -121,18 +140,31 @@ def sgd(lr=0.1, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0) -
 
 
 @register("nag")
-def nag(lr=0.1, beta=None) -> Optimizer:
+def nag(lr=0.1, beta=None, record="y") -> Optimizer:
     """Nesterov's accelerated gradient:
     ``x_{t+1} = y_t - η ∇f(y_t)``, ``y_{t+1} = x_{t+1} + β_t (x_{t+1} - x_t)``, ``y_0 = x_0``,
     with constant β or, when ``beta is None``, the convex schedule ``β_t = t/(t+3)``.
 
-    The gradient is taken at ``y_t``, so ``state.x`` (and the recorded loss) is ``y_t``;
-    the iterate ``x_t`` is ``state.buffers["x"]``. PyTorch's form is
+    The gradient is taken at ``y_t``, so ``state.x`` is ``y_t``; the iterate ``x_t`` is
+    ``state.buffers["x"]`` (``optimizer.params(state)``). PyTorch's form is
     ``sgd(momentum=β, nesterov=True)``.
+
+    lr:     step size η (float > 0, array of shape (K,), schedule, or ``"c/L"``).
+    beta:   constant β in [0, 1) (float or array of shape (K,)), or ``None`` for
+            ``β_t = t/(t+3)``.
+    record: where ``amtoolkit.run`` records ``loss`` and ``grad_norm``: ``"y"`` (default)
+            at the gradient point ``y_t``, which costs nothing beyond the step's own
+            oracle call; ``"x"`` at the iterate ``x_t``, the point the convergence
+            guarantees are about and the one other methods record (a like-for-like
+            plot), at the price of a second oracle call per step. ``gtol`` then tests
+            ``‖∇f(x_t)‖``.
     """
     check_lr(lr)
     if beta is not None:
         check_unit_interval("beta", beta)
+    if record not in ("y", "x"):
+        raise ValueError(f"record must be 'y' (loss at the gradient point y_t) or 'x' (at the "
+                         f"iterate x_t), got {record!r}")
 
     def init(x0):
         return make_state(x0, {"lr": lr, "beta": beta}, {"x": x0})
@@ -148,5 +180,5 @@ def nag(lr=0.1, beta=None) -> Optimizer:
         return state.replace(x=y, step=t + 1, buffers={"x": x_new},
                              info={"lr": h.row_at("lr", t), "beta": beta_row})
 
-    return Optimizer("nag", {"lr": lr, "beta": beta}, init, update,
+    return Optimizer("nag", {"lr": lr, "beta": beta, "record": record}, init, update,
                      iterate=lambda state: state.buffers["x"])

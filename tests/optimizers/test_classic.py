@@ -163,3 +163,41 @@ def test_schedules():
     assert [warm(t) for t in range(6)] == [0.125, 0.25, 0.375, 0.5, 0.5, 0.5]
     traj = trajectory(O.gd(lr=warm), np.zeros(2), [np.ones(2)] * 3)
     np.testing.assert_allclose(traj[:, 0], [-0.125, -0.375, -0.75])
+
+
+# -- nag(record=...) ----------------------------------------------------------------------
+@pytest.mark.parametrize("beta", [None, 0.7])
+def test_nag_record_x_or_y_against_a_hand_loop(beta):
+    """record="x" records f(x_t) and ‖∇f(x_t)‖, record="y" (default) the gradient point y_t,
+    with x_t, y_t from NAG's two equations written out here."""
+    q = amt.Quadratic.random(dim=12, cond=100, seed=4)
+    lr = 1.0 / q.smoothness
+    x = y = np.zeros(12)
+    fx, fy, gx = [], [], []
+    for t in range(31):
+        fx.append(q.value(x))
+        fy.append(q.value(y))
+        gx.append(np.linalg.norm(q.grad(x)))
+        x_new = y - lr * q.grad(y)
+        b = t / (t + 3.0) if beta is None else beta
+        y, x = x_new + b * (x_new - x), x_new
+    hx = amt.run(O.nag(lr=lr, beta=beta, record="x"), q, steps=30).frame
+    hy = amt.run(O.nag(lr=lr, beta=beta), q, steps=30).frame
+    np.testing.assert_allclose(hx.loss, fx, rtol=1e-12)
+    np.testing.assert_allclose(hx.grad_norm, gx, rtol=1e-10)
+    np.testing.assert_allclose(hy.loss, fy, rtol=1e-12)
+    assert not np.allclose(hx.loss, hy.loss)  # the two points do differ
+    np.testing.assert_array_equal(hx.hp_record, "x")
+
+
+def test_nag_record_x_matches_the_value_at_the_recorded_iterate():
+    q = amt.Quadratic.random(dim=6, cond=10, seed=0)
+    opt = O.nag(lr=0.5 / q.smoothness, record="x")
+    seen = {}
+    h = amt.run(opt, q, steps=10, callback=lambda t, s: seen.__setitem__(t + 1, q.value(opt.params(s))))
+    np.testing.assert_allclose(h.frame.loss.iloc[1:], [seen[t] for t in range(1, 11)], rtol=1e-14)
+
+
+def test_nag_bad_record():
+    with pytest.raises(ValueError, match="record must be 'y'.*or 'x'.*got 'z'"):
+        O.nag(record="z")

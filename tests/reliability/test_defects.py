@@ -108,7 +108,7 @@ def test_cli_figures_file_is_refused(tmp_path, capsys):
 @pytest.mark.parametrize("value", [(0.1, 0.2), "0.5", 0.5 + 0.1j, True])
 def test_tuple_string_complex_bool_hyperparameters_are_refused(value):
     with pytest.raises(TypeError, match="lr must be a real number"):
-        O.gd(lr=value)
+        O.gd(lr=value)  # a string that is not "c/L" included
 
 
 def test_cli_colon_value_for_a_scalar_is_refused(capsys):
