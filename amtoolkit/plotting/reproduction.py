@@ -59,4 +59,4 @@ def fig3_libsvm(curves: Mapping[str, pd.DataFrame], path_stem: str | Path) -> Pa
 def fig1_quadratic(curves: Mapping[str, pd.DataFrame], path_stem: str | Path) -> Path:
     """Figure 1's setting: fixed β (incl. the grid's β*) against AM-MGD, one panel per
     condition number; writes PDF and PNG."""
-    return _gap_and_beta(curves, path_stem, {})
+    return _gap_and_beta(curves, path_stem, {"AM-MGD 1": "AM-MGD (β_max=1)"})
