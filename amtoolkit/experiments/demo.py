@@ -37,7 +37,7 @@ def compare(problem, steps: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     lr = 1.0 / problem.smoothness
     rows, curves = [], []
 
-    def add(label, frame, adaptive, beta_text):
+    def add(label, frame, adaptive, beta_text, cap=None):
         gap = frame["gap"].to_numpy()
         hit = _steps_to(gap)
         beta = frame["beta"].to_numpy()[1:-1]
@@ -45,7 +45,7 @@ def compare(problem, steps: int) -> tuple[pd.DataFrame, pd.DataFrame]:
         rows.append({"method": label, "beta": beta_text, "final_gap": f"{gap[-1]:.3e}",
                      "steps_to_1e-6_rel_gap": "never" if hit is None else str(hit),
                      "mean_beta_t": f"{np.mean(beta):.3f}" if adaptive else "",
-                     "at_cap": f"{100 * np.mean(beta == np.max(beta)):.1f}%" if adaptive else "",
+                     "at_cap": f"{100 * np.mean(beta == cap):.1f}%" if adaptive else "",
                      "first_beta_t<0.5": (str(drop[0] + 1) if drop.size else "never") if adaptive else ""})
         curves.append(frame.assign(label=label, adaptive=adaptive)[["label", "step", "gap", "beta", "adaptive"]])
 
@@ -61,7 +61,7 @@ def compare(problem, steps: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     add(f"MGD best β*={best:.3f}", runs[int(best_row["run"])], False, f"{best:.3f} (grid)")
     am = run(optimizers.am_mgd(lr=lr, beta_max=np.asarray(AM_BETA_MAX)), problem, steps)
     for i, beta_max in enumerate(AM_BETA_MAX):
-        add(f"AM-MGD β_max={beta_max:g}", am.frame[am.frame.run == i], True, "adaptive")
+        add(f"AM-MGD β_max={beta_max:g}", am.frame[am.frame.run == i], True, "adaptive", beta_max)
     return pd.DataFrame(rows), pd.concat(curves, ignore_index=True)
 
 
