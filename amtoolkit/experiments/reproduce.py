@@ -176,7 +176,9 @@ def summary_markdown(table: pd.DataFrame) -> str:
         cells = []
         for c in cols:
             v = r[c]
-            if c.startswith("gap"):
+            if v is None or (isinstance(v, float) and np.isnan(v) and c in ("reg", "n")):
+                cells.append("–")
+            elif c.startswith("gap"):
                 cells.append(f"{v:.2e}")
             elif c.startswith("steps to"):
                 cells.append("never" if not np.isfinite(v) else f"{int(v)}")
@@ -190,7 +192,8 @@ def summary_markdown(table: pd.DataFrame) -> str:
                 cells.append(str(v))
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "Verdicts (AM-MGD with β_max = 1, by final gap at the same budget T):", ""]
-    lines += [f"* {r.problem}, reg {r.reg:g}: {r.verdict}" for r in table.itertuples()]
+    lines += [f"* {r.problem}" + ("" if np.isnan(r.reg) else f", reg {r.reg:g}") + f": {r.verdict}"
+              for r in table.itertuples()]
     return "\n".join(lines) + "\n"
 
 

@@ -21,7 +21,7 @@ def _color(label: str):
         return "tab:red"
     if "β*" in label:
         return "tab:green"
-    return {"GD": "0.45", "MGD 0.9": "tab:blue"}.get(label)
+    return {"GD": "0.45", "MGD 0.9": "tab:blue", "MGD 0.5": "tab:purple", "MGD 0.99": "tab:orange"}.get(label)
 
 
 def _gap_and_beta(curves: Mapping[str, pd.DataFrame], path_stem, legend: Mapping[str, str]) -> Path:
@@ -41,12 +41,12 @@ def _gap_and_beta(curves: Mapping[str, pd.DataFrame], path_stem, legend: Mapping
                 bottom.plot(rows["step"], rows["beta"], lw=0.8, color=_color(label))
         top.set_title(title, fontsize=9)
         top.grid(True, which="major", alpha=0.3)
+        top.legend(fontsize=6)
         bottom.set_xlabel("step $t$")
         bottom.set_ylim(-0.05, 1.05)
         bottom.grid(True, alpha=0.3)
     axes[0, 0].set_ylabel(r"$f(x_t) - f^\star$")
     axes[1, 0].set_ylabel(r"AM-MGD $\beta_t$")
-    axes[0, 0].legend(fontsize=7)
     return _save(fig, path_stem)
 
 
