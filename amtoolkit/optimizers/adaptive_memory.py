@@ -193,7 +193,7 @@ def am_mgd(lr: Schedule = 0.5, lam: Hyper = 0.0, beta_max: Schedule = 1.0, offse
     keeps ``d_{t+1} = d_t``. ``update`` needs the loss: ``update(state, g, loss=f)``.
 
     Parameters
-    ----------""" + _COMMON_PARAMS
+    ----------"""
     return _am("am_mgd", lr, lam, beta_max, offset, variant, beta_min, theta, high, low, first_order=False)
 
 
@@ -210,7 +210,7 @@ def am_msgd(lr: Schedule = 0.1, lam: Hyper = 0.1, beta_max: Schedule = 0.9, offs
     ``beta_max = 0.9`` (Sec. 3.4).
 
     Parameters
-    ----------""" + _COMMON_PARAMS
+    ----------"""
     return _am("am_msgd", lr, lam, beta_max, offset, variant, beta_min, theta, high, low, first_order=True)
 
 
@@ -225,6 +225,10 @@ def adamw_preconditioner(state):
     """The diagonal P_t (Sec. 3.3) that ``am_adamw`` used in the update that returned
     ``state``, recomputed from its stored second moment (P is not kept in the state)."""
     return _precond(state.hyper, state.buffers["v"], state.step)
+
+
+am_mgd.__doc__ += _COMMON_PARAMS  # the two columns of Algorithm 1 share their parameters
+am_msgd.__doc__ += _COMMON_PARAMS
 
 
 @register("am_adamw")

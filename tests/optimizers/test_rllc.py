@@ -159,3 +159,14 @@ def test_default_pinv_keeps_orthogonal_invariance():
     assert ref.frame.correction.iloc[5:-1].gt(0).all()
     np.testing.assert_allclose(moved.frame.loss, ref.frame.loss, rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(moved.x, ref.x, rtol=1e-9, atol=1e-9)
+
+
+def test_every_parameter_is_documented():
+    import inspect
+    import re
+
+    doc = inspect.getdoc(O.rllc)
+    params = doc.split("Parameters\n----------")[1].split("References\n----------")[0]
+    for name in inspect.signature(O.rllc).parameters:
+        assert re.search(rf"^{name}:", params, re.M), name
+    assert "arXiv:2402.15262" in doc.split("References")[1] and "L_0" in params
