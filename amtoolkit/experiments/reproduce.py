@@ -235,7 +235,7 @@ def reproduce_convex(datasets: Sequence[str] | None = None, regs: Sequence[float
     (out / "table.md").write_text(summary_markdown(table) + "\nQuadratics (Figure 1):\n\n"
                                   + summary_markdown(quad_table))
     if figures is not None:
-        fig3_libsvm({k: curves[k] for k in curves}, Path(figures) / "fig3_libsvm")
+        fig3_libsvm(curves, Path(figures) / "fig3_libsvm")
         fig1_quadratic({f"κ = {c:.0e}": cur for c, (_, cur) in zip(CONDITIONS, quad)},
                        Path(figures) / "fig1_quadratic")
     return table

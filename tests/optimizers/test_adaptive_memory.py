@@ -9,11 +9,6 @@ from tests.optimizers.reference import torch_adamw_reference
 Q = amt.Quadratic.random(dim=30, cond=1e3, seed=0)
 
 
-def _traj(opt, problem, steps, x0=None):
-    h = amt.run(opt, problem, steps, x0=x0)
-    return h
-
-
 @pytest.mark.parametrize("lam", [0.0, 0.1, 0.7])
 def test_beta_max_zero_is_mgd_with_lam_over_one_plus_lam(lam, xp):
     x0 = xp.asarray(np.ones(30))
