@@ -211,6 +211,8 @@ def reproduce_convex(datasets: Sequence[str] | None = None, regs: Sequence[float
     quadratic_steps = check_int("quadratic_steps", quadratic_steps)
     jobs = check_int("jobs", jobs)
     regs = [float(check_positive("reg", r)) for r in regs]
+    if not regs:
+        raise ValueError("regs must hold at least one regularisation value, got none")
     names = list(default_datasets() if datasets is None else datasets)
     if not names:
         raise ValueError("datasets: none given and no registered LIBSVM file found; set "

@@ -87,3 +87,5 @@ def test_cli_bad_input(tmp_path, capsys):
     assert "max_steps must be an integer >= 1" in capsys.readouterr().err
     assert cli.main(["reproduce", "convex", "--reg", "-1", "--out", str(tmp_path)]) == 2
     assert "reg must lie in" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="regs must hold at least one"):
+        R.reproduce_convex(["heart_scale"], [], out=tmp_path)
