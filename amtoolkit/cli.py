@@ -180,6 +180,7 @@ def make_parser() -> argparse.ArgumentParser:
     _add_sweep(sub)
     _add_results(sub)
     _add_fetch(sub)
+    _add_reproduce(sub)
     return parser
 
 
@@ -432,6 +433,50 @@ def cmd_fetch(args) -> int:
     for name in (paths if not args.all else registry()):
         print(f"{name}\t{paths[name]}" if name in paths else
               f"{name}\tskipped: not found, and the registry has no URL ({registry()[name].status})")
+    return 0
+
+
+def _add_reproduce(sub) -> None:
+    p = sub.add_parser("reproduce", help="reproduce the paper's convex experiments (arXiv:2510.04988 "
+                                         "Sec. 4.1 / Figure 3, and Figure 1's quadratics)")
+    p.add_argument("experiment", choices=["convex"], help="which experiment (convex)")
+    p.add_argument("--datasets", nargs="+", default=None, metavar="NAME",
+                   help="LIBSVM names (default: every registered training file present, "
+                        "without the test splits and a8a, a9a, w8a, ijcnn1)")
+    p.add_argument("--reg", nargs="+", type=float, default=[1e-3, 1e-5], metavar="VALUE",
+                   help="L2 regularisation values (default: 1e-3 1e-5)")
+    p.add_argument("--out", default="reproduction", metavar="DIR",
+                   help="folder of results.csv, quadratic.csv and table.md (default: reproduction)")
+    p.add_argument("--figures", default="figures", metavar="DIR",
+                   help="folder of fig3_libsvm and fig1_quadratic (.pdf, .png) (default: figures)")
+    p.add_argument("--max-steps", type=int, default=4000,
+                   help="step cap per dataset (default: 4000)")
+    p.add_argument("--quadratic-steps", type=int, default=20000,
+                   help="step cap per quadratic (default: 20000)")
+    p.add_argument("--jobs", type=int, default=2, help="parallel worker processes (default: 2)")
+    p.set_defaults(func=cmd_reproduce)
+
+
+def cmd_reproduce(args) -> int:
+    import time
+
+    from .experiments.reproduce import reproduce_convex, summary_markdown
+
+    import pandas as pd
+
+    t0 = time.perf_counter()
+    try:
+        table = reproduce_convex(args.datasets, args.reg, out=args.out, figures=args.figures,
+                                 max_steps=args.max_steps, quadratic_steps=args.quadratic_steps,
+                                 jobs=args.jobs)
+    except (ValueError, TypeError, FileNotFoundError) as err:
+        print(f"amtoolkit: error: {err}", file=sys.stderr)
+        return 2
+    cpu = table.cpu_seconds.sum() + pd.read_csv(f"{args.out}/quadratic.csv").cpu_seconds.sum()
+    print(summary_markdown(table))
+    print(f"wrote {args.out}/results.csv, {args.out}/quadratic.csv, {args.out}/table.md and "
+          f"{args.figures}/fig3_libsvm, {args.figures}/fig1_quadratic (.pdf, .png); "
+          f"{time.perf_counter() - t0:.1f} s wall, {cpu:.1f} s CPU in the runs")
     return 0
 
 

@@ -23,6 +23,7 @@ of the μ-term that the QP solver confirms, see docs/errata.md)::
 
 from __future__ import annotations
 
+from .._checks import check_nonnegative, check_positive, check_range
 from ..backend import as_column, namespace
 
 __all__ = [
@@ -78,7 +79,8 @@ def beta_star_from_gap(gap, g, d, lr, lam=0.0, P=None, mu=0.0, x_t=None):
     """The unclipped maximiser of the dual, given ``gap = f_hat - f``.
 
     Returns ``(beta, denominator)``; where ``‖d - g‖²_{P̃⁻¹} = 0`` the update does not
-    depend on β and ``beta`` is 0 (DESIGN §4 [choice]).
+    depend on β (Eq. 13 gives ``d_{t+1} = g = d``) and ``beta`` is 0 [choice: Eq. 12 is
+    0/0 there]. No input checks: this is the optimizers' per-step path.
     """
     xp = namespace(g, d)
     diff = d - g
@@ -111,7 +113,16 @@ def clip_beta(beta, beta_max=1.0):
 
 def beta_star(f, f_hat, g, d, lr, lam=0.0, beta_max=1.0, P=None, mu=0.0, x_t=None):
     """Eq. 12 (or Eq. 14's form): ``β* = clip_[0, β_max]( [(λ+1)(f_hat - f)/η
-    - ⟨d - g, g + λd⟩] / ‖d - g‖² )``; 0 where ``d = g``."""
+    - ⟨d - g, g + λd⟩] / ‖d - g‖² )``; 0 where ``d = g``.
+
+    The public entry point: ``lr`` must be > 0, ``lam`` and ``mu`` >= 0 and ``beta_max``
+    in [0, 1] (Algorithm 1, line 6). The optimizers call the unchecked helpers
+    :func:`beta_star_from_gap` and :func:`clip_beta` instead.
+    """
+    check_positive("lr", lr)
+    check_nonnegative("lam", lam)
+    check_nonnegative("mu", mu)
+    check_range("beta_max", beta_max, 0.0, 1.0)
     beta, _ = beta_star_from_gap(f_hat - f, g, d, lr, lam, P, mu, x_t)
     return clip_beta(beta, beta_max)
 

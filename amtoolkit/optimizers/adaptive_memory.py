@@ -1,64 +1,77 @@
 """Adaptive Memory momentum (arXiv:2510.04988): AM-MGD, AM-MSGD and AM-AdamW.
 
 Each step solves the two-plane proximal model (Eq. 8-9) in closed form
-(:mod:`amtoolkit.model.two_plane`): β_t = clip(β*, 0, β_max) from Eq. 12 (Eq. 14 for
-AM-AdamW), then ``d_{t+1} = ((β+λ) d_t + (1-β) g_t)/(1+λ)`` and ``x_{t+1} = x_t - η d_{t+1}``
-(Eq. 13). Algorithm 1 starts with ``d_0 = g_0``, so the first step is a gradient step.
+(:mod:`amtoolkit.model.two_plane`): β_t from Eq. 12 (Eq. 14 for AM-AdamW), clipped as in
+Algorithm 1 line 6, then ``d_{t+1} = ((β+λ) d_t + (1-β) g_t)/(1+λ)`` and
+``x_{t+1} = x_t - η d_{t+1}`` (Eq. 13, Algorithm 1 lines 7-8). Algorithm 1 line 1 starts
+with ``d_0 = g_0``, so the first step is a gradient step.
+
+Algorithm 1 has two columns. The deterministic one (AM-MGD) clips β to [0, 1]
+(line 6, left); the stochastic one (AM-MSGD) clips to [0, β_max,t] with β_max < 1
+(line 6, right; 0.9 in Sec. 4) and replaces the loss difference by its first-order
+estimate (line 5, Sec. 3.4). Here both accept ``beta_max`` in the closed [0, 1]
+(a float, an array of shape (K,) or a schedule ``beta_max(t)``): ``am_mgd`` defaults
+to 1 (the left column), ``am_msgd`` to 0.9.
 
 The memory-plane offset ``f_hat(x_t) - f(x_t)`` is chosen by ``offset``:
 
-* ``"previous"``: ``f_hat(x_t) = f(x_{t-1})`` (the paper's overestimation; AM-MGD). AM-MSGD
-  uses its first-order estimate ``η_{t-1} g_tᵀ d_t`` and needs no second loss value.
-* ``"bundle"``: the classical aggregate ``f_hat(x_{t+1}) = f_t^m(x_{t+1}) ≤ f(x_t)``.
+* ``"previous"``: ``f_hat(x_t) = f(x_{t-1})`` (Sec. 3.2, the paper's overestimation;
+  AM-MGD, Algorithm 1 line 4). AM-MSGD uses its first-order estimate
+  ``η_{t-1} g_tᵀ d_t`` (line 5) and needs no second loss value.
+* ``"bundle"``: the classical aggregate ``f_hat(x_{t+1}) = f_t^m(x_{t+1}) ≤ f(x_t)``
+  (Sec. 3.2, the bundle-method alternative the paper compares against).
 * ``"distance"``: ``f_hat = f + ⟨x_t - x*, d_t - g_t⟩`` for problems with a known x*, which
-  makes β* the coefficient minimising ``‖x_{t+1} - x*‖²``.
+  makes β* the coefficient minimising ``‖x_{t+1} - x*‖²`` (an amtoolkit diagnostic).
 
 Variants (Sec. 4.5): ``"clip"``: ``β = max(β_AM, β_min)``; ``"reset"``: ``β = high`` if
 ``β_AM ≥ θ`` else ``low`` (0.9 / 0.1, θ = 0.7 in the paper).
 
-Recorded per step: ``beta`` (used), ``beta_am`` (the clipped closed form before the
-variant), ``beta_raw`` (unclipped), ``effective_momentum = (β+λ)/(1+λ)`` and ``offset_gap``
-(the ``f_hat - f`` used).
+Recorded per step (per run): ``beta`` (used), ``beta_am`` (the clipped closed form before
+the variant), ``beta_raw`` (unclipped), ``offset_gap`` (the ``f_hat - f`` used) and, for
+AM-MGD/AM-MSGD, ``effective_momentum = (β+λ)/(1+λ)``, the weight of ``d_t`` in ``d_{t+1}``.
 """
 
 from __future__ import annotations
 
+from typing import Any, Callable, Union
+
 import numpy as np
 
 from .._checks import check_choice, check_nonnegative, check_positive, check_range, check_unit_interval
-from ..backend import as_column, namespace
+from ..backend import namespace
 from ..model import two_plane
 from .adamw import check_betas
-from .base import Optimizer, check_lr, make_state, register
+from .base import UNIT_INTERVAL, Optimizer, check_lr, make_state, register
 
-__all__ = ["am_mgd", "am_msgd", "am_adamw"]
+__all__ = ["am_mgd", "am_msgd", "am_adamw", "adamw_preconditioner"]
 
 OFFSETS = {"previous", "bundle", "distance"}
 VARIANTS = {"am", "clip", "reset"}
 COLUMNS = ("beta_am", "beta_raw", "effective_momentum", "offset_gap")
+ADAMW_COLUMNS = ("beta_am", "beta_raw", "offset_gap")
+
+Hyper = Union[float, np.ndarray]
+Schedule = Union[Hyper, Callable[[int], Any]]
 
 
-def _check_common(lr, lam, beta_max, offset, variant, beta_min, theta, high, low):
-    check_lr(lr)
-    check_nonnegative("lam", lam)
-    check_unit_interval("beta_max", beta_max)
-    check_choice("offset", offset, OFFSETS)
+def _check_variant(variant, beta_min, theta, high, low, beta_max) -> None:
     check_choice("variant", variant, VARIANTS)
     if variant == "clip":
         if beta_min is None:
             raise ValueError("variant='clip' needs beta_min in [0, beta_max]")
-        check_unit_interval("beta_min", beta_min)
-        if np.any(np.asarray(beta_min) > np.asarray(beta_max)):
+        check_unit_interval("beta_min", beta_min, high_closed=True)
+        bmax = beta_max(0) if callable(beta_max) else beta_max
+        if np.any(np.asarray(beta_min) > np.asarray(bmax)):
             raise ValueError(f"beta_min must be <= beta_max, got beta_min={beta_min!r} > "
-                             f"beta_max={beta_max!r}")
+                             f"beta_max={bmax!r}")
     elif beta_min is not None:
         raise ValueError("beta_min is only used with variant='clip'")
     if variant == "reset":
         if theta is None:
             raise ValueError("variant='reset' needs theta in [0, 1] (0.7 in the paper)")
         check_range("theta", theta, 0.0, 1.0)
-        check_unit_interval("high", high)
-        check_unit_interval("low", low)
+        check_unit_interval("high", high, high_closed=True)
+        check_unit_interval("low", low, high_closed=True)
     elif theta is not None:
         raise ValueError("theta is only used with variant='reset'")
 
@@ -74,7 +87,14 @@ def _apply_variant(beta_am, h, variant):
 
 
 def _am(name, lr, lam, beta_max, offset, variant, beta_min, theta, high, low, first_order):
-    _check_common(lr, lam, beta_max, offset, variant, beta_min, theta, high, low)
+    check_lr(lr)
+    check_nonnegative("lam", lam)
+    if callable(beta_max):
+        check_unit_interval("beta_max (the schedule's value at step 0)", beta_max(0), high_closed=True)
+    else:
+        check_unit_interval("beta_max", beta_max, high_closed=True)
+    check_choice("offset", offset, OFFSETS)
+    _check_variant(variant, beta_min, theta, high, low, beta_max)
     hyper = {"lr": lr, "lam": lam, "beta_max": beta_max, "offset": offset, "variant": variant,
              "beta_min": beta_min, "theta": theta, "high": high, "low": low}
     needs_loss = (offset == "previous" and not first_order) or offset == "bundle"
@@ -82,7 +102,8 @@ def _am(name, lr, lam, beta_max, offset, variant, beta_min, theta, high, low, fi
 
     def init(x0):
         return make_state(x0, {k: v for k, v in hyper.items() if k not in ("offset", "variant")},
-                          {"d": None, "f_prev": None, "fhat_next": None, "lr_prev": None})
+                          {"d": None, "f_prev": None, "fhat_next": None, "lr_prev": None},
+                          ranges={"beta_max": UNIT_INTERVAL})
 
     def update(state, grad, *, loss=None, x_star=None):
         if needs_loss and loss is None:
@@ -93,8 +114,9 @@ def _am(name, lr, lam, beta_max, offset, variant, beta_min, theta, high, low, fi
         h, t, buf = state.hyper, state.step, state.buffers
         lr_row, lr_col = h.row_at("lr", t), h.col_at("lr", t)
         lam_row, lam_col = h.row("lam"), h.col("lam")
+        bmax = h.row_at("beta_max", t)  # β_max,t: a schedule's value is checked in [0, 1] (base.Range)
         x = state.x
-        d = grad if t == 0 else buf["d"]  # Algorithm 1: d_0 = g_0
+        d = grad if t == 0 else buf["d"]  # Algorithm 1 line 1: d_0 = g_0
         if t == 0:
             gap = 0.0  # irrelevant: d = g makes β immaterial
         elif offset == "distance":
@@ -106,7 +128,7 @@ def _am(name, lr, lam, beta_max, offset, variant, beta_min, theta, high, low, fi
         else:
             gap = buf["f_prev"] - loss
         beta_raw, _ = two_plane.beta_star_from_gap(gap, grad, d, lr_row, lam_row)
-        beta_am = two_plane.clip_beta(beta_raw, h.row("beta_max"))
+        beta_am = two_plane.clip_beta(beta_raw, bmax)
         beta = _apply_variant(beta_am, h, variant)
         d_new = two_plane.direction(beta, grad, d, lam_col)
         x_new = two_plane.step(x, d_new, lr_col)
@@ -120,78 +142,157 @@ def _am(name, lr, lam, beta_max, offset, variant, beta_min, theta, high, low, fi
                                               fhat - lr_row * xp.vecdot(d, d_new, axis=-1))
         info = {"lr": lr_row, "beta": beta, "beta_am": beta_am, "beta_raw": beta_raw,
                 "effective_momentum": (beta + lam_row) / (1.0 + lam_row), "offset_gap": gap,
-                "lam": lam_row, "beta_max": h.row("beta_max")}
+                "lam": lam_row, "beta_max": bmax}
         return state.replace(x=x_new, step=t + 1, buffers=new_buf, info=info)
 
     return Optimizer(name, hyper, init, update, needs=needs, columns=COLUMNS)
 
 
-@register("am_mgd")
-def am_mgd(lr=0.5, lam=0.0, beta_max=0.9, offset="previous", variant="am", beta_min=None,
-           theta=None, high=0.9, low=0.1) -> Optimizer:
-    """AM-MGD (Algorithm 1, deterministic): β_t from Eq. 12 with ``f_hat(x_t) = f(x_{t-1})``.
+_COMMON_PARAMS = """
+    lr:        step size η > 0 (a float, an array of shape (K,), or a schedule ``lr(t)``).
+    lam:       λ ≥ 0, the proximal pull towards the previous direction (Eq. 9).
+    beta_max:  upper clip of β in [0, 1] (Algorithm 1 line 6): a float, an array of shape
+               (K,), or a schedule ``beta_max(t)`` (β_max,t; Thm 3.3 uses 1/T, Thm 3.4
+               cη), whose value is checked at every step.
+    offset:    ``"previous"``, ``"bundle"`` or ``"distance"`` (module docstring).
+    variant:   ``"am"`` (Algorithm 1), ``"clip"`` or ``"reset"`` (Sec. 4.5).
+    beta_min:  lower bound of the ``"clip"`` variant, in [0, beta_max].
+    theta:     threshold θ of the ``"reset"`` variant (0.7 in Sec. 4.5's Figure 6).
+    high, low: the two values of the ``"reset"`` variant (0.9 and 0.1 in Sec. 4.5).
 
-    Defaults follow the paper's deterministic convex experiments (its Figure 3):
-    ``lam = 0``, ``beta_max = 0.9``. ``update`` needs the loss: ``update(state, g, loss=f)``.
-    """
+    References
+    ----------
+    arXiv:2510.04988 (Adaptive Memory momentum): Eq. 8-9 (model), Eq. 12 (β*), Eq. 13
+    (update), Algorithm 1 lines 1-8, Sec. 3.4 (stochastic column), Sec. 4.5 (variants).
+"""
+
+
+@register("am_mgd")
+def am_mgd(lr: Schedule = 0.5, lam: Hyper = 0.0, beta_max: Schedule = 1.0, offset: str = "previous",
+           variant: str = "am", beta_min: Hyper | None = None, theta: Hyper | None = None,
+           high: Hyper = 0.9, low: Hyper = 0.1) -> Optimizer:
+    """AM-MGD: Algorithm 1's deterministic column, β_t from Eq. 12 with ``f_hat(x_t) = f(x_{t-1})``.
+
+    With the defaults (``lam = 0``, ``beta_max = 1``, ``offset = "previous"``) this is
+    Algorithm 1 lines 1-4 and 6-8 as printed for AM-MGD: β clipped to [0, 1], the
+    setting of the convex experiments (Sec. 4.1, λ = 0 in Figure 3). β = 1 with λ = 0
+    keeps ``d_{t+1} = d_t``. ``update`` needs the loss: ``update(state, g, loss=f)``.
+
+    Parameters
+    ----------"""
     return _am("am_mgd", lr, lam, beta_max, offset, variant, beta_min, theta, high, low, first_order=False)
 
 
 @register("am_msgd")
-def am_msgd(lr=0.1, lam=0.1, beta_max=0.9, offset="previous", variant="am", beta_min=None,
-            theta=None, high=0.9, low=0.1) -> Optimizer:
-    """AM-MSGD (stochastic): ``f_hat - f ≈ η_{t-1} g_tᵀ d_t``, so Eq. 12 reads
-    ``β* = [(1+λ)(η_{t-1}/η_t) gᵀd - ⟨d-g, g+λd⟩]/‖d-g‖²``, which for a constant η is
-    ``(1+λ)‖g‖²/‖d-g‖² - λ``; no second loss evaluation is needed.
+def am_msgd(lr: Schedule = 0.1, lam: Hyper = 0.1, beta_max: Schedule = 0.9, offset: str = "previous",
+            variant: str = "am", beta_min: Hyper | None = None, theta: Hyper | None = None,
+            high: Hyper = 0.9, low: Hyper = 0.1) -> Optimizer:
+    """AM-MSGD: Algorithm 1's stochastic column. ``f_hat - f ≈ η_{t-1} g_tᵀ d_t`` (line 5,
+    Sec. 3.4), so Eq. 12 reads ``β* = [(1+λ)(η_{t-1}/η_t) gᵀd - ⟨d-g, g+λd⟩]/‖d-g‖²``,
+    which for a constant η is ``(1+λ)‖g‖²/‖d-g‖² - λ``; no second loss evaluation is
+    needed. β is clipped to [0, β_max,t] (line 6, right column).
 
-    Defaults follow the paper's stochastic experiments: ``lam = 0.1``, ``beta_max = 0.9``.
-    """
+    Defaults follow the paper's stochastic experiments: ``lam = 0.1`` (Sec. 4.6),
+    ``beta_max = 0.9`` (Sec. 3.4).
+
+    Parameters
+    ----------"""
     return _am("am_msgd", lr, lam, beta_max, offset, variant, beta_min, theta, high, low, first_order=True)
 
 
+def _precond(h, v, k):
+    """P of Sec. 3.3 after k >= 1 second-moment updates (β_1: the fixed beta or beta_max)."""
+    b1 = h.col("beta_max") if h.row("beta") is None else h.col("beta")
+    b2 = h.col("beta2")
+    return (1.0 - b1 ** k) * (namespace(v).sqrt(v / (1.0 - b2 ** k)) + h.col("eps"))
+
+
+def adamw_preconditioner(state):
+    """The diagonal P_t (Sec. 3.3) that ``am_adamw`` used in the update that returned
+    ``state``, recomputed from its stored second moment (P is not kept in the state)."""
+    return _precond(state.hyper, state.buffers["v"], state.step)
+
+
+am_mgd.__doc__ += _COMMON_PARAMS  # the two columns of Algorithm 1 share their parameters
+am_msgd.__doc__ += _COMMON_PARAMS
+
+
 @register("am_adamw")
-def am_adamw(lr=1e-3, beta_max=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2, lam=0.1,
-             offset="first_order", beta=None) -> Optimizer:
-    """AM-AdamW (Sec. 3.3, Eq. 14): Adam's diagonal preconditioner
-    ``P_t = (1 - Πβ) diag(eps + sqrt(v_t/(1-β2^t)))``, decoupled decay μ = ``weight_decay``,
-    ``d_{t+1} = (λP + I)⁻¹((βI + λP) d_t + (1-β) g_t)``, ``x_{t+1} = (x_t - ηP⁻¹d_{t+1})/(1+μη)``.
+def am_adamw(lr: Schedule = 1e-3, beta_max: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
+             weight_decay: Hyper = 1e-2, lam: Hyper = 0.1, offset: str = "first_order",
+             beta: Hyper | None = None, variant: str = "am", beta_min: Hyper | None = None,
+             theta: Hyper | None = None, high: Hyper = 0.9, low: Hyper = 0.1) -> Optimizer:
+    """AM-AdamW (Sec. 3.3, Eq. 14): Adam's diagonal preconditioner, decoupled weight decay
+    μ = ``weight_decay``, and β_t from Eq. 14's closed form.
 
-    β_t comes from Eq. 14's closed form with the μ-term sign the QP solver confirms
-    (``-μ⟨x_t, d_t - g_t⟩``, docs/errata.md). ``offset``: ``"first_order"``
-    (``f_hat - f ≈ η_{t-1} gᵀ(P⁻¹d + μx)``, the default, no extra loss) or ``"previous"``
-    (``f(x_{t-1})``, needs the loss). ``beta`` fixes the coefficient instead (with
-    ``lam = 0`` and ``weight_decay = 0`` this is exactly ``adamw``).
+    With ``t`` the 1-based step, ``v_t = β2 v_{t-1} + (1-β2) g_t²`` and
+    ``P_t = (1 - β_1^t) diag(eps + sqrt(v_t/(1-β2^t)))`` (Sec. 3.3), where β_1 is
+    ``beta_max`` (the fixed ``beta`` when given) [reading: Sec. 3.3 writes β_1 without
+    defining it for AM-AdamW; it is the clip bound, so that a run with β_t = β_max at
+    every step is AdamW]; then
+    ``d_{t+1} = (λP_t + I)⁻¹((β_t I + λP_t) d_t + (1-β_t) g_t)`` and
+    ``x_{t+1} = (x_t - ηP_t⁻¹d_{t+1})/(1+μη)`` (Eq. 14). β_t uses the μ-term sign that
+    the QP solver confirms (``-μ⟨x_t, d_t - g_t⟩``, docs/errata.md entry 1).
 
-    [choices] ``d_0 = 0`` (Adam's first moment) and β_0 = 0 in adaptive mode; the bias
-    factor ``1 - Πβ`` is the running product of the β's used, with the current one taken
-    as ``beta_max`` when P_t is formed (β_t is not known yet). Defaults: ``lam = 0.1``
-    as in the paper's AdamW experiments.
+    ``d_0 = 0`` (Adam's first moment). At the first step there is no previous point:
+    the offset is 0, and Eq. 14 with ``d_0 = 0`` gives ``β_0 = 1 + μ⟨x_0, g_0⟩/‖g_0‖²_{P̃⁻¹}``
+    (1 when μ = 0), clipped to ``beta_max``: Adam's first step. The bias factor is the
+    printed ``1 - β_1^t``, not the running product of the β_t used: when β_t drops
+    below β_max early on, ``P_t`` under-corrects the bias of ``d``; the factor is
+    within 1e-2 of 1 after ``log(0.01)/log(β_max)`` steps (44 for 0.9).
+
+    Parameters
+    ----------
+    lr:           step size η > 0 (float, array (K,) or schedule ``lr(t)``).
+    beta_max:     upper clip of β and Adam's β_1 in P_t, in [0, 1) (Algorithm 1 line 6).
+    beta2:        Adam's second-moment decay β2 in [0, 1).
+    eps:          Adam's ε > 0 inside P_t.
+    weight_decay: decoupled weight decay μ ≥ 0 (Eq. 14).
+    lam:          λ ≥ 0 (Eq. 14; 0.1 in the paper's AdamW experiments).
+    offset:       ``"first_order"``: ``f_hat - f ≈ g_tᵀ(x_{t-1} - x_t) =
+                  η_{t-1} g_tᵀ(P_{t-1}⁻¹ d_t + μ x_t)`` (Sec. 3.4 applied to Eq. 14), with
+                  the preconditioner P_{t-1} of the previous step (recomputed from the
+                  stored v_{t-1}: no extra state); ``"previous"``: ``f(x_{t-1})``
+                  (needs the loss).
+    beta:         a fixed coefficient instead of Eq. 14 (with ``lam = 0`` and
+                  ``weight_decay = 0`` this is exactly ``adamw``).
+    variant, beta_min, theta, high, low: as for ``am_mgd`` (Sec. 4.5's AM-AdamW (Clip)
+                  and (Restart) rows).
+
+    Recorded: ``beta``, ``beta_am``, ``beta_raw``, ``offset_gap`` (NaN with a fixed
+    ``beta``). The weight of ``d_t`` in ``d_{t+1}`` is the vector
+    ``(β+λP_i)/(1+λP_i)``, so no scalar ``effective_momentum`` is recorded.
+
+    References
+    ----------
+    arXiv:2510.04988: Sec. 3.3 and Eq. 14 (preconditioned model and update), Sec. 3.4
+    (first-order offset), Algorithm 1 line 6 (clip), Sec. 4.5 (variants).
     """
     check_lr(lr)
-    check_unit_interval("beta_max", beta_max)
     check_betas((beta_max, beta2))
     check_positive("eps", eps)
     check_nonnegative("weight_decay", weight_decay)
     check_nonnegative("lam", lam)
     check_choice("offset", offset, {"first_order", "previous"})
-    if beta is not None:
-        check_unit_interval("beta", beta)
-    hyper = {"lr": lr, "beta_max": beta_max, "beta2": beta2, "eps": eps, "weight_decay": weight_decay,
-             "lam": lam, "offset": offset, "beta": beta}
-    needs = frozenset({"loss"}) if offset == "previous" else frozenset()
     fixed = beta is not None
+    if fixed:
+        check_unit_interval("beta", beta)
+        if variant != "am":
+            raise ValueError(f"variant={variant!r} needs the adaptive β (beta=None)")
+    _check_variant(variant, beta_min, theta, high, low, beta_max)
+    hyper = {"lr": lr, "beta_max": beta_max, "beta2": beta2, "eps": eps, "weight_decay": weight_decay,
+             "lam": lam, "offset": offset, "beta": beta, "variant": variant, "beta_min": beta_min,
+             "theta": theta, "high": high, "low": low}
+    needs = frozenset({"loss"}) if offset == "previous" else frozenset()
 
     def init(x0):
-        xp = namespace(x0)
-        zeros = xp.zeros_like(x0)
-        ones = xp.ones(x0.shape[:-1], dtype=x0.dtype) if x0.ndim > 1 else 1.0
-        return make_state(x0, {k: v for k, v in hyper.items() if k != "offset"},
-                          {"d": zeros, "v": zeros, "prod": ones, "f_prev": None, "lr_prev": None})
+        zeros = namespace(x0).zeros_like(x0)
+        return make_state(x0, {k: v for k, v in hyper.items() if k not in ("offset", "variant")},
+                          {"d": zeros, "v": zeros, "f_prev": None, "lr_prev": None})
 
     def update(state, grad, *, loss=None):
         if offset == "previous" and loss is None:
             raise TypeError("am_adamw with offset='previous' needs the loss: update(state, grad, loss=f(x))")
-        xp = namespace(grad)
         h, t, buf = state.hyper, state.step, state.buffers
         lr_row, lr_col = h.row_at("lr", t), h.col_at("lr", t)
         lam_row, lam_col = h.row("lam"), h.col("lam")
@@ -199,31 +300,25 @@ def am_adamw(lr=1e-3, beta_max=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2, la
         b2 = h.col("beta2")
         x, d = state.x, buf["d"]
         v = b2 * buf["v"] + (1.0 - b2) * (grad * grad)
-        # the current β enters the bias factor before it is known: beta_max bounds it [choice]
-        current = h.row("beta") if fixed else (h.row("beta_max") if t > 0 else 0.0)
-        bias1 = 1.0 - buf["prod"] * current
-        P = as_column(bias1) * (xp.sqrt(v / (1.0 - b2 ** (t + 1))) + h.col("eps"))
+        P = _precond(h, v, t + 1)
         if fixed:
-            beta_raw = beta_am = beta_used = h.row("beta")
-            gap = 0.0
+            beta_used = h.row("beta")
+            beta_raw = beta_am = gap = float("nan")
         else:
             if t == 0:
-                gap = 0.0
+                gap = 0.0  # no x_{-1}; with d_0 = 0 the first-order offset is 0 as well
             elif offset == "previous":
                 gap = buf["f_prev"] - loss
-            else:
-                gap = two_plane.first_order_gap(grad, d, buf["lr_prev"], P, mu_col, x)
+            else:  # g_tᵀ(x_{t-1} - x_t) with the P_{t-1} that made the step from x_{t-1}
+                gap = two_plane.first_order_gap(grad, d, buf["lr_prev"], _precond(h, buf["v"], t), mu_col, x)
             beta_raw, _ = two_plane.beta_star_from_gap(gap, grad, d, lr_row, lam_col, P, mu_row, x)
             beta_am = two_plane.clip_beta(beta_raw, h.row("beta_max"))
-            beta_used = beta_am if t > 0 else 0.0 * beta_am
+            beta_used = _apply_variant(beta_am, h, variant)
         d_new = two_plane.direction(beta_used, grad, d, lam_col, P)
         x_new = two_plane.step(x, d_new, lr_col, P, mu_col)
-        new_buf = {"d": d_new, "v": v, "prod": buf["prod"] * beta_used, "lr_prev": lr_row,
-                   "f_prev": loss}
+        new_buf = {"d": d_new, "v": v, "lr_prev": lr_row, "f_prev": loss}
         info = {"lr": lr_row, "beta": beta_used, "beta_am": beta_am, "beta_raw": beta_raw,
-                "effective_momentum": beta_used, "offset_gap": gap, "lam": lam_row, "beta_max": h.row("beta_max"),
-                "mu": mu_row, "precond": P}
+                "offset_gap": gap, "lam": lam_row, "beta_max": h.row("beta_max"), "mu": mu_row}
         return state.replace(x=x_new, step=t + 1, buffers=new_buf, info=info)
 
-    return Optimizer("am_adamw", hyper, init, update, needs=needs, columns=COLUMNS)
-
+    return Optimizer("am_adamw", hyper, init, update, needs=needs, columns=ADAMW_COLUMNS)

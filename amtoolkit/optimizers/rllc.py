@@ -1,8 +1,8 @@
 """RLLC: retrospective learning-law correction over linear memory (arXiv:2402.15262).
 
 State: parameters θ, memory M ∈ R^{d×k} (units as columns), learning law L ∈ R^k.
-One step, in the order chosen here (DESIGN §5 [choice]: the correction uses the memory
-that made the previous step, before the memory absorbs the new gradient)::
+One step (the order is a [choice]: the correction uses the memory that made the
+previous step, before the memory absorbs the new gradient; docs/rllc.md says why)::
 
     g ← ∇f(θ)
     L ← L + c2 · M⁺ g          # retrospective correction
@@ -10,9 +10,9 @@ that made the previous step, before the memory absorbs the new gradient)::
     θ ← θ - c1 · M L
 
 [choices] M starts at 0 and L at ``law0`` (default e_1); ``M⁺g`` is the least-squares
-solution of ``min ‖M z - g‖``: by default through the k×k Gram matrix ``MᵀM`` with the
-relative cutoff ``rcond`` on the singular values of M (``rcond²`` on the Gram's
-eigenvalues), or by an SVD of M, or by ridge ``(MᵀM + ridge·I)⁻¹Mᵀg``; directions with
+solution of ``min ‖M z - g‖``: by default by an SVD of M with the relative cutoff
+``rcond`` on its singular values, or through the k×k Gram matrix ``MᵀM`` (``rcond²`` on
+the Gram's eigenvalues), or by ridge ``(MᵀM + ridge·I)⁻¹Mᵀg``; directions with
 singular values below the cutoff are dropped, so a rank-deficient M gives a bounded
 correction where ``numpy.linalg.pinv``'s 1e-15 cutoff does not. ``skip_until_full_rank``
 applies no correction while M has fewer than k independent columns.
@@ -34,7 +34,7 @@ from .base import Optimizer, check_lr, make_state, register
 __all__ = ["rllc", "memory_lstsq"]
 
 
-def memory_lstsq(M, g, method: str = "gram", rcond: float = 1e-7, ridge: float = 0.0):
+def memory_lstsq(M, g, method: str = "svd", rcond: float = 1e-7, ridge: float = 0.0):
     """``z = M⁺ g`` for M of shape (..., d, k) and g (..., d), with the cutoff of the module
     docstring. Returns ``(z, full_rank)``: z of shape (..., k), full_rank (...) booleans."""
     xp = namespace(M, g)
@@ -57,12 +57,43 @@ def memory_lstsq(M, g, method: str = "gram", rcond: float = 1e-7, ridge: float =
 
 
 @register("rllc")
-def rllc(lr=0.1, memory="M(0.9)+M(0.0)", c2=0.0, law0=None, pinv="gram", rcond=1e-7, ridge=0.0,
+def rllc(lr=0.1, memory="M(0.9)+M(0.0)", c2=0.0, law0=None, pinv="svd", rcond=1e-7, ridge=0.0,
          skip_until_full_rank=False, allow_unstable=False) -> Optimizer:
-    """RLLC with linear memory ``memory`` (a LinearMemory or a string such as
-    ``"M(0.9)+M(0.0)"``, ``"J(0.9,2)"``, ``"C(0.9,0.3)"``), learning rate ``lr`` (c1) and
-    meta learning rate ``c2``; ``law0`` of shape (k,) or (K, k) (default e_1). A memory whose
-    propagator has spectral radius > 1 is refused unless ``allow_unstable=True``."""
+    """RLLC with a linear memory ``M ← M A + g bᵀ`` and a learning law L corrected by
+    ``c2 · M⁺g`` (one step: module docstring).
+
+    Parameters
+    ----------
+    lr:      c1 > 0, the learning rate of ``θ ← θ - c1 M L`` (float, array (K,) or a
+             schedule ``lr(t)``).
+    memory:  the linear memory (A, b): a :class:`amtoolkit.memory.LinearMemory` or a string
+             such as ``"M(0.9)+M(0.0)"`` (momentum units), ``"J(0.9,2)"`` (Jordan block),
+             ``"C(0.9,0.3)"`` (complex momentum); k units in all.
+    c2:      the meta learning rate c2 ≥ 0 of the retrospective correction (float or
+             array (K,)); ``c2 = 0`` keeps ``L = law0`` (a fixed linear-memory method).
+    law0:    the initial learning law L_0 ∈ R^k, the weight of each memory unit in the
+             step: shape (k,) or (K, k); default e_1 (the first unit only). With ``c2 = 0``
+             and ``memory = M(μ) + M(0.0)`` (a momentum unit and the current gradient),
+             ``law0 = (0, 1)`` is gradient descent, ``(1, 0)`` PyTorch heavy ball
+             ``sgd(momentum=μ)`` and ``(μ, 1)`` Nesterov ``sgd(momentum=μ, nesterov=True)``.
+    pinv:    how ``M⁺g`` is computed: ``"svd"`` (default; an orthogonal change of the
+             memory basis leaves the trajectory unchanged to rounding), ``"gram"`` (through
+             ``MᵀM``: same cost, but it squares cond(M), so the trajectory depends on the
+             basis at the 1e-3 level after tens of steps; docs/rllc.md) or ``"ridge"``.
+    rcond:   relative cutoff in (0, 1) on the singular values of M (default 1e-7).
+    ridge:   > 0 with ``pinv="ridge"``: ``(MᵀM + ridge·I)⁻¹Mᵀg``; 0 otherwise.
+    skip_until_full_rank: apply no correction while M has rank < k (the linear-invariance
+             lemma needs full column rank).
+    allow_unstable: accept a memory whose propagator A has spectral radius > 1 (refused by
+             default: its units grow geometrically and the run ends at a huge loss).
+
+    References
+    ----------
+    arXiv:2402.15262 (Szegedy, Czifra, Kőrösi-Szabó, Dynamic Memory Based Adaptive
+    Optimization): linear memory, the learning law and its retrospective correction, and
+    the linear-invariance lemma (Lemma 3.8). Only the paper's summary was available; the
+    step order, initial state and pseudo-inverse are amtoolkit's choices (docs/rllc.md).
+    """
     check_lr(lr)
     mem: LinearMemory = parse_memory(memory)
     k = mem.k

@@ -241,6 +241,7 @@ def validate_history(history, problem, every: int = 10, tol: float = 1e-6) -> pd
     stationarity, complementarity, status, ok, solve_time.
     """
     from ..backend import to_numpy
+    from ..optimizers.adaptive_memory import adamw_preconditioner
 
     opt = history.optimizer
     if opt is None or not opt.name.startswith("am_"):
@@ -273,7 +274,7 @@ def validate_history(history, problem, every: int = 10, tol: float = 1e-6) -> pd
         info = new.info
         if t >= 1 and t % every == 0:
             d = np.asarray(state.buffers["d"])
-            P = info.get("precond")
+            P = adamw_preconditioner(new) if opt.name == "am_adamw" else None
             chk = check_step(float(f_t), float(f_t) + float(info["offset_gap"]), g, d,
                              float(info["lr"]), float(info["lam"]), float(info["beta_max"]),
                              P=None if P is None else np.asarray(P), mu=float(info.get("mu", 0.0)),

@@ -100,3 +100,25 @@ def test_batched_closed_form_equals_loop():
     for k in range(5):
         single, _ = tp.beta_star_from_gap(gap[k], g[k], d[k], 0.5, lam[k])
         assert batched[k] == pytest.approx(float(single), rel=1e-14)
+
+
+@pytest.mark.parametrize("kw, pattern", [
+    (dict(lr=0.0), r"lr must lie in \(0.0, inf\), got .*0.0"),
+    (dict(lr=-1.0), r"lr must lie in \(0.0, inf\)"),
+    (dict(lam=-0.1), r"lam must lie in \[0.0, inf\)"),
+    (dict(beta_max=-1.0), r"beta_max must lie in \[0.0, 1.0\], got .*-1.0"),
+    (dict(beta_max=1.5), r"beta_max must lie in \[0.0, 1.0\]"),
+    (dict(beta_max=float("nan")), r"beta_max must lie in \[0.0, 1.0\]"),
+])
+def test_beta_star_checks_its_inputs(kw, pattern):
+    g, d = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    args = dict(f=1.0, f_hat=2.0, g=g, d=d, lr=0.5) | kw
+    with pytest.raises(ValueError, match=pattern):
+        tp.beta_star(**args)
+
+
+def test_beta_star_accepts_the_closed_unit_interval():
+    g, d = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    # numerator (f_hat - f)/η - ⟨d-g, g⟩ = 2 + 1 = 3, ‖d-g‖² = 2: β_raw = 1.5
+    assert float(tp.beta_star(1.0, 2.0, g, d, 1.0, beta_max=1.0)) == 1.0
+    assert float(tp.beta_star(1.0, 2.0, g, d, 1.0, beta_max=0.0)) == 0.0

@@ -33,7 +33,8 @@ def test_c2_zero_reproduces_the_baselines(problem, mu, xp):
 def _trajectory(memory, law0, Q=None, skip=True, steps=60, c2=0.05, pinv="svd"):
     if Q is not None:
         memory, law0 = mm.change_basis(memory, Q), np.linalg.solve(Q, law0)
-    opt = O.rllc(lr=0.3, memory=memory, law0=law0, c2=c2, skip_until_full_rank=skip, pinv=pinv)
+    kw = {} if pinv is None else {"pinv": pinv}
+    opt = O.rllc(lr=0.3, memory=memory, law0=law0, c2=c2, skip_until_full_rank=skip, **kw)
     return amt.run(opt, QUAD, steps, x0=np.full(12, 0.5))
 
 
@@ -146,3 +147,26 @@ def test_linear_invariance_gram_path_to_its_accuracy():
     Q = np.random.default_rng(0).standard_normal((3, 3)) + 2 * np.eye(3)
     ref, moved = _trajectory(MEM, LAW0, pinv="gram"), _trajectory(MEM, LAW0, Q, pinv="gram")
     np.testing.assert_allclose(moved.frame.loss, ref.frame.loss, rtol=1e-6)
+
+
+def test_default_pinv_keeps_orthogonal_invariance():
+    """With the default pseudo-inverse (SVD), U^Q for orthogonal Q (memory.change_basis)
+    leaves a c2 > 0 trajectory unchanged to 1e-9; the Gram path does not (it squares
+    cond(M)), which is why it is not the default."""
+    assert O.rllc().hyper["pinv"] == "svd"
+    Q, _ = np.linalg.qr(np.random.default_rng(5).standard_normal((3, 3)))
+    ref, moved = _trajectory(MEM, LAW0, pinv=None, skip=False), _trajectory(MEM, LAW0, Q, pinv=None, skip=False)
+    assert ref.frame.correction.iloc[5:-1].gt(0).all()
+    np.testing.assert_allclose(moved.frame.loss, ref.frame.loss, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(moved.x, ref.x, rtol=1e-9, atol=1e-9)
+
+
+def test_every_parameter_is_documented():
+    import inspect
+    import re
+
+    doc = inspect.getdoc(O.rllc)
+    params = doc.split("Parameters\n----------")[1].split("References\n----------")[0]
+    for name in inspect.signature(O.rllc).parameters:
+        assert re.search(rf"^{name}:", params, re.M), name
+    assert "arXiv:2402.15262" in doc.split("References")[1] and "L_0" in params

@@ -297,7 +297,6 @@ def test_check_step_refuses_bad_input(kwargs, pattern):
         check_step(**args)
 
 
-@pytest.mark.xfail(strict=False, reason="lands with issue 7")
 @pytest.mark.parametrize("kwargs", [dict(lr=0.0), dict(lr=-1.0), dict(beta_max=-1.0), dict(beta_max=1.5)])
 def test_beta_star_refuses_bad_lr_and_beta_max(kwargs):
     from amtoolkit.model import two_plane
@@ -308,7 +307,6 @@ def test_beta_star_refuses_bad_lr_and_beta_max(kwargs):
         two_plane.beta_star(*args.values())
 
 
-@pytest.mark.xfail(strict=False, reason="lands with issue 7")
 def test_am_adamw_info_holds_no_preconditioner(quad):
     state = O.am_adamw().init(np.zeros(quad.dim))
     new = O.am_adamw().update(state, quad.grad(np.zeros(quad.dim)))
