@@ -47,11 +47,9 @@ def test_api_page_lists_every_public_name():
 def test_docs_cite_nothing_outside_the_repository():
     import amtoolkit
 
-    # still citing the design digest, in files other issues own (to be cleaned there)
-    pending = {"rllc.md", "errata.md", "two_plane.py", "run.py", "rllc.py", "logistic.py"}
     files = [README, *sorted((README.parent / "docs").glob("*.md")),
              *sorted(Path(amtoolkit.__file__).parent.rglob("*.py"))]
-    for path in (p for p in files if p.name not in pending):
+    for path in files:
         text = path.read_text()
         for bad in ("DESIGN", "shared/papers", "/work/"):
             assert bad not in text, f"{path.name} refers to {bad!r}, outside the repository"

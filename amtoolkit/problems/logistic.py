@@ -1,4 +1,4 @@
-"""L2-regularised logistic regression (DESIGN §2).
+"""L2-regularised logistic regression.
 
 ``f(w) = (1/n) Σ_i log(1 + exp(-y_i a_iᵀw)) + (reg/2)‖w‖²`` with labels in {-1, +1};
 the same minimiser as scikit-learn's
