@@ -40,8 +40,14 @@ def _read(path: Path) -> tuple[pd.DataFrame, dict]:
     if path.suffix in (".parquet", ".pq"):
         import pyarrow.parquet as pq
 
+        from .store import JOB_META
+
         table = pq.read_table(path)
-        raw = (table.schema.metadata or {}).get(PARQUET_META_KEY)
+        schema_meta = table.schema.metadata or {}
+        if PARQUET_META_KEY not in schema_meta and JOB_META in schema_meta:  # a sweep store job
+            job = json.loads(schema_meta[JOB_META])
+            return table.to_pandas(), {**job.get("run", {}), "status": job.get("status")}
+        raw = schema_meta.get(PARQUET_META_KEY)
         return table.to_pandas(), (json.loads(raw) if raw else {})
     meta_path = path.with_name(path.name + ".meta.json")
     meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
