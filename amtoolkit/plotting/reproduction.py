@@ -11,7 +11,7 @@ import pandas as pd
 
 from .figures import _pyplot, _save
 
-__all__ = ["fig3_libsvm", "fig1_quadratic"]
+__all__ = ["fig3_libsvm", "fig1_quadratic", "gap_and_beta_panels"]
 
 
 
@@ -24,9 +24,11 @@ def _color(label: str):
     return {"GD": "0.45", "MGD 0.9": "tab:blue", "MGD 0.5": "tab:purple", "MGD 0.99": "tab:orange"}.get(label)
 
 
-def _gap_and_beta(curves: Mapping[str, pd.DataFrame], path_stem, legend: Mapping[str, str]) -> Path:
-    """Top row: ``gap`` (log) against step per label; bottom row: the AM run's β_t
-    (the rows whose ``beta`` is not NaN). ``legend`` renames labels."""
+def gap_and_beta_panels(curves: Mapping[str, pd.DataFrame], legend: Mapping[str, str] | None = None):
+    """Top row: ``gap`` (log) against step per label; bottom row: the AM run's β_t (the
+    rows whose ``beta`` is not NaN); one column per entry of ``curves`` (columns
+    ``label, step, gap, beta``). ``legend`` renames labels. Returns the Figure."""
+    legend = dict(LEGEND if legend is None else legend)
     plt = _pyplot()
     n = len(curves)
     fig, axes = plt.subplots(2, n, figsize=(3.6 * n, 4.6), sharex="col", squeeze=False,
@@ -47,16 +49,19 @@ def _gap_and_beta(curves: Mapping[str, pd.DataFrame], path_stem, legend: Mapping
         bottom.grid(True, alpha=0.3)
     axes[0, 0].set_ylabel(r"$f(x_t) - f^\star$")
     axes[1, 0].set_ylabel(r"AM-MGD $\beta_t$")
-    return _save(fig, path_stem)
+    return fig
+
+
+LEGEND = {"AM-MGD 1": "AM-MGD (β_max=1)"}
 
 
 def fig3_libsvm(curves: Mapping[str, pd.DataFrame], path_stem: str | Path) -> Path:
     """Figure 3's layout: GD, MGD β = 0.9, MGD β* and AM-MGD (β_max = 1) per dataset.
     ``curves[title]`` has the columns ``label, step, gap, beta``; writes PDF and PNG."""
-    return _gap_and_beta(curves, path_stem, {"AM-MGD 1": "AM-MGD (β_max=1)"})
+    return _save(gap_and_beta_panels(curves), path_stem)
 
 
 def fig1_quadratic(curves: Mapping[str, pd.DataFrame], path_stem: str | Path) -> Path:
     """Figure 1's setting: fixed β (incl. the grid's β*) against AM-MGD, one panel per
     condition number; writes PDF and PNG."""
-    return _gap_and_beta(curves, path_stem, {"AM-MGD 1": "AM-MGD (β_max=1)"})
+    return _save(gap_and_beta_panels(curves), path_stem)

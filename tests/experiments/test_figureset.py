@@ -115,10 +115,10 @@ def test_external_figures_are_called_with_the_output_folder(tmp_path, monkeypatc
 
 
 def test_build_bad_inputs():
-    with pytest.raises(ValueError, match="unknown figure\\(s\\) 'fig9'; the figures are fig1, fig2"):
+    with pytest.raises(ValueError, match="unknown figure\\(s\\) 'fig9'; the figures are fig1_quadratic, fig2"):
         build(["fig9"])
-    with pytest.raises(ValueError, match="configs names figures without a configuration: 'fig1'"):
-        build(["fig2"], configs={"fig1": {}})
+    with pytest.raises(ValueError, match="configs names figures without a configuration: 'theory'"):
+        build(["fig2"], configs={"theory": {}})
     assert main(["figures", "--only", "fig9"]) == 2
 
 
@@ -130,3 +130,29 @@ def test_mixed_type_columns_are_stored_as_strings(tmp_path):
     out.to_parquet(tmp_path / "x.parquet")  # what pyarrow refuses without the conversion
     with pytest.raises(Exception):
         frame.to_parquet(tmp_path / "y.parquet")
+
+
+def test_fig3_libsvm_draws_the_reproduction_protocols_curves(tmp_path, data_dir, monkeypatch):
+    """fig3_libsvm through the figure store: the stored curves are those of the Sec. 4.1
+    protocol (reproduce.convex_problem), the drawn lines carry them, a second build reads
+    the store."""
+    from amtoolkit.experiments.reproduce import convex_problem
+
+    config = {"fig3_libsvm": dict(datasets=["heart_scale"], reg=1e-3, max_steps=150)}
+    build(["fig3_libsvm"], tmp_path / "figs", tmp_path / "store", configs=config, log=None)
+    assert (tmp_path / "figs" / "fig3_libsvm.pdf").is_file() and (tmp_path / "figs" / "fig3_libsvm.png").is_file()
+    stored = figureset._results("fig3_libsvm", config["fig3_libsvm"], tmp_path / "store")
+    _, curves = convex_problem("heart_scale", 1e-3, 150, keep_curves=True)
+    for label, rows in curves.groupby("label", sort=False):
+        np.testing.assert_allclose(stored[stored.label == label].gap.to_numpy(), rows.gap.to_numpy(),
+                                   rtol=1e-12, atol=0)
+    fig = figureset._draw_reproduction(stored, config["fig3_libsvm"])
+    top = fig.axes[0]
+    drawn = {ln.get_label(): ln.get_ydata() for ln in top.get_lines()}
+    am = curves[curves.label == "AM-MGD 1"].gap.clip(lower=1e-16).to_numpy()
+    np.testing.assert_allclose(drawn["AM-MGD (β_max=1)"], am, rtol=1e-12)
+    def no_oracle(*args, **kwargs):
+        raise AssertionError("a re-plot from the store evaluated the problem")
+
+    monkeypatch.setattr(Problem, "value_and_grad", no_oracle)
+    build(["fig3_libsvm"], tmp_path / "figs", tmp_path / "store", configs=config, log=None)
