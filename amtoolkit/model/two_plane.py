@@ -143,8 +143,9 @@ def step(x_t, d_next, lr, P=None, mu=0.0):
 
 
 def first_order_gap(g, d, lr_prev, P=None, mu=0.0, x_t=None):
-    """The stochastic estimate ``f_hat - f ≈ η_{t-1} gᵀ(x_{t-1} - x_t)/η_{t-1}``:
-    ``η_{t-1} gᵀd`` (AM-MSGD), ``η_{t-1} gᵀ(P⁻¹d + μ x_t)`` with a preconditioner."""
+    """The first-order estimate of Sec. 3.4, ``f_hat - f ≈ gᵀ(x_{t-1} - x_t)``: ``η_{t-1} gᵀd_t``
+    (AM-MSGD, Algorithm 1 line 5), ``η_{t-1} gᵀ(P_{t-1}⁻¹d_t + μ x_t)`` with a preconditioner
+    and decoupled decay (pass the P that made the step from ``x_{t-1}``)."""
     v = d if P is None else d / P
     if _nonzero(mu):
         v = v + mu * x_t

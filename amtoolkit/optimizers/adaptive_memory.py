@@ -156,7 +156,8 @@ _COMMON_PARAMS = """
                cη), whose value is checked at every step.
     offset:    ``"previous"``, ``"bundle"`` or ``"distance"`` (module docstring).
     variant:   ``"am"`` (Algorithm 1), ``"clip"`` or ``"reset"`` (Sec. 4.5).
-    beta_min:  lower bound of the ``"clip"`` variant, in [0, beta_max].
+    beta_min:  lower bound of the ``"clip"`` variant, in [0, beta_max] (with a ``beta_max``
+               schedule this is checked at t = 0 only; β_min wins where a later β_max,t is lower).
     theta:     threshold θ of the ``"reset"`` variant (0.7 in Sec. 4.5's Figure 6).
     high, low: the two values of the ``"reset"`` variant (0.9 and 0.1 in Sec. 4.5).
 
