@@ -26,7 +26,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -186,20 +185,64 @@ def _scratch_copy() -> Path:
     return dest
 
 
-def _pytest(where: Path, tests: list[str], timeout: float) -> tuple[str, float]:
-    env = {k: v for k, v in os.environ.items() if k != "CI"}
-    env["PYTHONPATH"] = str(where)
-    env.setdefault("MPLBACKEND", "Agg")
-    cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--no-header", *tests]
-    t0 = time.perf_counter()
-    try:
-        res = subprocess.run(cmd, cwd=where, env=env, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return "timeout", time.perf_counter() - t0
-    return ("survived" if res.returncode == 0 else "killed"), time.perf_counter() - t0
+# Imported once by the parent so that each forked pytest starts without their import cost;
+# amtoolkit and the tests are imported afresh by every child, from its scratch copy.
+PRELOAD = ("numpy", "scipy.linalg", "scipy.optimize", "pandas", "cvxpy", "clarabel", "sklearn.datasets",
+           "matplotlib.pyplot", "torch", "array_api_strict", "array_api_compat", "hypothesis", "pytest", "tqdm")
+
+
+def _preload() -> None:
+    import importlib
+
+    os.environ.pop("CI", None)  # the mutants run the plain suite, not CI's skip-is-failure mode
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+
+
+def _fork_pytest(where: Path, tests: list[str]) -> int:
+    """Start ``pytest -x -q tests`` in a forked child rooted at ``where``; return its pid."""
+    pid = os.fork()
+    if pid:
+        return pid
+    try:  # child
+        import pytest
+
+        sys.dont_write_bytecode = True  # mutants of equal size must not reuse a stale .pyc
+        os.chdir(where)
+        sys.path.insert(0, str(where))
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        code = int(pytest.main(["-x", "-q", "-p", "no:cacheprovider", "--no-header", *tests]))
+    except BaseException:
+        code = 99
+    os._exit(code)
+
+
+def _poll(pid: int, started: float, timeout: float) -> str | None:
+    """The child's verdict once it has ended (killing it past ``timeout``), else None."""
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        return "survived" if os.waitstatus_to_exitcode(status) == 0 else "killed"
+    if time.perf_counter() - started > timeout:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        return "timeout"
+    return None
+
+
+def _wait(pid: int, started: float, timeout: float) -> str:
+    while (verdict := _poll(pid, started, timeout)) is None:
+        time.sleep(0.05)
+    return verdict
 
 
 def run(modules: list[str], jobs: int = 1, tests: list[str] | None = None, verbose: bool = True) -> list[Mutant]:
+    _preload()
     results: list[Mutant] = []
     for module in modules:
         selected = [t for t in (tests or TESTS.get(module, [])) if (ROOT / t).exists()]
@@ -207,35 +250,41 @@ def run(modules: list[str], jobs: int = 1, tests: list[str] | None = None, verbo
             raise SystemExit(f"no tests known for {module}; pass --tests")
         todo = mutants(module)
         work = [m for m in todo if m.status != "equivalent"]
-        scratch = [_scratch_copy() for _ in range(max(1, jobs))]
+        slots = [_scratch_copy() for _ in range(max(1, jobs))]
         try:
-            status, base = _pytest(scratch[0], selected, timeout=1800)
+            t0 = time.perf_counter()
+            status = _wait(_fork_pytest(slots[0], selected), t0, 1800)
+            base = time.perf_counter() - t0
             if status != "survived":
                 raise SystemExit(f"the tests of {module} do not pass unmutated ({status}); fix that first")
             timeout = max(60.0, 5 * base)
             if verbose:
                 print(f"{module}: {len(todo)} mutants, unmutated tests {base:.1f} s", flush=True)
-
-            def one(args):
-                slot, m = args
-                where = scratch[slot]
-                target = where / module
-                original = target.read_text()
-                try:
-                    target.write_text(mutated_source(module, m.index))
-                    m.status, m.seconds = _pytest(where, selected, timeout)
-                finally:
-                    target.write_text(original)
+            original = (ROOT / module).read_text()
+            running: dict[int, tuple[Mutant, Path, float]] = {}
+            free, queue = list(slots), list(work)
+            while queue or running:
+                while queue and free:
+                    m, where = queue.pop(0), free.pop()
+                    (where / module).write_text(mutated_source(module, m.index))
+                    running[_fork_pytest(where, selected)] = (m, where, time.perf_counter())
+                finished = None
+                while finished is None:
+                    for pid, (m, where, started) in running.items():
+                        verdict = _poll(pid, started, timeout)
+                        if verdict is not None:
+                            finished = pid
+                            m.status, m.seconds = verdict, time.perf_counter() - started
+                            break
+                    else:
+                        time.sleep(0.05)
+                m, where, _ = running.pop(finished)
+                (where / module).write_text(original)
+                free.append(where)
                 if verbose:
                     print(f"  {m.status:9s} {module}:{m.line}: {m.mutation:22s} {m.source_line[:70]}", flush=True)
-                return m
-
-            # each worker keeps its own scratch copy: mutant i goes to slot i % jobs
-            groups = [[(s, m) for i, m in enumerate(work) if i % len(scratch) == s] for s in range(len(scratch))]
-            with ThreadPoolExecutor(len(scratch)) as pool:
-                list(pool.map(lambda g: [one(a) for a in g], groups))
         finally:
-            for path in scratch:
+            for path in slots:
                 shutil.rmtree(path, ignore_errors=True)
         results.extend(todo)
     return results
