@@ -247,8 +247,13 @@ def validate_history(history, problem, every: int = 10, tol: float = 1e-6,
     * ``"recomputed"`` (default): the offset f̂ - f, the previous direction d_t and the
       preconditioner P_t are rebuilt from the problem and the replayed iterates
       (:class:`_Recomputed`), so a wrong offset or preconditioner in the optimizer shows;
-    * ``"recorded"``: the optimizer's own ``offset_gap``, ``d`` buffer and ``precond`` are
-      used; this checks only the closed form given those values.
+    * ``"recorded"``: the optimizer's own ``offset_gap``, ``d`` buffer and ``precond``
+      (the recomputed P_t where the optimizer records none) are used; this checks only the
+      closed form given those values.
+
+    The recomputed offsets difference consecutive iterates, so they are exact only while
+    the steps stay well above the rounding of x (about ε‖x‖); check runs before they
+    converge to machine precision.
 
     Returns one row per checked step: step, beta_closed (the optimizer's), beta_qp,
     beta_error, x_error (NaN for the clip/reset variants, whose step is not the model's
@@ -295,7 +300,7 @@ def validate_history(history, problem, every: int = 10, tol: float = 1e-6,
         gap, d, P, lr, mu = rebuild.step(t, x_t, float(f_t), np.asarray(g, float))
         if t >= 1 and t % every == 0:
             if source == "recorded":
-                gap, d, P = float(info["offset_gap"]), np.asarray(state.buffers["d"]), info.get("precond")
+                gap, d, P = float(info["offset_gap"]), np.asarray(state.buffers["d"]), info.get("precond", P)
                 lr, mu = float(info["lr"]), float(info.get("mu", 0.0))
             chk = check_step(float(f_t), float(f_t) + float(gap), g, d, lr, rebuild.lam, rebuild.beta_max,
                              P=None if P is None else np.asarray(P), mu=mu, x_t=x_t)
