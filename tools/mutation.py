@@ -190,7 +190,7 @@ def _scratch_copy() -> Path:
 # Imported once by the parent so that each forked pytest starts without their import cost;
 # amtoolkit and the tests are imported afresh by every child, from its scratch copy.
 PRELOAD = ("numpy", "scipy.linalg", "scipy.optimize", "pandas", "cvxpy", "clarabel", "sklearn.datasets",
-           "matplotlib.pyplot", "torch", "array_api_strict", "array_api_compat", "hypothesis", "pytest", "tqdm")
+           "matplotlib.pyplot", "torch", "torch.optim", "array_api_strict", "array_api_compat", "hypothesis", "pytest", "tqdm")
 
 
 def _preload() -> None:
@@ -243,7 +243,10 @@ def _wait(pid: int, started: float, timeout: float) -> str:
     return verdict
 
 
-def run(modules: list[str], jobs: int = 1, tests: list[str] | None = None, verbose: bool = True) -> list[Mutant]:
+def run(modules: list[str], jobs: int = 1, tests: list[str] | None = None, verbose: bool = True,
+        previous: dict | None = None) -> list[Mutant]:
+    """Run the mutants of ``modules``; ``previous`` maps mutant keys to the verdicts of an
+    earlier run, whose killed mutants are kept and not run again."""
     _preload()
     results: list[Mutant] = []
     for module in modules:
@@ -251,7 +254,10 @@ def run(modules: list[str], jobs: int = 1, tests: list[str] | None = None, verbo
         if not selected:
             raise SystemExit(f"no tests known for {module}; pass --tests")
         todo = mutants(module)
-        work = [m for m in todo if m.status != "equivalent"]
+        for m in todo:
+            if m.status != "equivalent" and (previous or {}).get(m.key) in ("killed", "timeout"):
+                m.status = previous[m.key]
+        work = [m for m in todo if m.status == "not run"]
         slots = [_scratch_copy() for _ in range(max(1, jobs))]
         try:
             t0 = time.perf_counter()
@@ -318,6 +324,8 @@ def main(argv=None) -> int:
     parser.add_argument("--jobs", type=int, default=1, help="parallel pytest processes (default 1)")
     parser.add_argument("--list", action="store_true", help="list the mutants without running them")
     parser.add_argument("--out", default=None, help="write one CSV row per mutant")
+    parser.add_argument("--rerun", default=None, metavar="CSV",
+                        help="a CSV of an earlier run: keep its killed mutants, run the others again")
     args = parser.parse_args(argv)
     for module in args.modules:
         if not (ROOT / module).is_file():
@@ -329,7 +337,11 @@ def main(argv=None) -> int:
             for m in mutants(module):
                 print(f"{m.module}:{m.line}: {m.mutation:22s} {m.source_line}")
         return 0
-    results = run(args.modules, args.jobs, args.tests)
+    previous = None
+    if args.rerun:
+        with open(args.rerun, newline="") as fh:
+            previous = {(r["module"], r["source_line"], r["mutation"]): r["status"] for r in csv.DictReader(fh)}
+    results = run(args.modules, args.jobs, args.tests, previous=previous)
     print(summary(results))
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -162,7 +162,7 @@ def test_distance_offset_is_the_inner_product_with_x_star():
     assert _interior(betas, 0.95) >= 50
 
 
-# -- RLLC with c2 > 0 (RLLC paper, Algorithm 1 with linear memory) ----------------------------
+# -- RLLC with c2 > 0 (RLLC paper, Def. 3.2 with linear memory) --------------------------------
 def _jordan_complex_memory():
     """J_2(0.8) ⊕ C(0.9, 0.5) ⊕ M(0): A and b written out (real Jordan and rotation blocks)."""
     a, s = 0.9 * np.cos(0.5), 0.9 * np.sin(0.5)
@@ -174,7 +174,8 @@ def _jordan_complex_memory():
 
 
 def rllc_loop(grad, x0, steps, lr, c2, A, b, law0, rcond):
-    """L += c2·M⁺g (numpy's pinv with the same relative cutoff); M = MA + gbᵀ; θ -= lr·ML."""
+    """L += c2·M⁺g (numpy's pinv with the same relative cutoff); M = MA + gbᵀ; θ -= lr·ML, in
+    the order of amtoolkit.optimizers.rllc (the correction uses the memory of the last step)."""
     theta = np.array(x0, float)
     M = np.zeros((theta.size, A.shape[0]))
     L = np.array(law0, float)
