@@ -10,6 +10,7 @@ import pytest
 import amtoolkit as amt
 from amtoolkit import optimizers as O
 from amtoolkit.model import two_plane as tp
+from amtoolkit.optimizers.rllc import memory_lstsq
 
 
 def _logistic(reg=1e-2):
@@ -179,15 +180,17 @@ def rllc_loop(grad, x0, steps, lr, c2, A, b, law0, rcond):
     theta = np.array(x0, float)
     M = np.zeros((theta.size, A.shape[0]))
     L = np.array(law0, float)
-    thetas, laws = [], []
+    thetas, laws, full = [], [], []
     for t in range(steps):
         g = grad(theta, t)
+        S = np.linalg.svd(M, compute_uv=False)
+        full.append(t > 0 and bool(np.all(S > rcond * S.max())))  # no correction at t = 0 (M = 0)
         L = L + c2 * np.linalg.pinv(M, rcond=rcond) @ g
         M = M @ A + np.outer(g, b)
         theta = theta - lr * M @ L
         thetas.append(theta)
         laws.append(L)
-    return np.array(thetas), np.array(laws)
+    return np.array(thetas), np.array(laws), np.array(full)
 
 
 # pinv="gram" squares cond(M) (docs/rllc.md): it agrees with the SVD-based pinv to cond(M)²·ε
@@ -206,13 +209,41 @@ def test_rllc_c2_positive_equals_numpy_loop(pinv, tol):
     x0, steps, lr, c2 = np.full(12, 0.5), 60, 0.1, 0.05
     opt = O.rllc(lr=lr, memory="J(0.8,2)+C(0.9,0.5)+M(0.0)", c2=c2, law0=law0, pinv=pinv)
     s = opt.init(x0)
-    thetas, laws = [], []
+    thetas, laws, full = [], [], []
     for t in range(steps):
         s = opt.update(s, grad(s.x, t))
         thetas.append(np.array(s.x))
         laws.append(np.array(s.buffers["L"]))
-    ref_theta, ref_law = rllc_loop(grad, x0, steps, lr, c2, A, b, law0, rcond=1e-7)
+        full.append(bool(s.info["full_rank"]))
+    ref_theta, ref_law, ref_full = rllc_loop(grad, x0, steps, lr, c2, A, b, law0, rcond=1e-7)
+    np.testing.assert_array_equal(full, ref_full)
+    assert not ref_full[:3].any() and ref_full[5:].all()  # rank deficient at first, then full
     np.testing.assert_allclose(np.array(laws), ref_law, rtol=tol, atol=tol)
     np.testing.assert_allclose(np.array(thetas), ref_theta, rtol=tol, atol=tol)
     assert np.abs(ref_law[-1] - law0).max() > 0.1  # the corrections are not negligible
     assert q.value(ref_theta[-1]) - q.f_star < 0.5 * (q.value(x0) - q.f_star)  # on a descending run
+
+
+def _with_singular_values(S, d=10, seed=0):
+    rng = np.random.default_rng(seed)
+    U, _ = np.linalg.qr(rng.standard_normal((d, len(S))))
+    V, _ = np.linalg.qr(rng.standard_normal((len(S), len(S))))
+    return U @ np.diag(S) @ V.T, rng.standard_normal(d)
+
+
+@pytest.mark.parametrize("method", ["svd", "gram"])
+@pytest.mark.parametrize("S", [[100.0, 1.0, 0.3], [100.0, 1.0, 1e-7]], ids=["full", "below-cutoff"])
+def test_memory_lstsq_is_numpy_pinv_with_the_same_cutoff(method, S):
+    """M⁺g with singular values below rcond·σ_max dropped, as numpy's pinv(M, rcond) does:
+    with σ = (100, 1, 1e-7) and rcond = 1e-7 the cutoff 1e-5 drops the last direction."""
+    M, g = _with_singular_values(S)
+    z, full = memory_lstsq(M, g, method, rcond=1e-7)
+    np.testing.assert_allclose(z, np.linalg.pinv(M, rcond=1e-7) @ g, rtol=1e-9, atol=1e-12)
+    assert bool(full) == (min(S) > 1e-5)
+
+
+def test_memory_lstsq_ridge_is_its_formula():
+    """pinv="ridge": (MᵀM + ridge·I)⁻¹Mᵀg."""
+    M, g = _with_singular_values([3.0, 1.0, 0.5])
+    z, _ = memory_lstsq(M, g, "gram", rcond=1e-7, ridge=0.1)
+    np.testing.assert_allclose(z, np.linalg.solve(M.T @ M + 0.1 * np.eye(3), M.T @ g), rtol=1e-12)
