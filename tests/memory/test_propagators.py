@@ -122,3 +122,22 @@ def test_bad_linear_memory():
         mm.change_basis(mm.parse_memory("M(0.9)+M(0.0)"), np.ones((2, 2)))
     with pytest.raises(ValueError, match="size must be an integer >= 1"):
         mm.jordan(0.5, 0)
+
+
+def test_jordan_chains_of_different_lengths_for_one_eigenvalue():
+    """J_2(0.5) ⊕ M(0.5): one eigenvalue with chains of lengths 2 and 1."""
+    mem = _random_similar(mm.jordan(0.5, 2) + mm.momentum(0.5), 0)
+    canon, Q = mm.real_jordan_form(mem)
+    assert sorted(canon.label.split("+")) == ["J(0.5,1)", "J(0.5,2)"]
+    np.testing.assert_allclose(Q @ canon.A @ np.linalg.inv(Q), mem.A, atol=1e-10)
+
+
+def test_linear_memory_is_immutable_and_compares_values():
+    m = mm.parse_memory("M(0.9)+M(0.0)")
+    with pytest.raises(ValueError):
+        m.A[0, 0] = 0.5
+    with pytest.raises(ValueError):
+        m.b[0] = 2.0
+    assert not m.allclose(mm.parse_memory("M(0.5)+M(0.0)"))
+    unlabeled = mm.LinearMemory(np.eye(1), np.ones(1))
+    assert (m + unlabeled).label == ""  # a sum is labelled only when every block is
