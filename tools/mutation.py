@@ -3,8 +3,9 @@
 Each mutant changes one AST node of one module (an arithmetic or comparison operator, a
 numeric constant, ``min``/``max``, a boolean operator, a negated ``if``, a dropped
 decorator); the mutated module is written into a scratch copy of the repository and the
-module's own test files run there with ``pytest -x``. A mutant is *killed* when the tests
-fail (or time out). Mutants listed in ``EQUIVALENT`` change no observable result; they are
+module's own test files run there with ``pytest -x`` (in a child forked from a process that
+has already imported the dependencies). A mutant is *killed* when the tests fail (or hang
+past five times the unmutated run). Mutants listed in ``EQUIVALENT`` change no observable result; they are
 reported with their reason and left out of the kill rate.
 
     python tools/mutation.py amtoolkit/model/two_plane.py amtoolkit/memory/propagators.py
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import copy
 import csv
 import os
 import shutil

@@ -1,3 +1,4 @@
+import dataclasses
 import math
 
 import numpy as np
@@ -134,6 +135,9 @@ def test_jordan_chains_of_different_lengths_for_one_eigenvalue():
 
 def test_linear_memory_is_immutable_and_compares_values():
     m = mm.parse_memory("M(0.9)+M(0.0)")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        m.A = np.eye(2)
+    assert {m: 1}[m] == 1  # hashable by identity (no field-wise __eq__ over arrays)
     with pytest.raises(ValueError):
         m.A[0, 0] = 0.5
     with pytest.raises(ValueError):
