@@ -39,10 +39,12 @@ TESTS = {
                                      "tests/model/test_two_plane.py", "tests/model/test_errata.py",
                                      "tests/validate/test_cvx.py"],
     "amtoolkit/memory/propagators.py": ["tests/memory/test_propagators.py", RLLC_LOOP, "tests/optimizers/test_rllc.py"],
-    "amtoolkit/optimizers/classic.py": ["tests/optimizers/test_classic.py", "tests/optimizers/test_registry.py"],
+    "amtoolkit/optimizers/classic.py": ["tests/optimizers/test_classic.py", "tests/optimizers/test_registry.py",
+                                        "tests/test_errors.py"],
     "amtoolkit/optimizers/adamw.py": ["tests/optimizers/test_classic.py", "tests/optimizers/test_adaptive_memory.py",
-                                      "tests/optimizers/test_registry.py"],
-    "amtoolkit/optimizers/rllc.py": [RLLC_LOOP, "tests/optimizers/test_rllc.py", "tests/optimizers/test_registry.py"],
+                                      "tests/optimizers/test_registry.py", "tests/test_errors.py"],
+    "amtoolkit/optimizers/rllc.py": [RLLC_LOOP, "tests/optimizers/test_rllc.py", "tests/optimizers/test_registry.py",
+                                     "tests/test_errors.py"],
     "amtoolkit/optimizers/adaptive_memory.py": ["tests/optimizers/test_references.py",
                                                 "tests/optimizers/test_adaptive_memory.py",
                                                 "tests/optimizers/test_registry.py", "tests/validate/test_cvx.py"],
@@ -50,7 +52,35 @@ TESTS = {
 }
 
 # Equivalent mutants: (module, original line stripped, mutation) -> why no test can see it.
-EQUIVALENT: dict[tuple[str, str, str], str] = {}
+_RLLC, _MEM = "amtoolkit/optimizers/rllc.py", "amtoolkit/memory/propagators.py"
+_AT_CUTOFF = "differs only for a value exactly equal to the cutoff"
+_NO_ZERO_M = ("; or for M = 0, which the correction never sees (it starts at t = 1, once a gradient is in "
+              "M; only a run whose every gradient is exactly 0 keeps M = 0)")
+EQUIVALENT: dict[tuple[str, str, str], str] = {
+    (_RLLC, "keep = w > (rcond * rcond) * wmax", "> -> >="): _AT_CUTOFF + _NO_ZERO_M,
+    (_RLLC, "keep = S > rcond * smax", "> -> >="): _AT_CUTOFF + _NO_ZERO_M,
+    (_RLLC, "if correcting and t > 0:", "and -> or"):
+        "c2 = 0 makes the correction c2·M⁺g = 0, and at t = 0 M = 0 gives M⁺g = 0: θ, L and every "
+        "recorded column are unchanged (only the unrecorded info flag full_rank at c2 = 0 is computed)",
+    (_MEM, "while kernels[-1].shape[1] < mult and len(kernels) <= mult:", "and -> or"):
+        "more powers of N after the kernel reached dimension mult: each later kernel is the same, "
+        "so no chain is added",
+    (_MEM, "while kernels[-1].shape[1] < mult and len(kernels) <= mult:", "< -> <="):
+        "one more power of N once the kernel has dimension mult: the same kernel, no chain added",
+    (_MEM, "n = N.shape[0]", "0 -> 1"): "N is square",
+    (_MEM, "return self.A.shape[0]", "0 -> 1"): "A is square (checked in __post_init__)",
+    (_MEM, "existing = [c[level - 1] for c in chains if len(c) >= level]", ">= -> >"):
+        "every chain present at a level was built at a higher one, so it is longer than the level",
+    (_MEM, "elif lam.imag > 0:", "> -> >="): "a complex eigenvalue has a nonzero imaginary part",
+    (_MEM, "elif lam.imag > 0:", "if c -> if not c"):
+        "builds each complex pair from its conjugate: CJ(r, -φ, m) in the conjugate basis, another real "
+        "Jordan form of the same A (A = Q J Q⁻¹ and the block structure are what the function promises)",
+    (_MEM, "if abs(lam.imag) <= tol * scale:", "<= -> <"): _AT_CUTOFF,
+    (_MEM, "members = [v] + [w for w in remaining if abs(w - v) <= tol]", "<= -> <"): _AT_CUTOFF,
+    (_MEM, "q = u[:, sv > tol * max(sv.max(), 1.0)]", "> -> >="): _AT_CUTOFF,
+    (_MEM, "return u[:, sv > tol * max(1.0, sv.max() if sv.size else 1.0)]", "> -> >="): _AT_CUTOFF,
+    (_MEM, "rank = int(np.sum(sv > min(1e-8, tol) * scale ** len(kernels)))", "> -> >="): _AT_CUTOFF,
+}
 
 _SWAP_BIN = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
              ast.Pow: ast.Mult, ast.MatMult: ast.Mult, ast.FloorDiv: ast.Div, ast.Mod: ast.FloorDiv}

@@ -13,7 +13,7 @@ CONFIGS = {
     "heavy_ball": (dict(lr=0.5, beta=0.8), dict(lr=0.5, beta=np.array([0.0, 0.5, 0.8]))),
     "mgd": (dict(lr=1.0, beta=0.9), dict(lr=np.array([1.0, 1.5, 1.0]), beta=np.array([0.9, 0.5, 0.0]))),
     "sgd": (dict(lr=0.5, momentum=0.9), dict(lr=0.5, momentum=np.array([0.0, 0.5, 0.9]),
-                                             dampening=np.array([0.5, 0.0, 0.1]),
+                                             dampening=np.array([0.5, 0.0, 1.0]),
                                              weight_decay=np.array([0.0, 1e-2, 0.0]))),
     "nag": (dict(lr=1.0), dict(lr=np.array([0.5, 1.0, 1.5]), beta=np.array([0.5, 0.8, 0.9]))),
     "adamw": (dict(lr=1.0, weight_decay=0.0), dict(lr=np.array([0.01, 0.05, 0.1]), weight_decay=0.0,
