@@ -191,18 +191,22 @@ class _Recomputed:
     def __init__(self, opt, x_star):
         hp = opt.hyper
         self.adamw = opt.name == "am_adamw"
-        offset = hp["offset"]
-        self.kind = {"first_order": "first_order", "previous": "first_order" if opt.name == "am_msgd" else
-                     "previous"}.get(offset, offset)
+        self.kind = hp["offset"]
+        if self.kind == "previous" and opt.name == "am_msgd":
+            self.kind = "first_order"  # AM-MSGD's f(x_{t-1}) is its first-order estimate
         self.hp, self.x_star = hp, x_star
-        self.lam, self.beta_max = float(hp["lam"]), float(hp["beta_max"])
+        self.lam = float(hp["lam"])
         self.mu = float(hp.get("weight_decay", 0.0)) if self.adamw else 0.0
         self.x_prev = self.f_prev = self.g_prev = self.d_prev = self.fhat = self.P_prev = None
         self.v = 0.0
 
+    def at(self, name, t):
+        """A hyperparameter at step t (a schedule is evaluated there)."""
+        value = self.hp[name]
+        return float(value(t) if callable(value) else value)
+
     def lr(self, t):
-        lr = self.hp["lr"]
-        return float(lr(t) if callable(lr) else lr)
+        return self.at("lr", t)
 
     def step(self, t, x, f, g):
         """(gap, d_t, P_t, η_t, μ) at x_t; call once per step, in order."""
@@ -302,7 +306,7 @@ def validate_history(history, problem, every: int = 10, tol: float = 1e-6,
             if source == "recorded":
                 gap, d, P = float(info["offset_gap"]), np.asarray(state.buffers["d"]), info.get("precond", P)
                 lr, mu = float(info["lr"]), float(info.get("mu", 0.0))
-            chk = check_step(float(f_t), float(f_t) + float(gap), g, d, lr, rebuild.lam, rebuild.beta_max,
+            chk = check_step(float(f_t), float(f_t) + float(gap), g, d, lr, rebuild.lam, rebuild.at("beta_max", t),
                              P=None if P is None else np.asarray(P), mu=mu, x_t=x_t)
             # The optimizer's own β and x_{t+1} are what is checked. With variant clip or
             # reset the step uses a modified β, so only β_AM (before the variant) is compared.
