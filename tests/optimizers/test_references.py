@@ -247,3 +247,29 @@ def test_memory_lstsq_ridge_is_its_formula():
     M, g = _with_singular_values([3.0, 1.0, 0.5])
     z, _ = memory_lstsq(M, g, "gram", rcond=1e-7, ridge=0.1)
     np.testing.assert_allclose(z, np.linalg.solve(M.T @ M + 0.1 * np.eye(3), M.T @ g), rtol=1e-12)
+
+
+# -- the model's objectives (AM paper Eq. 9 / Eq. 14 and their duals) -------------------------
+@pytest.mark.parametrize("precond", [False, True])
+def test_objectives_are_eq14_written_out_and_strongly_dual(precond):
+    """prox_objective is Eq. 14 (Eq. 9 when P = I, μ = 0) written out here; at x_{t+1} of the
+    closed-form step it equals dual_objective at β* (strong duality of the QP)."""
+    rng = np.random.default_rng(4)
+    f, f_hat, lr, lam = 1.0, 1.3, 0.4, 0.2
+    checked = 0
+    for _ in range(20):
+        g, d, x_t, probe = rng.standard_normal((4, 6))
+        P, mu = (rng.uniform(0.5, 2.0, 6), 0.3) if precond else (None, 0.0)
+        Pv = np.ones(6) if P is None else P
+        Pt = (1 + lam * Pv) * Pv
+        u = probe - x_t
+        ref = max(f + g @ u, f_hat + d @ u) + u @ (Pt * u) / (2 * lr) + lam * (Pv * d) @ u \
+            + 0.5 * mu * probe @ (Pt * probe)
+        assert float(tp.prox_objective(probe, x_t, f, f_hat, g, d, lr, lam, P, mu)) == pytest.approx(ref, rel=1e-12)
+        beta = float(tp.beta_star(f, f_hat, g, d, lr, lam, 1.0, P, mu, x_t))
+        x_next = tp.step(x_t, tp.direction(beta, g, d, lam, P), lr, P, mu)
+        primal = float(tp.prox_objective(x_next, x_t, f, f_hat, g, d, lr, lam, P, mu))
+        dual = float(tp.dual_objective(beta, f, f_hat, g, d, lr, lam, P, mu, x_t))
+        assert primal == pytest.approx(dual, rel=1e-10, abs=1e-12)
+        checked += 0 < beta < 1
+    assert checked >= 5
