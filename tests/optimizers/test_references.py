@@ -273,3 +273,19 @@ def test_objectives_are_eq14_written_out_and_strongly_dual(precond):
         assert primal == pytest.approx(dual, rel=1e-10, abs=1e-12)
         checked += 0 < beta < 1
     assert checked >= 5
+
+
+def test_batched_beta_is_eq12_at_every_scale():
+    """Batched β* (one row per run) is Eq. 12 written out, for gradients from 1e-4 to 1e2:
+    β = [(1+λ)(f̂-f)/η - ⟨d-g, g+λd⟩]/‖d-g‖², and 0 where d = g."""
+    rng = np.random.default_rng(5)
+    scale = np.logspace(-4, 2, 6)[:, None]
+    g, d = scale * rng.standard_normal((2, 6, 4))
+    d[-1] = g[-1]  # d = g: β is immaterial and set to 0
+    lam, lr = np.array([0.0, 0.1, 0.5, 1.0, 2.0, 0.3]), 0.7
+    gap = lr * np.sum(g * d, axis=1)
+    beta, _ = tp.beta_star_from_gap(gap, g, d, lr, lam)
+    r = (d - g)[:-1]
+    num = (1 + lam[:-1]) * gap[:-1] / lr - np.sum(r * (g[:-1] + lam[:-1, None] * d[:-1]), axis=1)
+    np.testing.assert_allclose(beta[:-1], num / np.sum(r * r, axis=1), rtol=1e-10)
+    assert beta[-1] == 0.0
