@@ -34,6 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # The tests that exercise each module (fast ones first: pytest -x stops at the first failure).
 RLLC_LOOP = "tests/optimizers/test_references.py::test_rllc_c2_positive_equals_numpy_loop"
+LSTSQ = ["tests/optimizers/test_references.py::test_memory_lstsq_is_numpy_pinv_with_the_same_cutoff",
+         "tests/optimizers/test_references.py::test_memory_lstsq_ridge_is_its_formula"]
 TESTS = {
     "amtoolkit/model/two_plane.py": ["tests/optimizers/test_references.py", "tests/optimizers/test_adaptive_memory.py",
                                      "tests/model/test_two_plane.py", "tests/model/test_errata.py",
@@ -43,8 +45,8 @@ TESTS = {
                                         "tests/test_errors.py"],
     "amtoolkit/optimizers/adamw.py": ["tests/optimizers/test_classic.py", "tests/optimizers/test_adaptive_memory.py",
                                       "tests/optimizers/test_registry.py", "tests/test_errors.py"],
-    "amtoolkit/optimizers/rllc.py": [RLLC_LOOP, "tests/optimizers/test_rllc.py", "tests/optimizers/test_registry.py",
-                                     "tests/test_errors.py"],
+    "amtoolkit/optimizers/rllc.py": [RLLC_LOOP, *LSTSQ, "tests/optimizers/test_rllc.py",
+                                     "tests/optimizers/test_registry.py", "tests/test_errors.py"],
     "amtoolkit/optimizers/adaptive_memory.py": ["tests/optimizers/test_references.py",
                                                 "tests/optimizers/test_adaptive_memory.py",
                                                 "tests/optimizers/test_registry.py", "tests/validate/test_cvx.py"],
@@ -349,14 +351,27 @@ def summary(results: list[Mutant]) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("modules", nargs="+", help="module paths relative to the repository root")
+    parser.add_argument("modules", nargs="*", help="module paths relative to the repository root")
     parser.add_argument("--tests", nargs="+", default=None, help="test paths (default: the module's entry of TESTS)")
     parser.add_argument("--jobs", type=int, default=1, help="parallel pytest processes (default 1)")
     parser.add_argument("--list", action="store_true", help="list the mutants without running them")
     parser.add_argument("--out", default=None, help="write one CSV row per mutant")
     parser.add_argument("--rerun", default=None, metavar="CSV",
                         help="a CSV of an earlier run: keep its killed mutants, run the others again")
+    parser.add_argument("--summarize", nargs="+", default=None, metavar="CSV",
+                        help="print the summary of earlier runs' CSVs (a later file wins for a mutant)")
     args = parser.parse_args(argv)
+    if args.summarize:
+        rows: dict = {}
+        for path in args.summarize:
+            with open(path, newline="") as fh:
+                for r in csv.DictReader(fh):
+                    rows[(r["module"], r["source_line"], r["mutation"])] = r
+        print(summary([Mutant(r["module"], -1, int(r["line"]), r["source_line"], r["mutation"], r["status"])
+                       for r in rows.values()]))
+        return 0
+    if not args.modules:
+        parser.error("give the modules to mutate (or --summarize CSV ...)")
     for module in args.modules:
         if not (ROOT / module).is_file():
             parser.error(f"{module} is not a file under {ROOT}")
