@@ -59,6 +59,9 @@ _AT_CUTOFF = "differs only for a value exactly equal to the cutoff"
 _NO_ZERO_M = ("; or for M = 0, which the correction never sees (it starts at t = 1, once a gradient is in "
               "M; only a run whose every gradient is exactly 0 keeps M = 0)")
 EQUIVALENT: dict[tuple[str, str, str], str] = {
+    ("amtoolkit/model/two_plane.py",
+     'if getattr(den, "ndim", 0) == 0:  # one configuration: a branch is cheaper than where()', "0 -> 1 (#2)"):
+        "the default of getattr is never used: den is a vecdot result, which has ndim",
     (_RLLC, "keep = w > (rcond * rcond) * wmax", "> -> >="): _AT_CUTOFF + _NO_ZERO_M,
     (_RLLC, "keep = S > rcond * smax", "> -> >="): _AT_CUTOFF + _NO_ZERO_M,
     (_RLLC, "if correcting and t > 0:", "and -> or"):
