@@ -62,6 +62,9 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("amtoolkit/model/two_plane.py",
      'if getattr(den, "ndim", 0) == 0:  # one configuration: a branch is cheaper than where()', "0 -> 1 (#2)"):
         "the default of getattr is never used: den is a vecdot result, which has ndim",
+    ("amtoolkit/model/two_plane.py",
+     "beta = xp.where(safe, num / xp.where(safe, den, 1.0), xp.zeros_like(num))", "1.0 -> 2.0"):
+        "the placeholder divisor where den <= 0 only avoids a division by zero; the outer where() drops it",
     (_RLLC, "keep = w > (rcond * rcond) * wmax", "> -> >="): _AT_CUTOFF + _NO_ZERO_M,
     (_RLLC, "keep = S > rcond * smax", "> -> >="): _AT_CUTOFF + _NO_ZERO_M,
     (_RLLC, "if correcting and t > 0:", "and -> or"):

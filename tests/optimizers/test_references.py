@@ -250,8 +250,8 @@ def test_memory_lstsq_ridge_is_its_formula():
 
 
 # -- the model's objectives (AM paper Eq. 9 / Eq. 14 and their duals) -------------------------
-@pytest.mark.parametrize("precond", [False, True])
-def test_objectives_are_eq14_written_out_and_strongly_dual(precond):
+@pytest.mark.parametrize("precond, mu", [(False, 0.0), (False, 0.3), (True, 0.3)])
+def test_objectives_are_eq14_written_out_and_strongly_dual(precond, mu):
     """prox_objective is Eq. 14 (Eq. 9 when P = I, μ = 0) written out here; at x_{t+1} of the
     closed-form step it equals dual_objective at β* (strong duality of the QP)."""
     rng = np.random.default_rng(4)
@@ -259,7 +259,7 @@ def test_objectives_are_eq14_written_out_and_strongly_dual(precond):
     checked = 0
     for _ in range(20):
         g, d, x_t, probe = rng.standard_normal((4, 6))
-        P, mu = (rng.uniform(0.5, 2.0, 6), 0.3) if precond else (None, 0.0)
+        P = rng.uniform(0.5, 2.0, 6) if precond else None
         Pv = np.ones(6) if P is None else P
         Pt = (1 + lam * Pv) * Pv
         u = probe - x_t
