@@ -1,7 +1,8 @@
 """Independent references for the optimizers whose coefficients are adaptive or learned.
 
-Each reference is a plain NumPy loop written from the paper inside the test; the
-optimizer's own buffers are only read to be compared, never to feed the loop.
+Each reference is written from the paper inside the test (a plain NumPy loop for the
+optimizers, the formula for the model's closed forms); the optimizer's own buffers are
+only read to be compared, never to feed the reference.
 """
 
 import numpy as np
@@ -13,9 +14,9 @@ from amtoolkit.model import two_plane as tp
 from amtoolkit.optimizers.rllc import memory_lstsq
 
 
-def _logistic(reg=1e-2):
+def _logistic():
     X, y = amt.problems.make_logistic_data(80, 6, seed=0)
-    return amt.LogisticRegression(X, y, reg=reg)
+    return amt.LogisticRegression(X, y, reg=1e-2)
 
 
 def _interior(beta, beta_max, tol=1e-6):
