@@ -117,7 +117,8 @@ class Mutant:
 
 
 def _skipped_nodes(tree: ast.AST) -> set[int]:
-    """ids of nodes that are not mutated: raise statements, docstrings, f-strings, __all__."""
+    """ids of the nodes left alone: raise statements and input checks, docstrings, f-strings,
+    __all__, annotations and default values of parameters."""
     skip: set[int] = set()
 
     def mark(node):
