@@ -145,3 +145,18 @@ def test_linear_memory_is_immutable_and_compares_values():
     assert not m.allclose(mm.parse_memory("M(0.5)+M(0.0)"))
     unlabeled = mm.LinearMemory(np.eye(1), np.ones(1))
     assert (m + unlabeled).label == ""  # a sum is labelled only when every block is
+
+
+@pytest.mark.parametrize("scale", [10.0, 1e3])
+@pytest.mark.parametrize("label, J", CANONICAL, ids=[c[0] for c in CANONICAL])
+def test_real_jordan_form_is_scale_invariant(label, J, scale):
+    """c·A has the blocks of A with eigenvalues c·λ, for c from 10 to 1e3. (Not beyond: the
+    rank cutoff of the Jordan chains is absolute for ‖A‖ < 1, and the defective J(0.8, 3) ⊕
+    M(0.5) is no longer resolved at c = 1e-3 nor at c = 1e4.)"""
+    mem = _random_similar(J, 1)
+    scaled = mm.LinearMemory(scale * mem.A, mem.b)
+    canon, Q = mm.real_jordan_form(scaled)
+    np.testing.assert_allclose(Q @ canon.A @ np.linalg.inv(Q), scaled.A, atol=1e-10 * scale)
+    assert canon.label.count("+") == J.label.count("+")
+    assert sorted(np.round(np.linalg.eigvals(canon.A) / scale, 6), key=lambda z: (z.real, z.imag)) == \
+        sorted(np.round(np.linalg.eigvals(J.A), 6), key=lambda z: (z.real, z.imag))
