@@ -1,9 +1,12 @@
 import subprocess
 import sys
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
+import amtoolkit as amt
 from amtoolkit import cli, optimizers
 
 
@@ -30,9 +33,19 @@ def test_run_quadratic_writes_table(tmp_path, capsys):
     assert "mgd on quadratic" in text and "gap" in text
 
 
-def test_run_breast_cancer_adamw_tuple(capsys):
+def test_run_breast_cancer_adamw_tuple(tmp_path, capsys):
+    """``betas=0.9:0.99`` reaches adamw as the pair (0.9, 0.99): recorded as such, and the run
+    equals a direct run with those betas (and differs from the default (0.9, 0.999))."""
+    out = tmp_path / "r.csv"
     assert cli.main(["run", "--problem", "breast_cancer", "--optimizer", "adamw", "--set", "lr=0.05",
-                     "--set", "betas=0.9:0.99", "--steps", "20"]) == 0
+                     "--set", "betas=0.9:0.99", "--steps", "20", "--out", str(out)]) == 0
+    frame = pd.read_csv(out)
+    assert (frame.hp_betas_0 == 0.9).all() and (frame.hp_betas_1 == 0.99).all()
+    p = amt.load_problem("breast_cancer", reg=1e-3)
+    direct = amt.run(optimizers.adamw(lr=0.05, betas=(0.9, 0.99)), p, 20)
+    np.testing.assert_allclose(frame.loss, direct.frame.loss, rtol=1e-12)
+    default = amt.run(optimizers.adamw(lr=0.05), p, 20)
+    assert np.max(np.abs(frame.loss - default.frame.loss)) > 1e-6
 
 
 def test_bad_optimizer_exit_code(capsys):
@@ -41,8 +54,13 @@ def test_bad_optimizer_exit_code(capsys):
 
 
 def test_console_script_entry_point():
-    res = subprocess.run([sys.executable, "-m", "amtoolkit.cli", "--help"], capture_output=True, text=True)
-    assert res.returncode == 0 and "run" in res.stdout and "demo" in res.stdout
+    """The ``amtoolkit`` script that ``pip install`` put beside the interpreter runs ``list``."""
+    script = Path(sys.executable).with_name("amtoolkit")
+    assert script.is_file(), f"no installed console script at {script} (pip install -e .)"
+    res = subprocess.run([str(script), "list"], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert all(name in res.stdout for name in optimizers.available())
+    assert "LIBSVM datasets" in res.stdout and "breast_cancer" in res.stdout
 
 
 def test_record_every_keeps_the_same_rows_as_a_full_run(tmp_path):

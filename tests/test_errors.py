@@ -31,6 +31,8 @@ CASES = [
     ("momentum >= 1", lambda: O.sgd(momentum=1.5), ValueError, "momentum must lie in"),
     ("nesterov without momentum", lambda: O.sgd(nesterov=True), ValueError, "nesterov=True requires momentum > 0"),
     ("adam betas", lambda: O.adamw(betas=(0.9, 1.0)), ValueError, r"betas\[1\] \(beta2\) must lie in"),
+    ("adam beta1", lambda: O.adamw(betas=(1.0, 0.9)), ValueError, r"betas\[0\] \(beta1\) must lie in"),
+    ("rllc rcond >= 1", lambda: O.rllc(rcond=1.0), ValueError, r"rcond must lie in \(0.0, 1.0\)"),
     ("negative weight decay", lambda: O.adamw(weight_decay=-1.0), ValueError, "weight_decay must lie in"),
     ("unknown optimizer", lambda: O.get("adam_but_wrong"), ValueError, "unknown optimizer name.*available: "),
     ("unknown hyperparameter", lambda: O.get("gd", beta=0.9), TypeError, r"gd got unknown hyperparameter\(s\) \['beta'\]"),

@@ -230,15 +230,98 @@ def _model_value(f, f_hat, g, d, lr, lam, beta_max, P, mu, x_t, u) -> float:
                  + 0.5 * mu * (Pt * (u + x_t)) @ (u + x_t))
 
 
-def validate_history(history, problem, every: int = 10, tol: float = 1e-6) -> pd.DataFrame:
+SOURCES = ("recomputed", "recorded")
+
+
+class _Recomputed:
+    """The offset f̂(x_t) - f(x_t), the previous direction d_t and AM-AdamW's preconditioner
+    P_t, rebuilt step by step from the problem and the replayed iterates only.
+
+    d_t = (x_{t-1} - x_t)/η_{t-1} (Eq. 13), or P_{t-1}((x_{t-1} - (1+μη_{t-1}) x_t))/η_{t-1} for
+    AM-AdamW (Eq. 14's step solved for d_t); d_0 = g_0 (Algorithm 1), 0 for AM-AdamW (Adam's
+    first moment). Offsets: ``f(x_{t-1}) - f(x_t)`` (Sec. 3.2), its first-order form
+    ``g_tᵀ(x_{t-1} - x_t)`` (Sec. 3.4), the aggregate plane
+    ``f̂(x_t) = max{f_{t-1} + g_{t-1}ᵀu, f̂(x_{t-1}) + d_{t-1}ᵀu}``, ``u = x_t - x_{t-1}``
+    (bundle; Eq. 8's model at the new point), or ``⟨x_t - x*, d_t - g_t⟩`` (distance).
+    P_t = (1 - β_max^t)(eps + sqrt(v_t/(1-β2^t))) with v_t the EMA of g² (Sec. 3.3, β_1 read
+    as β_max; t counts from 1).
+    """
+
+    def __init__(self, opt, x_star):
+        hp = opt.hyper
+        self.adamw = opt.name == "am_adamw"
+        self.kind = hp["offset"]
+        if self.kind == "previous" and opt.name == "am_msgd":
+            self.kind = "first_order"  # AM-MSGD's f(x_{t-1}) is its first-order estimate
+        self.hp, self.x_star = hp, x_star
+        self.lam = float(hp["lam"])
+        self.mu = float(hp.get("weight_decay", 0.0)) if self.adamw else 0.0
+        self.x_prev = self.f_prev = self.g_prev = self.d_prev = self.fhat = self.P_prev = None
+        self.v = 0.0
+
+    def at(self, name, t):
+        """A hyperparameter at step t (a schedule is evaluated there)."""
+        value = self.hp[name]
+        return float(value(t) if callable(value) else value)
+
+    def lr(self, t):
+        return self.at("lr", t)
+
+    def step(self, t, x, f, g):
+        """(gap, d_t, P_t, η_t, μ) at x_t; call once per step, in order."""
+        P = None
+        if self.adamw:
+            b2 = float(self.hp["beta2"])
+            self.v = b2 * self.v + (1.0 - b2) * g * g
+            bias = 1.0 - float(self.hp["beta_max"]) ** (t + 1)  # Sec. 3.3's 1 - β_1^t, β_1 = β_max
+            P = bias * (float(self.hp["eps"]) + np.sqrt(self.v / (1.0 - b2 ** (t + 1))))
+        if t == 0:
+            d = np.zeros_like(g) if self.adamw else g
+            gap, fhat = 0.0, f
+        else:
+            lr_prev, u = self.lr(t - 1), x - self.x_prev
+            if self.adamw:
+                d = self.P_prev * (self.x_prev - (1.0 + self.mu * lr_prev) * x) / lr_prev
+            else:
+                d = -u / lr_prev
+            fhat = None
+            if self.kind == "previous":
+                gap = self.f_prev - f
+            elif self.kind == "first_order":
+                gap = float(g @ -u)
+            elif self.kind == "bundle":
+                fhat = max(self.f_prev + self.g_prev @ u, self.fhat + self.d_prev @ u)
+                gap = fhat - f
+            else:
+                gap = float((x - self.x_star) @ (d - g))
+        self.x_prev, self.f_prev, self.g_prev, self.d_prev, self.fhat, self.P_prev = x, f, g, d, fhat, P
+        return gap, d, P, self.lr(t), self.mu
+
+
+def validate_history(history, problem, every: int = 10, tol: float = 1e-6,
+                     source: str = "recomputed") -> pd.DataFrame:
     """Replay a recorded single AM run and check every ``every``-th step with cvxpy.
 
     The replay re-runs the history's optimizer from its ``x0`` and asserts that it
-    reproduces the recorded losses; each checked step compares the β and
-    ``x_{t+1}`` the optimizer produced with the QP solutions. Returns one row per
-    checked step: step, beta_closed (the optimizer's), beta_qp, beta_error, x_error (NaN for
-    the clip/reset variants, whose step is not the model's minimiser), duality_gap,
-    stationarity, complementarity, status, ok, solve_time.
+    reproduces the recorded losses. Each checked step solves the primal and dual QPs of
+    Eq. 9 (Eq. 14 for AM-AdamW) and compares the β (before a clip/reset variant) and
+    ``x_{t+1}`` that the optimizer produced with their solutions. The QPs' data come from
+    ``source``:
+
+    * ``"recomputed"`` (default): the offset f̂ - f, the previous direction d_t and the
+      preconditioner P_t are rebuilt from the problem and the replayed iterates
+      (:class:`_Recomputed`), so a wrong offset or preconditioner in the optimizer shows;
+    * ``"recorded"``: the optimizer's own ``offset_gap``, ``d`` buffer and ``precond``
+      (the recomputed P_t where the optimizer records none) are used; this checks only the
+      closed form given those values.
+
+    The recomputed offsets difference consecutive iterates, so they are exact only while
+    the steps stay well above the rounding of x (about ε‖x‖); check runs before they
+    converge to machine precision.
+
+    Returns one row per checked step: step, beta_closed (the optimizer's), beta_qp,
+    beta_error, x_error (NaN for the clip/reset variants, whose step is not the model's
+    minimiser), duality_gap, stationarity, complementarity, status, ok, solve_time.
     """
     from ..backend import to_numpy
     from ..optimizers.adaptive_memory import adamw_preconditioner
@@ -247,10 +330,15 @@ def validate_history(history, problem, every: int = 10, tol: float = 1e-6) -> pd
     if opt is None or not opt.name.startswith("am_"):
         raise ValueError(f"validate_history needs a history of an AM optimizer (am_mgd, am_msgd, "
                          f"am_adamw), got {getattr(opt, 'name', None)!r}")
+    if opt.hyper.get("beta") is not None:
+        raise ValueError(f"validate_history needs an adaptive AM run; this {opt.name} has a fixed "
+                         f"beta={opt.hyper['beta']!r}")
     if history.n_runs != 1:
         raise ValueError(f"validate_history checks single runs; this history has {history.n_runs}")
     if history.meta.get("batch_size"):
         raise ValueError("validate_history replays deterministic runs only (batch_size=None)")
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
     every = int(every)
     if every < 1:
         raise ValueError(f"every must be an integer >= 1, got {every}")
@@ -258,6 +346,7 @@ def validate_history(history, problem, every: int = 10, tol: float = 1e-6) -> pd
     variant = opt.hyper.get("variant", "am")
     losses = frame["loss"].to_numpy()
     x_star = np.asarray(problem.x_star) if "x_star" in opt.needs else None
+    rebuild = _Recomputed(opt, x_star)
     state = opt.init(np.asarray(to_numpy(history.x0), float))
     rows = []
     for t in range(len(frame) - 1):
@@ -270,15 +359,17 @@ def validate_history(history, problem, every: int = 10, tol: float = 1e-6) -> pd
             kw["loss"] = f_t
         if x_star is not None:
             kw["x_star"] = x_star
+        x_t = np.asarray(state.x, float)
         new = opt.update(state, g, **kw)
         info = new.info
+        gap, d, P, lr, mu = rebuild.step(t, x_t, float(f_t), np.asarray(g, float))
         if t >= 1 and t % every == 0:
-            d = np.asarray(state.buffers["d"])
-            P = adamw_preconditioner(new) if opt.name == "am_adamw" else None
-            chk = check_step(float(f_t), float(f_t) + float(info["offset_gap"]), g, d,
-                             float(info["lr"]), float(info["lam"]), float(info["beta_max"]),
-                             P=None if P is None else np.asarray(P), mu=float(info.get("mu", 0.0)),
-                             x_t=np.asarray(state.x))
+            if source == "recorded":
+                gap, d, P = float(info["offset_gap"]), np.asarray(state.buffers["d"]), \
+                    (adamw_preconditioner(new) if opt.name == "am_adamw" else None)
+                lr, mu = float(info["lr"]), float(info.get("mu", 0.0))
+            chk = check_step(float(f_t), float(f_t) + float(gap), g, d, lr, rebuild.lam, rebuild.at("beta_max", t),
+                             P=None if P is None else np.asarray(P), mu=mu, x_t=x_t)
             # The optimizer's own β and x_{t+1} are what is checked. With variant clip or
             # reset the step uses a modified β, so only β_AM (before the variant) is compared.
             beta_opt = float(info["beta_am"])
@@ -292,4 +383,3 @@ def validate_history(history, problem, every: int = 10, tol: float = 1e-6) -> pd
                              solve_time=chk.solve_time))
         state = new
     return pd.DataFrame(rows)
-

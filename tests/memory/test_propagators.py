@@ -1,3 +1,4 @@
+import dataclasses
 import math
 
 import numpy as np
@@ -122,3 +123,40 @@ def test_bad_linear_memory():
         mm.change_basis(mm.parse_memory("M(0.9)+M(0.0)"), np.ones((2, 2)))
     with pytest.raises(ValueError, match="size must be an integer >= 1"):
         mm.jordan(0.5, 0)
+
+
+def test_jordan_chains_of_different_lengths_for_one_eigenvalue():
+    """J_2(0.5) ⊕ M(0.5): one eigenvalue with chains of lengths 2 and 1."""
+    mem = _random_similar(mm.jordan(0.5, 2) + mm.momentum(0.5), 0)
+    canon, Q = mm.real_jordan_form(mem)
+    assert sorted(canon.label.split("+")) == ["J(0.5,1)", "J(0.5,2)"]
+    np.testing.assert_allclose(Q @ canon.A @ np.linalg.inv(Q), mem.A, atol=1e-10)
+
+
+def test_linear_memory_is_immutable_and_compares_values():
+    m = mm.parse_memory("M(0.9)+M(0.0)")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        m.A = np.eye(2)
+    assert {m: 1}[m] == 1  # hashable by identity (no field-wise __eq__ over arrays)
+    with pytest.raises(ValueError):
+        m.A[0, 0] = 0.5
+    with pytest.raises(ValueError):
+        m.b[0] = 2.0
+    assert not m.allclose(mm.parse_memory("M(0.5)+M(0.0)"))
+    unlabeled = mm.LinearMemory(np.eye(1), np.ones(1))
+    assert (m + unlabeled).label == ""  # a sum is labelled only when every block is
+
+
+@pytest.mark.parametrize("scale", [10.0, 1e3])
+@pytest.mark.parametrize("label, J", CANONICAL, ids=[c[0] for c in CANONICAL])
+def test_real_jordan_form_is_scale_invariant(label, J, scale):
+    """c·A has the blocks of A with eigenvalues c·λ, for c from 10 to 1e3. (Not beyond: the
+    rank cutoff of the Jordan chains is absolute for ‖A‖ < 1, and the defective J(0.8, 3) ⊕
+    M(0.5) is no longer resolved at c = 1e-3 nor at c = 1e4.)"""
+    mem = _random_similar(J, 1)
+    scaled = mm.LinearMemory(scale * mem.A, mem.b)
+    canon, Q = mm.real_jordan_form(scaled)
+    np.testing.assert_allclose(Q @ canon.A @ np.linalg.inv(Q), scaled.A, atol=1e-10 * scale)
+    assert canon.label.count("+") == J.label.count("+")
+    assert sorted(np.round(np.linalg.eigvals(canon.A) / scale, 6), key=lambda z: (z.real, z.imag)) == \
+        sorted(np.round(np.linalg.eigvals(J.A), 6), key=lambda z: (z.real, z.imag))

@@ -30,7 +30,6 @@ INSTANCES = _instances()
 
 
 def test_closed_form_matches_cvxpy_on_320_instances():
-    pytest.importorskip("cvxpy", reason="cvxpy is not installed")
     interior = clipped_low = clipped_high = precond = 0
     for inst in INSTANCES:
         chk = check_step(**inst)
