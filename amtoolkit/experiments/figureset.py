@@ -310,6 +310,80 @@ def _draw_reproduction(frame: pd.DataFrame, config: dict):
     return gap_and_beta_panels({panel: rows for panel, rows in frame.groupby("panel", sort=False)})
 
 
+# --------------------------------------------------------------------------- theory (issue: docs/theory.md)
+def _compute_theory_rate_vs_beta(config: dict) -> pd.DataFrame:
+    from .theory_figures import rate_vs_beta_data
+
+    return rate_vs_beta_data(config["lr"], n_pep=config["n_pep"])
+
+
+def _compute_theory_heatmap(config: dict) -> pd.DataFrame:
+    from .theory_figures import heatmap_data
+
+    lrs, betas, rates, (p_lr, p_beta) = heatmap_data(config["mu"], config["L"], config["size"])
+    grid_lr, grid_beta = np.meshgrid(lrs, betas, indexing="ij")
+    return pd.DataFrame({"lr": grid_lr.ravel(), "beta": grid_beta.ravel(), "rate": np.ravel(rates),
+                         "polyak_lr": p_lr, "polyak_beta": p_beta})
+
+
+def _compute_theory_thm33(config: dict) -> pd.DataFrame:
+    from .theory_figures import theorem_3_3_data
+
+    return theorem_3_3_data(Ts=tuple(config["T"]), seeds=tuple(config["seeds"]))
+
+
+def _compute_theory_lrp(config: dict) -> pd.DataFrame:
+    from .theory_figures import lrp_data
+
+    return pd.concat([pd.DataFrame({"label": label, "step": np.arange(len(xs)), "x": xs})
+                      for label, xs in lrp_data(config["steps"]).items()], ignore_index=True)
+
+
+def _one_axes(draw, *args, figsize=(5.2, 3.8), **kwargs):
+    from ..plotting.figures import _pyplot
+
+    fig, ax = _pyplot().subplots(figsize=figsize)
+    draw(ax, *args, **kwargs)
+    return fig
+
+
+def _draw_theory_rate_vs_beta(frame: pd.DataFrame, config: dict):
+    from ..plotting.theory import draw_rate_vs_beta
+
+    return _one_axes(draw_rate_vs_beta, frame, title=f"heavy ball, lr = 1/L, kappa = 25 (PEPit: n = {config['n_pep']})")
+
+
+def _draw_theory_heatmap(frame: pd.DataFrame, config: dict):
+    from ..plotting.theory import draw_rate_heatmap
+
+    size = config["size"]
+    lrs = frame["lr"].to_numpy().reshape(size, size)[:, 0]
+    betas = frame["beta"].to_numpy().reshape(size, size)[0]
+    p_lr, p_beta = float(frame["polyak_lr"].iloc[0]), float(frame["polyak_beta"].iloc[0])
+    return _one_axes(draw_rate_heatmap, lrs, betas, frame["rate"].to_numpy().reshape(size, size),
+                     marks={f"Polyak ({p_lr:.3g}, {p_beta:.3g})": (p_lr, p_beta)},
+                     title=f"heavy ball: spectral rate, spectrum [{config['mu']:g}, {config['L']:g}]",
+                     figsize=(5.6, 4.2))
+
+
+def _draw_theory_thm33(frame: pd.DataFrame, config: dict):
+    from ..plotting.theory import draw_theorem_3_3
+
+    return _one_axes(draw_theorem_3_3, frame, title=f"AM-MSGD, breast_cancer: beta_max = 1/T, lr = 1/sqrt(T) "
+                                                    f"({len(config['seeds'])} seeds)")
+
+
+def _draw_theory_lrp(frame: pd.DataFrame, config: dict):
+    from ..plotting.theory import draw_lrp_cycle
+
+    traces = {label: rows["x"].to_numpy() for label, rows in frame.groupby("label", sort=False)}
+    return _one_axes(draw_lrp_cycle, traces, title="Lessard-Recht-Packard function (kappa = 25), x_0 = 3.3")
+
+
+#: names that stand for several figures in ``--only``
+GROUPS = {"theory": ("theory_rate_vs_beta", "theory_heatmap", "theory_thm33", "theory_lrp")}
+
+
 # --------------------------------------------------------------------------- registry
 _LIBSVM = {"problem": "a9a", "reg": 1e-3}
 FIGURES: dict[str, Figure] = {f.name: f for f in [
@@ -351,8 +425,17 @@ FIGURES: dict[str, Figure] = {f.name: f for f in [
                             "random steps, with the error distribution", "AM Eq. 11-14",
            dict(instances=300, seed=0, dims=[1, 2, 5, 20], lams=[0.0, 0.1, 1.0], beta_maxes=[1.0, 0.9]),
            _compute_qp, _draw_qp),
-    Figure("theory", "the theory figures of amtoolkit.theory", "theory",
-           external=("amtoolkit.experiments.theory_figures", "build")),
+    Figure("theory_rate_vs_beta", "heavy ball at lr = 1/L (κ = 25): spectral rate, PEPit worst case and measured "
+                                  "rate against β", "docs/theory.md", dict(lr=1.0 / 25.0, n_pep=10),
+           _compute_theory_rate_vs_beta, _draw_theory_rate_vs_beta),
+    Figure("theory_heatmap", "spectral rate of heavy ball over (lr, β), Polyak's optimum marked", "docs/theory.md",
+           dict(mu=1.0, L=100.0, size=200), _compute_theory_heatmap, _draw_theory_heatmap),
+    Figure("theory_thm33", "AM Thm 3.3: the bound against the measured gap of AM-MSGD over T (breast_cancer)",
+           "AM Thm 3.3", dict(T=[100, 316, 1000, 3162, 10000], seeds=[0, 1]), _compute_theory_thm33,
+           _draw_theory_thm33),
+    Figure("theory_lrp", "the Lessard-Recht-Packard cycle: heavy ball at Polyak's parameters against the "
+                         "globally convergent heavy ball", "Lessard, Recht, Packard (arXiv:1408.3595)",
+           dict(steps=60), _compute_theory_lrp, _draw_theory_lrp),
 ]}
 
 
@@ -380,7 +463,7 @@ def build(names: Sequence[str] | None = None, out: str | os.PathLike = "figures"
     building all of them skips it with a message. Returns the files written per figure.
     """
     explicit = names is not None
-    names = list(FIGURES) if names is None else list(names)
+    names = list(FIGURES) if names is None else [m for n in names for m in GROUPS.get(n, (n,))]
     unknown = [n for n in names if n not in FIGURES]
     if unknown:
         raise ValueError(f"unknown figure(s) {', '.join(map(repr, unknown))}; the figures are "

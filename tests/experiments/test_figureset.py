@@ -109,16 +109,16 @@ def test_external_figures_are_called_with_the_output_folder(tmp_path, monkeypatc
     fake = types.ModuleType("fake_theory_figures")
     fake.build = lambda out_dir: [out_dir / "theory_a.pdf", str(out_dir / "theory_a.png")]
     monkeypatch.setitem(sys.modules, "fake_theory_figures", fake)
-    monkeypatch.setitem(FIGURES, "theory", Figure("theory", "x", "theory", external=("fake_theory_figures", "build")))
-    out = build(["theory"], tmp_path / "figs", None, log=None)
-    assert out == {"theory": [tmp_path / "figs" / "theory_a.pdf", tmp_path / "figs" / "theory_a.png"]}
+    monkeypatch.setitem(FIGURES, "extra", Figure("extra", "x", "theory", external=("fake_theory_figures", "build")))
+    out = build(["extra"], tmp_path / "figs", None, log=None)
+    assert out == {"extra": [tmp_path / "figs" / "theory_a.pdf", tmp_path / "figs" / "theory_a.png"]}
 
 
 def test_build_bad_inputs():
     with pytest.raises(ValueError, match="unknown figure\\(s\\) 'fig9'; the figures are fig1_quadratic, fig2"):
         build(["fig9"])
-    with pytest.raises(ValueError, match="configs names figures without a configuration: 'theory'"):
-        build(["fig2"], configs={"theory": {}})
+    with pytest.raises(ValueError, match="configs names figures without a configuration: 'nope'"):
+        build(["fig2"], configs={"nope": {}})
     assert main(["figures", "--only", "fig9"]) == 2
 
 
@@ -156,3 +156,24 @@ def test_fig3_libsvm_draws_the_reproduction_protocols_curves(tmp_path, data_dir,
 
     monkeypatch.setattr(Problem, "value_and_grad", no_oracle)
     build(["fig3_libsvm"], tmp_path / "figs", tmp_path / "store", configs=config, log=None)
+
+
+def test_theory_group_goes_through_the_store(tmp_path, monkeypatch):
+    """``--only theory`` names the four theory figures; the LRP figure draws the heavy-ball
+    iterates of theory_figures.lrp_data, and a re-plot evaluates no problem."""
+    from amtoolkit.experiments.theory_figures import lrp_data
+
+    written = build(["theory_lrp"], tmp_path / "figs", tmp_path / "store", log=None)
+    assert [p.name for p in written["theory_lrp"]] == ["theory_lrp.pdf", "theory_lrp.png"]
+    stored = figureset._results("theory_lrp", FIGURES["theory_lrp"].config, tmp_path / "store")
+    fig = figureset._draw_theory_lrp(stored, FIGURES["theory_lrp"].config)
+    drawn = [ln.get_ydata() for ln in fig.axes[0].get_lines() if len(ln.get_ydata()) > 2]
+    for xs, (label, ref) in zip(drawn, lrp_data(60).items()):
+        np.testing.assert_allclose(xs, ref, rtol=1e-12, err_msg=label)
+
+    def no_oracle(*args, **kwargs):
+        raise AssertionError("a re-plot from the store evaluated the problem")
+
+    monkeypatch.setattr(Problem, "value_and_grad", no_oracle)
+    build(["theory_lrp"], tmp_path / "figs", tmp_path / "store", log=None)
+    assert figureset.GROUPS["theory"] == tuple(n for n in FIGURES if n.startswith("theory_"))
