@@ -73,9 +73,13 @@ def _storable(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _results(name: str, config: Mapping[str, Any], results_dir: str | os.PathLike | None) -> pd.DataFrame:
     """The table of figure ``name`` for ``config``: read from ``<results_dir>/<name>-<hash>.parquet``
-    when present, else computed and written there atomically (temporary file, then
-    ``os.replace``). The table returned is always the one read back from Parquet, so a
-    first and a later call draw the same values. ``results_dir=None`` computes without storing."""
+    when present, else computed and written there by the sweep store's atomic writer
+    (:func:`amtoolkit.experiments.store.write_job`: temporary file, then ``os.replace``; the
+    figure's name and configuration go into the file's metadata). The table returned is
+    always the one read back from Parquet, so a first and a later call draw the same values.
+    ``results_dir=None`` computes without storing."""
+    from .store import write_job
+
     spec = FIGURES[name]
     if results_dir is None:
         return _storable(spec.compute(copy.deepcopy(dict(config))))
@@ -83,12 +87,7 @@ def _results(name: str, config: Mapping[str, Any], results_dir: str | os.PathLik
     if not path.is_file():
         frame = _storable(spec.compute(copy.deepcopy(dict(config))))
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            frame.to_parquet(tmp, engine="pyarrow", index=False)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        write_job(path.parent, path.stem, frame, {"figure": name, "config": dict(config), "state": "done"})
     return pd.read_parquet(path, engine="pyarrow")
 
 

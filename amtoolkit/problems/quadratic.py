@@ -7,7 +7,6 @@ from functools import cached_property
 import numpy as np
 
 from .._checks import check_choice, check_fits_memory, check_int, check_range
-from ..backend import namespace
 from .base import Problem, as_float_matrix
 
 

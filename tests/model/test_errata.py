@@ -1,7 +1,6 @@
 """One test per entry of docs/errata.md: the printed form fails, the verified form passes."""
 
 import numpy as np
-import pytest
 
 import amtoolkit as amt
 from amtoolkit.model import two_plane as tp
