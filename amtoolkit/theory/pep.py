@@ -35,8 +35,8 @@ import time
 import warnings
 from typing import NamedTuple
 
-from .._checks import check_choice, check_int, check_positive, check_unit_interval
-from .spectral import quadratic_worst_case
+from .._checks import check_choice
+from .spectral import check_worst_case_args, quadratic_worst_case
 
 __all__ = ["WorstCase", "worst_case", "MAX_STEPS", "FUNCTION_CLASSES"]
 
@@ -140,15 +140,8 @@ def worst_case(method: str, mu: float, L: float, lr: float, beta: float, n: int,
 
     Returns a :class:`WorstCase` ``(value, n, solver, status, seconds, exact)``.
     """
-    check_choice("method", method, PEP_METHODS)
+    n = check_worst_case_args(method, PEP_METHODS, mu, L, lr, beta, n)
     check_choice("function_class", function_class, FUNCTION_CLASSES)
-    check_positive("mu", mu)
-    check_positive("L", L)
-    if mu > L:
-        raise ValueError(f"mu must be <= L, got mu={mu!r} > L={L!r}")
-    check_positive("lr", lr)
-    check_unit_interval("beta", beta)
-    n = check_int("n", n)
     if n > MAX_STEPS:
         raise ValueError(f"n must be <= {MAX_STEPS} for a PEPit solve (the SDP grows as n² and "
                          f"the solvers become slow and inaccurate), got n={n}")

@@ -226,6 +226,19 @@ def _error_polynomial(method: str, lr: float, beta: float, lam: np.ndarray, n: i
     return e
 
 
+def check_worst_case_args(method: str, methods, mu: float, L: float, lr: float, beta: float,  # noqa: N803
+                          n: int) -> int:
+    """The shared input checks of the worst-case calculators; returns ``n`` as an int."""
+    check_choice("method", method, methods)
+    check_positive("mu", mu)
+    check_positive("L", L)
+    if mu > L:
+        raise ValueError(f"mu must be <= L, got mu={mu!r} > L={L!r}")
+    check_positive("lr", lr)
+    check_unit_interval("beta", beta)
+    return check_int("n", n)
+
+
 def quadratic_worst_case(method: str, mu: float, L: float, lr: float, beta: float, n: int,
                          grid: int = 20001) -> float:
     """The exact worst ``‖x_n - x*‖²/‖x_0 - x*‖²`` of ``method`` after n steps over all
@@ -237,14 +250,7 @@ def quadratic_worst_case(method: str, mu: float, L: float, lr: float, beta: floa
     This is the value :func:`amtoolkit.theory.pep.worst_case` should return for
     ``function_class="quadratic"``; it is independent of any SDP solver.
     """
-    check_choice("method", method, METHODS)
-    check_positive("mu", mu)
-    check_positive("L", L)
-    if mu > L:
-        raise ValueError(f"mu must be <= L, got mu={mu!r} > L={L!r}")
-    check_positive("lr", lr)
-    check_unit_interval("beta", beta)
-    n = check_int("n", n)
+    n = check_worst_case_args(method, METHODS, mu, L, lr, beta, n)
     grid = check_int("grid", grid, minimum=3)
     lam = np.linspace(float(mu), float(L), grid)
     vals = _error_polynomial(method, lr, beta, lam, n) ** 2
