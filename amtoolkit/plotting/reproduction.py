@@ -37,10 +37,11 @@ def gap_and_beta_panels(curves: Mapping[str, pd.DataFrame], legend: Mapping[str,
         top, bottom = axes[0, col], axes[1, col]
         for label, rows in frame.groupby("label", sort=False):
             adaptive = rows["beta"].notna().any()
+            dense = len(rows) > 5000  # long runs: raster lines in the PDF (much faster to write)
             top.semilogy(rows["step"], rows["gap"].clip(lower=1e-16), lw=1.8 if adaptive else 1.1,
-                         color=_color(label), label=legend.get(label, label))
+                         color=_color(label), label=legend.get(label, label), rasterized=dense)
             if adaptive:
-                bottom.plot(rows["step"], rows["beta"], lw=0.8, color=_color(label))
+                bottom.plot(rows["step"], rows["beta"], lw=0.8, color=_color(label), rasterized=dense)
         top.set_title(title, fontsize=9)
         top.grid(True, which="major", alpha=0.3)
         top.legend(fontsize=6)
