@@ -58,7 +58,11 @@ _RLLC, _MEM = "amtoolkit/optimizers/rllc.py", "amtoolkit/memory/propagators.py"
 _AT_CUTOFF = "differs only for a value exactly equal to the cutoff"
 _NO_ZERO_M = ("; or for M = 0, which the correction never sees (it starts at t = 1, once a gradient is in "
               "M; only a run whose every gradient is exactly 0 keeps M = 0)")
+_AM = "amtoolkit/optimizers/adaptive_memory.py"
+_ZERO_TERM = "0.0 * beta_am only gives the constant the batch shape: adding or subtracting 0 is the same"
 EQUIVALENT: dict[tuple[str, str, str], str] = {
+    (_AM, 'return xp.where(beta_am >= h.row("theta"), h.row("high") + 0.0 * beta_am,', "+ -> -"): _ZERO_TERM,
+    (_AM, 'h.row("low") + 0.0 * beta_am)', "+ -> -"): _ZERO_TERM,
     ("amtoolkit/model/two_plane.py",
      'if getattr(den, "ndim", 0) == 0:  # one configuration: a branch is cheaper than where()', "0 -> 1 (#2)"):
         "the default of getattr is never used: den is a vecdot result, which has ndim",

@@ -379,3 +379,46 @@ def test_every_parameter_is_documented(fn):
     for name in inspect.signature(fn).parameters:
         assert re.search(rf"(^|[ ,]){name}[:,]", params, re.M), name
     assert "arXiv:2510.04988" in doc.split("References")[1] and "Algorithm 1 line" in doc
+
+
+# -- edges of the variants' and schedules' definitions (found by tools/mutation.py) ----------
+def test_reset_variant_at_theta_zero_takes_high_even_for_beta_am_zero():
+    """β_reset = high where β_AM ≥ θ (Sec. 4.5): with θ = 0 every step, the first one (β_AM = 0,
+    d_0 = g_0) included, takes `high`, and nothing is NaN."""
+    opt = O.am_mgd(lr=0.5 / Q.smoothness, variant="reset", theta=0.0, high=0.9, low=0.1)
+    h = amt.run(opt, Q, 5)
+    beta_am = h.frame.beta_am.to_numpy()[:-1]
+    assert beta_am[0] == 0.0 and np.all(h.frame.beta.to_numpy()[:-1] == 0.9)
+
+
+def test_variant_bounds_accept_the_closed_interval():
+    """beta_min, high and low may be 1 (the closed [0, 1] of Algorithm 1 line 6's clip)."""
+    h = amt.run(O.am_mgd(lr=0.5, variant="clip", beta_min=1.0, beta_max=1.0), Q, 3)
+    assert np.all(h.frame.beta.to_numpy()[1:-1] == 1.0)
+    h = amt.run(O.am_mgd(lr=0.5, variant="reset", theta=0.5, high=1.0, low=1.0), Q, 3)
+    assert np.all(h.frame.beta.to_numpy()[:-1] == 1.0)
+
+
+def test_beta_max_schedule_is_checked_at_step_zero_on_construction():
+    with pytest.raises(ValueError, match="beta_max"):
+        O.am_mgd(beta_max=lambda t: 1.5 if t == 0 else 0.5)
+    # beta_min <= beta_max is checked against the schedule's value at t = 0 only
+    O.am_mgd(variant="clip", beta_min=0.7, beta_max=lambda t: 0.9 if t == 0 else 0.5)
+    with pytest.raises(ValueError, match="beta_min"):
+        O.am_mgd(variant="clip", beta_min=0.95, beta_max=lambda t: 0.9 if t == 0 else 1.0)
+
+
+def test_am_adamw_first_step_beta_raw_is_eq14_with_no_offset():
+    """At t = 0 there is no x_{-1}: the offset is 0 and, with d_0 = 0, Eq. 14 gives
+    β_0 = 1 + μ⟨x_0, g_0⟩/‖g_0‖²_{P̃⁻¹}, which is 1 with μ = 0 (before the clip)."""
+    x0 = np.linspace(-1.0, 1.0, Q.dim)
+    for mu in (0.0, 0.3):
+        opt = O.am_adamw(lr=0.01, lam=0.5, weight_decay=mu)
+        s = opt.init(x0)
+        g = np.asarray(Q.grad(x0))
+        s = opt.update(s, g)
+        P = (1 - 0.9) * (1e-8 + np.sqrt(g * g))  # v_1/(1-β2) = g², bias 1 - β_max
+        Pt = (1 + 0.5 * P) * P
+        expected = 1.0 + mu * (x0 @ g) / (g @ (g / Pt))
+        assert float(s.info["beta_raw"]) == pytest.approx(expected, rel=1e-10)
+        assert float(s.info["offset_gap"]) == 0.0

@@ -40,3 +40,11 @@ def test_bad_T():
     with pytest.raises(ValueError, match="T must be an integer >= 1"):
         am_theorem_3_3(1.0, 1.0, 0)
     assert math.isfinite(am_theorem_3_3(0.0, 0.0, 1))
+
+
+def test_theorem_3_4_both_forms_equal_eq18_written_out():
+    """Eq. 18 with decrease = 1, L = 3, G = 2, c = 0.5, T = 4: (1 + 4·4/(2(c-1)))/√4 as
+    printed, with 2(1-c) in the corrected form."""
+    assert am_theorem_3_4(1.0, 3.0, 2.0, 0.5, 4, form="printed") == pytest.approx((1.0 + 16.0 / -1.0) / 2.0)
+    assert am_theorem_3_4(1.0, 3.0, 2.0, 0.5, 4, form="corrected") == pytest.approx((1.0 + 16.0 / 1.0) / 2.0)
+    assert am_theorem_3_4(1.0, 3.0, 2.0, 0.25, 4, form="printed") == pytest.approx((1.0 + 16.0 / -1.5) / 2.0)
