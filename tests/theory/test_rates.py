@@ -113,3 +113,31 @@ def test_ghadimi_heavy_ball_bound_holds_on_the_lrp_function():
 def test_bad_inputs(call, match):
     with pytest.raises((ValueError, TypeError), match=match):
         call()
+
+
+def test_classical_formulas_at_hand_computed_values():
+    """μ = 1/4, L = 9 (κ = 36, √κ = 6), worked out by hand; μ ≠ 1 and odd step sizes so
+    that a swapped product and quotient, or a wrong constant, changes the value."""
+    from fractions import Fraction as F
+
+    from amtoolkit.theory import polyak_heavy_ball, triple_momentum
+
+    mu, L = 0.25, 9.0
+    assert nag_rate(mu, L) == pytest.approx(5 / 6, rel=1e-14)
+    lr, beta, rate = polyak_heavy_ball(mu, L)
+    assert (lr, beta, rate) == pytest.approx((4 / 3.5 ** 2, 25 / 49, 5 / 7), rel=1e-14)
+    tm = triple_momentum(mu, L)
+    assert (tm["lr"], tm["beta"], tm["gamma"], tm["rate"]) == pytest.approx((11 / 54, 25 / 42, 25 / 77, 5 / 6),
+                                                                            rel=1e-14)
+    assert gd_rate(0.1, mu, L) == pytest.approx(0.975, rel=1e-14)
+    assert gd_bound_convex(0.1, L, 3.0, 5) == pytest.approx(3.0, rel=1e-14)  # 3/(2·0.1·5)
+    assert gd_bound_convex(1.0 / L, L, 3.0, 5) == pytest.approx(2.7, rel=1e-14)  # η = 1/L allowed
+    for bad in (0.0, 1.5 / L):
+        with pytest.raises(ValueError, match="lr"):
+            gd_bound_convex(bad, L, 3.0, 5)
+    assert nag_bound(mu, L, 2.0, 3.0, 4) == pytest.approx(float(F(5, 6) ** 4 * F(19, 8)), rel=1e-14)
+    assert nag_bound(mu, L, 2.0, 3.0, 0) == pytest.approx(2.375, rel=1e-14)  # t = 0: f_0 - f* + μ/2‖x_0 - x*‖²
+    assert nag_bound_convex(L, 3.0, 5) == pytest.approx(1.5, rel=1e-14)  # 2·9·3/6²
+    assert nag_bound_convex(L, 3.0, 0) == pytest.approx(54.0, rel=1e-14)
+    beta_g, rate_g = ghadimi_heavy_ball(0.1, mu, L)
+    assert (beta_g, rate_g) == pytest.approx((math.sqrt(0.975 * 0.1), 0.975), rel=1e-14)
