@@ -304,9 +304,9 @@ def _compute_fig3(config: dict) -> pd.DataFrame:
 
 
 def _draw_reproduction(frame: pd.DataFrame, config: dict):
-    from ..plotting.reproduction import gap_and_beta_panels
+    from ..plotting.reproduction import paper_panels
 
-    return gap_and_beta_panels({panel: rows for panel, rows in frame.groupby("panel", sort=False)})
+    return paper_panels({panel: rows for panel, rows in frame.groupby("panel", sort=False)})
 
 
 # --------------------------------------------------------------------------- theory (issue: docs/theory.md)

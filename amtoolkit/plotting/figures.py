@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -44,34 +44,47 @@ def _save(fig, path_stem, source: str | None = None) -> Path:
     return stem.with_suffix(".png")
 
 
-def gap_and_beta_figure(frames: Mapping[str, pd.DataFrame], path_stem: str | Path):
-    """One column per problem: ``gap`` against step (log scale) for every ``label`` in the
-    frame, and the AM runs' ``beta`` against step. Writes ``<stem>.pdf`` and ``<stem>.png``.
+def gap_and_beta_panels(curves: Mapping[str, pd.DataFrame], legend: Mapping[str, str] | None = None,
+                        color: Callable[[str], Any] | None = None):
+    """One column per entry of ``curves``: ``gap`` against step (log scale) per ``label``
+    on top, and β_t of the adaptive runs underneath. Returns the Figure (not saved).
 
-    Each frame needs the columns ``label, step, gap, beta, adaptive`` (``adaptive`` marks
-    the runs whose β is drawn in the lower row).
+    Each frame has the columns ``label, step, gap, beta`` and optionally ``adaptive``
+    (which runs get a β panel; by default those whose ``beta`` is not NaN). ``legend``
+    renames labels; ``color(label)`` picks a colour (None: the style's cycle). Lines of
+    more than 5000 points are rasterised in the PDF (much faster to write).
     """
+    legend = dict(legend or {})
     plt = _pyplot()
-    n = len(frames)
-    fig, axes = plt.subplots(2, n, figsize=(5.2 * n, 6.4), sharex="col", squeeze=False,
-                             gridspec_kw={"height_ratios": [2, 1]})
-    for col, (title, frame) in enumerate(frames.items()):
+    n = len(curves)
+    fig, axes = plt.subplots(2, n, figsize=(3.6 * n, 4.6), sharex="col", squeeze=False,
+                             gridspec_kw={"height_ratios": [2.2, 1]})
+    for col, (title, frame) in enumerate(curves.items()):
         top, bottom = axes[0, col], axes[1, col]
         for label, rows in frame.groupby("label", sort=False):
-            style = "-" if rows["adaptive"].iloc[0] else "--"
-            width = 2.0 if rows["adaptive"].iloc[0] else 1.2
-            (line,) = top.semilogy(rows["step"], rows["gap"].clip(lower=1e-16), style, lw=width, label=label)
-            if rows["adaptive"].iloc[0]:
-                bottom.plot(rows["step"], rows["beta"], lw=1.2, color=line.get_color(), label=label)
-        top.set_title(title)
-        top.set_ylabel(r"$f(x_t) - f^\star$")
+            adaptive = bool(rows["adaptive"].iloc[0]) if "adaptive" in rows else bool(rows["beta"].notna().any())
+            dense = len(rows) > 5000
+            c = color(label) if color is not None else None
+            (line,) = top.semilogy(rows["step"], rows["gap"].clip(lower=1e-16), lw=1.8 if adaptive else 1.1,
+                                   color=c, label=legend.get(label, label), rasterized=dense)
+            if adaptive:
+                bottom.plot(rows["step"], rows["beta"], lw=0.8, color=line.get_color(), label=label,
+                            rasterized=dense)
+        top.set_title(title, fontsize=9)
         top.grid(True, which="major", alpha=0.3)
-        top.legend(fontsize=7, ncol=2)
+        top.legend(fontsize=6)
         bottom.set_xlabel("step $t$")
-        bottom.set_ylabel(r"AM $\beta_t$")
         bottom.set_ylim(-0.05, 1.05)
         bottom.grid(True, alpha=0.3)
-    return _save(fig, path_stem)
+    axes[0, 0].set_ylabel(r"$f(x_t) - f^\star$")
+    axes[1, 0].set_ylabel(r"AM $\beta_t$")
+    return fig
+
+
+def gap_and_beta_figure(frames: Mapping[str, pd.DataFrame], path_stem: str | Path):
+    """:func:`gap_and_beta_panels` written to ``<stem>.pdf`` and ``<stem>.png`` (the demo's
+    figure); returns the PNG's path."""
+    return _save(gap_and_beta_panels(frames), path_stem)
 
 
 def impulse_response_figure(responses: Mapping[str, np.ndarray], path_stem: str | Path | None):
