@@ -4,6 +4,7 @@ allowed range."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -108,3 +109,29 @@ def check_choice(name: str, value: Any, choices) -> Any:
     if value not in choices:
         raise ValueError(f"{name} must be one of {sorted(choices)}, got {value!r}")
     return value
+
+
+def check_out_path(name: str, path: str | os.PathLike, folder: bool = False) -> Path:
+    """Check before any computing that ``path`` (a file, or a folder when ``folder``) can be
+    written: its folder is created if missing; a directory where a file is expected, a file
+    where a folder is expected, or a read-only folder is refused."""
+    p = Path(path)
+    if folder:
+        if p.exists() and not p.is_dir():
+            raise ValueError(f"{name} must be a folder, but {str(p)!r} is a file")
+        target = p
+    else:
+        if p.is_dir() or str(path).endswith(("/", os.sep)):
+            raise ValueError(f"{name} must be a file path, but {str(p)!r} is a directory")
+        target = p.parent
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ValueError(f"{name}: cannot create the folder {str(target)!r}: {err.strerror}") from None
+    if not os.access(target, os.W_OK):
+        raise ValueError(f"{name}: the folder {str(target)!r} is not writable")
+    if not folder:
+        for f in (p, p.with_name(p.name + ".meta.json")):
+            if f.is_dir() or (f.exists() and not os.access(f, os.W_OK)):
+                raise ValueError(f"{name}: {str(f)!r} exists and cannot be written as a file")
+    return p

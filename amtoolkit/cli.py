@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import argparse
 import inspect
-import os
 import sys
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
 from . import optimizers
+from ._checks import check_out_path
 
 
 def _parse_value(text: str):
@@ -88,32 +87,6 @@ def build_problem(name: str, *, dim: int | None = None, cond: float | None = Non
         raise ValueError(f"{' and '.join(unused)} appl{'ies' if len(unused) == 1 else 'y'} to --problem "
                          f"quadratic only, not to {name!r}")
     return load_problem(name, reg=1e-3 if reg is None else reg)
-
-
-def _check_out_path(name: str, path: str, folder: bool = False) -> Path:
-    """Check before any computing that ``path`` (a file, or a folder when ``folder``) can be
-    written: its folder is created if missing; a directory where a file is expected, a file
-    where a folder is expected, or a read-only folder is refused."""
-    p = Path(path)
-    if folder:
-        if p.exists() and not p.is_dir():
-            raise ValueError(f"{name} must be a folder, but {str(p)!r} is a file")
-        target = p
-    else:
-        if p.is_dir() or str(path).endswith(("/", os.sep)):
-            raise ValueError(f"{name} must be a file path, but {str(p)!r} is a directory")
-        target = p.parent
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise ValueError(f"{name}: cannot create the folder {str(target)!r}: {err.strerror}") from None
-    if not os.access(target, os.W_OK):
-        raise ValueError(f"{name}: the folder {str(target)!r} is not writable")
-    if not folder:
-        for f in (p, p.with_name(p.name + ".meta.json")):
-            if f.is_dir() or (f.exists() and not os.access(f, os.W_OK)):
-                raise ValueError(f"{name}: {str(f)!r} exists and cannot be written as a file")
-    return p
 
 
 def _optimizer_epilog() -> str:
@@ -211,7 +184,7 @@ def cmd_demo(args) -> int:
     try:
         if args.steps is not None and args.steps < 1:
             raise ValueError(f"steps (--steps) must be an integer >= 1, got {args.steps}")
-        _check_out_path("figures (--figures)", args.figures, folder=True)
+        check_out_path("figures (--figures)", args.figures, folder=True)
     except ValueError as err:
         print(f"amtoolkit: error: {err}", file=sys.stderr)
         return 2
@@ -225,7 +198,7 @@ def cmd_run(args) -> int:
 
     try:
         if args.out:
-            _check_out_path("out (--out)", args.out)
+            check_out_path("out (--out)", args.out)
         hyper = _parse_hyper(args.hyper)
         crossed = _parse_grid(args.grid)
         if crossed and any(np.ndim(v) == 1 and k not in crossed for k, v in hyper.items()):

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .. import memory, optimizers
+from .._checks import check_out_path
 from ..model import two_plane
 from .run import run
 
@@ -471,7 +472,9 @@ def build(names: Sequence[str] | None = None, out: str | os.PathLike = "figures"
     bad = [n for n in configs if n not in FIGURES or FIGURES[n].external]
     if bad:
         raise ValueError(f"configs names figures without a configuration: {', '.join(map(repr, bad))}")
-    out = Path(out)
+    out = check_out_path("out", out, folder=True)
+    if results is not None:
+        check_out_path("results", results, folder=True)
     written: dict[str, list[Path]] = {}
     tasks = []  # (name, frame, config, seconds so far, stored): drawn after every table is there
     for name in names:

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .. import optimizers
-from .._checks import check_int, check_positive
+from .._checks import check_int, check_out_path, check_positive
 from ..datasets import find_libsvm, load_problem, registry
 from ..problems import Quadratic
 from .run import run
@@ -219,6 +219,8 @@ def reproduce_convex(datasets: Sequence[str] | None = None, regs: Sequence[float
                          "AMTOOLKIT_DATA to the folder of the LIBSVM files")
     for name in names:  # fail before any long computation
         find_libsvm(name, download=False)
+    out = check_out_path("out", out, folder=True)
+    figures = None if figures is None else check_out_path("figures", figures, folder=True)
     fig_names = [n for n in FIG3_DATASETS if n in names] or names[:4]
     tasks = [(n, r, r == regs[0] and n in fig_names) for r in regs for n in names]
     # the largest problems first, so that the parallel workers finish together
@@ -228,16 +230,16 @@ def reproduce_convex(datasets: Sequence[str] | None = None, regs: Sequence[float
     pairs = sorted(zip(tasks, results), key=lambda p: order[(p[0][0], p[0][1])])
     table = pd.DataFrame([row for _, (row, _) in pairs])
     curves = {f"{t[0]}, reg={t[1]:g}": c for t, (_, c) in pairs if c is not None}
+    table.to_csv(out / "results.csv", index=False)  # kept if the quadratics below fail
+    if figures is not None:
+        fig3_libsvm(curves, figures / "fig3_libsvm")
     quad = Parallel(n_jobs=jobs)(delayed(quadratic_problem)(c, quadratic_steps) for c in CONDITIONS)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "results.csv", index=False)
     quad_table = pd.DataFrame([r for r, _ in quad])
     quad_table.to_csv(out / "quadratic.csv", index=False)
     (out / "table.md").write_text(summary_markdown(table) + "\nQuadratics (Figure 1):\n\n"
                                   + summary_markdown(quad_table))
     if figures is not None:
-        fig3_libsvm(curves, Path(figures) / "fig3_libsvm")
         fig1_quadratic({f"κ = {c:.0e}": cur for c, (_, cur) in zip(CONDITIONS, quad)},
-                       Path(figures) / "fig1_quadratic")
+                       figures / "fig1_quadratic")
     return table
+

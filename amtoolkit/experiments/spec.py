@@ -39,7 +39,6 @@ import itertools
 import json
 import math
 import os
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +47,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from .. import optimizers
+from ..optimizers.base import relative_lr
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -63,7 +63,6 @@ QUADRATIC = {"dim": 100, "cond": 1e3, "spectrum": "log"}
 LOGISTIC = {"reg": 1e-3}
 SPECTRA = ("log", "uniform")
 SYNTHETIC = {**LOGISTIC, "n_samples": 500, "n_features": 20, "noise": 1.0, "density": 1.0}
-_LR = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*/\s*L\s*$")
 
 
 class SpecError(ValueError):
@@ -103,11 +102,11 @@ class Job:
 def parse_lr(value: Any, where: str) -> float | None:
     """``c`` for a learning rate ``"c/L"``; ``None`` for a number; raises otherwise."""
     if isinstance(value, str):
-        m = _LR.match(value)
-        if m is None or float(m.group(1)) <= 0:
+        try:  # the one parser of "c/L", that of the optimizers
+            return float(relative_lr(value))
+        except (TypeError, ValueError):
             raise SpecError(f"{where}: lr must be a positive number or a string 'c/L' with c > 0 "
-                            f"(e.g. '1/L', '0.5/L'), got {value!r}")
-        return float(m.group(1))
+                            f"(e.g. '1/L', '0.5/L'), got {value!r}") from None
     return None
 
 

@@ -34,6 +34,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from .. import optimizers
+from .._checks import check_out_path
 from ..datasets import load_problem
 from ..problems import Quadratic
 from .run import STATUS_INTERRUPTED, package_versions, run
@@ -173,16 +174,6 @@ def _engine(jobs: list[Job], n_jobs: int | None, scheduler: str | None, step_bar
             delayed(execute_job)(job) for job in jobs)
 
 
-def _check_out(out) -> Path:
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise NotADirectoryError(f"out: {out} exists and is not a directory")
-    out.mkdir(parents=True, exist_ok=True)
-    if not os.access(out, os.W_OK):
-        raise PermissionError(f"out: the directory {out} is not writable")
-    return out
-
-
 def sweep(spec: Mapping | str | os.PathLike, out: str | os.PathLike, *, jobs: int | None = None,
           scheduler: str | None = None, resume: bool = True, progress: bool = True) -> SweepReport:
     """Run every job of ``spec`` (a dict, or the path of a TOML file; see
@@ -209,7 +200,7 @@ def sweep(spec: Mapping | str | os.PathLike, out: str | os.PathLike, *, jobs: in
                                   not (scheduler == "local" or "://" in scheduler)):
         raise ValueError(f"scheduler must be 'local' or a Dask scheduler address 'tcp://HOST:PORT', "
                          f"got {scheduler!r}")
-    out = _check_out(out)
+    out = check_out_path("out", out, folder=True)
     done = stored_keys(out) if resume else set()
     pending = [j for j in all_jobs if j.key not in done]
     report = SweepReport(out=out, total=len(all_jobs), skipped=len(all_jobs) - len(pending))

@@ -177,3 +177,13 @@ def test_theory_group_goes_through_the_store(tmp_path, monkeypatch):
     monkeypatch.setattr(Problem, "value_and_grad", no_oracle)
     build(["theory_lrp"], tmp_path / "figs", tmp_path / "store", log=None)
     assert figureset.GROUPS["theory"] == tuple(n for n in FIGURES if n.startswith("theory_"))
+
+
+def test_figures_output_folders_are_checked_before_computing(tmp_path, capsys):
+    (tmp_path / "file").write_text("")
+    assert main(["figures", "--only", "fig2", "--out", str(tmp_path / "file")]) == 2
+    assert "out must be a folder" in capsys.readouterr().err
+    assert main(["figures", "--only", "fig2", "--out", str(tmp_path / "f"),
+                 "--results", str(tmp_path / "file")]) == 2
+    assert "results must be a folder" in capsys.readouterr().err
+    assert not list(tmp_path.glob("f/*"))  # nothing drawn

@@ -89,3 +89,22 @@ def test_cli_bad_input(tmp_path, capsys):
     assert "reg must lie in" in capsys.readouterr().err
     with pytest.raises(ValueError, match="regs must hold at least one"):
         R.reproduce_convex(["heart_scale"], [], out=tmp_path)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--jobs", "0"], "jobs must be an integer >= 1"),
+    (["--quadratic-steps", "0"], "quadratic_steps must be an integer >= 1"),
+    (["--out", "FILE"], "out must be a folder, but .* is a file"),
+    (["--figures", "FILE"], "figures must be a folder, but .* is a file"),
+])
+def test_cli_output_and_count_flags_are_checked_before_any_run(tmp_path, capsys, monkeypatch, args, message):
+    """Bad counts and output folders are refused before the first run (none may start)."""
+    import re
+
+    (tmp_path / "FILE").write_text("")
+    args = [str(tmp_path / "FILE") if a == "FILE" else a for a in args]
+    monkeypatch.setattr(R, "convex_problem", lambda *a, **k: pytest.fail("a run started"))
+    base = ["reproduce", "convex", "--datasets", "heart_scale", "--out", str(tmp_path / "o"),
+            "--figures", str(tmp_path / "f")]
+    assert cli.main(base + args) == 2
+    assert re.search(message, capsys.readouterr().err)

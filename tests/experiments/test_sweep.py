@@ -270,7 +270,7 @@ def test_sweep_argument_errors(tmp_path):
         amt.sweep(spec, tmp_path / "o", jobs=0)
     with pytest.raises(ValueError, match="scheduler must be 'local' or a Dask scheduler address"):
         amt.sweep(spec, tmp_path / "o", scheduler="localhost:8786")
-    with pytest.raises(NotADirectoryError, match="out: .* is not a directory"):
+    with pytest.raises(ValueError, match="out must be a folder, but .* is a file"):
         amt.sweep(spec, tmp_path / "file")
     assert not (tmp_path / "o").exists()  # nothing created before the checks
 
