@@ -270,7 +270,7 @@ def cmd_rate(args) -> int:
             raise ValueError("give both --lr and --beta, or neither (then the optimal pair is used)")
         if args.method == "gd" and args.beta not in (None, 0.0):
             raise ValueError(f"--beta must be 0 or omitted for gd, got {args.beta}")
-        theory.rates.gd_rate(1.0, args.mu, args.L)  # validates mu and L
+        theory.rates._check_mu_L(args.mu, args.L)
         spectrum = [args.mu, args.L]
         if args.lr is None:
             lr, beta, _ = theory.optimal_parameters(args.method, spectrum)

@@ -40,12 +40,12 @@ def _read(path: Path) -> tuple[pd.DataFrame, dict]:
     if path.suffix in (".parquet", ".pq"):
         import pyarrow.parquet as pq
 
-        from .store import JOB_META
+        from .store import JOB_META, read_job_meta
 
         table = pq.read_table(path)
         schema_meta = table.schema.metadata or {}
         if PARQUET_META_KEY not in schema_meta and JOB_META in schema_meta:  # a sweep store job
-            job = json.loads(schema_meta[JOB_META])
+            job = read_job_meta(path)
             return table.to_pandas(), {**job.get("run", {}), "status": job.get("status")}
         raw = schema_meta.get(PARQUET_META_KEY)
         return table.to_pandas(), (json.loads(raw) if raw else {})

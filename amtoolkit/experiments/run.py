@@ -258,8 +258,9 @@ def _prepare(optimizer, problem, steps, x0, batch_size, seed, f_star, gtol, eval
     sampler = problem.sampler(batch_size, seed) if batch_size else None
     state = optimizer.init(x0)  # checks x0 against the optimizer (e.g. rllc's k <= d)
     warn_minibatch_offset(optimizer, batch_size)
-    x_ref = asarray_like(problem.x_star, x0) if dist_to_opt and f_star is not None and problem.has_x_star() \
-        else None
+    x_ref = None
+    if dist_to_opt and f_star is not None and problem.has_x_star():
+        x_ref = extra["x_star"] if "x_star" in extra else asarray_like(problem.x_star, x0)
     return _Setup(optimizer, problem, steps, x0, xp, lead, int(np.prod(lead)) if lead else 1, fstar, extra,
                   sampler, seed, batch_size, gtol, eval_every, record_every, callback, bool(progress), state,
                   lr_given, x_ref, optimizer.hyper.get("record") == "x")
