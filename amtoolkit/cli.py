@@ -397,7 +397,8 @@ def cmd_fetch(args) -> int:
     from .datasets.libsvm import fetch, registry
 
     if bool(args.names) == args.all:
-        raise SystemExit("amtoolkit fetch: give dataset names or --all (not both)")
+        print("amtoolkit: error: fetch takes dataset names or --all (one of them, not both)", file=sys.stderr)
+        return 2
     try:
         paths = fetch(None if args.all else args.names)
     except (ValueError, OSError) as err:

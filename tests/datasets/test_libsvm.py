@@ -194,8 +194,9 @@ def test_fetch_cli(data_dir, capsys, monkeypatch):
     assert len(capsys.readouterr().out.strip().splitlines()) == len(datasets.registry())
     assert cli.main(["fetch", "nope"]) == 2
     assert "nope" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        cli.main(["fetch"])  # a name or --all is required
+    for args in (["fetch"], ["fetch", "a1a", "--all"]):  # names or --all: exactly one of them
+        assert cli.main(args) == 2
+        assert "fetch takes dataset names or --all" in capsys.readouterr().err
 
 
 def test_breast_cancer_builtin_is_standardised():

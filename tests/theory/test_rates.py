@@ -141,3 +141,18 @@ def test_classical_formulas_at_hand_computed_values():
     assert nag_bound_convex(L, 3.0, 0) == pytest.approx(54.0, rel=1e-14)
     beta_g, rate_g = ghadimi_heavy_ball(0.1, mu, L)
     assert (beta_g, rate_g) == pytest.approx((math.sqrt(0.975 * 0.1), 0.975), rel=1e-14)
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda T: T.nag_rate(2.0, 1.0), "mu"),
+    (lambda T: T.nag_bound_convex(-1.0, 1.0, 3), "L"),
+    (lambda T: T.triple_momentum(0.0, 1.0), "mu"),
+    (lambda T: T.spectral_radius("nope", 0.1, 0.5, [1.0, 2.0]), "method"),
+    (lambda T: T.optimal_parameters("heavy_ball", []), "eigenvalues"),
+    (lambda T: T.optimal_parameters("nope", [1.0, 2.0]), "method"),
+])
+def test_more_calculators_refuse_bad_input_naming_it(call, name):
+    from amtoolkit import theory
+
+    with pytest.raises(ValueError, match=name):
+        call(theory)
