@@ -15,7 +15,6 @@ import json
 import os
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 from importlib import import_module
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
@@ -92,14 +91,12 @@ def _results(name: str, config: Mapping[str, Any], results_dir: str | os.PathLik
     return pd.read_parquet(path, engine="pyarrow")
 
 
-@lru_cache(maxsize=8)
 def _problem(name: str, reg: float = 1e-3, dim: int = 100, cond: float = 1e3, seed: int = 0):
-    from ..datasets import load_problem
-    from ..problems import Quadratic
+    """A figure's problem, through the sweeps' per-process cache of problems."""
+    from .sweep import build_problem
 
-    if name == "quadratic":
-        return Quadratic.random(dim=dim, cond=cond, seed=seed)
-    return load_problem(name, reg=reg)
+    params = {"name": name, "dim": dim, "cond": cond} if name == "quadratic" else {"name": name, "reg": reg}
+    return build_problem(params, seed)
 
 
 # --------------------------------------------------------------------------- Fig. 2
