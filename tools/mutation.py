@@ -51,6 +51,12 @@ TESTS = {
                                                 "tests/optimizers/test_adaptive_memory.py",
                                                 "tests/optimizers/test_registry.py", "tests/validate/test_cvx.py"],
     "amtoolkit/theory/bounds.py": ["tests/theory", "tests/model/test_errata.py"],
+    "amtoolkit/theory/rates.py": ["tests/theory/test_rates.py", "tests/theory/test_spectral.py",
+                                  "tests/theory/test_rate_cli.py"],
+    "amtoolkit/theory/spectral.py": ["tests/theory/test_spectral.py", "tests/theory/test_pep.py",
+                                     "tests/theory/test_rate_cli.py"],
+    "amtoolkit/theory/measure.py": ["tests/theory/test_measure.py", "tests/theory/test_spectral.py"],
+    "amtoolkit/theory/pep.py": ["tests/theory/test_pep.py", "tests/theory/test_rate_cli.py"],
 }
 
 # Equivalent mutants: (module, original line stripped, mutation) -> why no test can see it.

@@ -13,7 +13,7 @@ __all__ = ["measured_rate"]
 def measured_rate(history, window: int = 100, column: str = "gap", exponent: float | None = None) -> pd.Series:
     """The per-step contraction of ``column`` over the last ``window`` recorded steps of
     each run: the least-squares slope s of ``log(column)`` against the step, returned as
-    ``exp(s/exponent)``, one value per run (a Series indexed by ``run``).
+    ``exp(s/exponent)``, one value per run (a Series indexed by ``run``, in increasing order).
 
     ``exponent`` converts to the rate of the error ‖x - x*‖: on a quadratic the gap
     ``f - f*`` decays as ρ^(2t) where the error decays as ρ^t, so the default is 2 for
@@ -37,7 +37,7 @@ def measured_rate(history, window: int = 100, column: str = "gap", exponent: flo
         exponent = 2.0 if column in ("gap", "loss", "full_loss") else 1.0
     check_positive("exponent", exponent)
     out = {}
-    for run, rows in frame.groupby("run", sort=True):
+    for run, rows in frame.groupby("run"):
         y = rows[column].to_numpy(dtype=float)
         t = rows["step"].to_numpy(dtype=float)
         ok = np.isfinite(y) & (y > 0)

@@ -21,7 +21,8 @@ Caveats:
   exact worst case over such quadratics (a 1-D maximisation,
   :func:`~amtoolkit.theory.spectral.quadratic_worst_case`) is 0.3128; SCS at 1e-8 gives
   0.3128. The result therefore carries that exact value as ``exact``, and a
-  ``RuntimeWarning`` is raised when the two differ by more than 1e-4 (relative).
+  ``RuntimeWarning`` is raised when the two differ by more than ``1e-4·max(1, exact)``
+  (absolute below 1, relative above).
 * The SDP grows with n (its Gram matrix is about (n+2)×(n+2) with O(n²) interpolation
   constraints); ``n`` is limited to 30, beyond which solves get slow and inaccurate.
 * This module imports PEPit and cvxpy lazily; it is the only part of

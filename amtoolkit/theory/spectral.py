@@ -69,13 +69,15 @@ def _eigenvalues(eigenvalues) -> np.ndarray:
 
 
 def _radius_2x2(trace: np.ndarray, det: np.ndarray) -> np.ndarray:
-    """Spectral radius of real 2×2 matrices from trace and determinant (closed form)."""
+    """Spectral radius of real 2×2 matrices from trace τ and determinant δ (closed form).
+
+    Real roots: ``½(|τ| + √(τ² - 4δ))``, which is ≥ √|δ| (the roots multiply to δ);
+    complex roots: ``√δ``, which is > ½|τ|. So ρ = max(½(|τ| + √max(τ² - 4δ, 0)), √|δ|)
+    in both cases."""
     disc = trace * trace - 4.0 * det
     # a double root computes as ±(rounding): snap it, else √(1e-16) errors of 1e-8 appear
     disc = np.where(np.abs(disc) <= 8.0 * np.finfo(float).eps * (trace * trace + 4.0 * np.abs(det)), 0.0, disc)
-    real = disc >= 0
-    root = np.sqrt(np.where(real, disc, 0.0))
-    return np.where(real, 0.5 * (np.abs(trace) + root), np.sqrt(np.abs(det)))
+    return np.maximum(0.5 * (np.abs(trace) + np.sqrt(np.maximum(disc, 0.0))), np.sqrt(np.abs(det)))
 
 
 def spectral_radius(method: str, lr, beta, eigenvalue) -> np.ndarray:
@@ -113,8 +115,7 @@ def spectral_rate(method: str, lr, beta, eigenvalues) -> np.ndarray | float:
     """
     lam = _eigenvalues(eigenvalues)
     ends = np.array([lam.min(), lam.max()])
-    lr = _as_array("lr", lr, positive=True)
-    beta = _as_array("beta", beta, unit=True)
+    lr, beta = _as_array("lr", lr), _as_array("beta", beta)  # ranges: checked by spectral_radius
     rho = spectral_radius(method, lr[..., None], beta[..., None], ends)
     out = rho.max(axis=-1)
     return float(out) if out.ndim == 0 else out
@@ -194,10 +195,8 @@ def optimal_parameters(method: str, eigenvalues, grid: int = 120) -> tuple[float
     start = [u0, b0] if method != "gd" else [u0]
     res = scipy.optimize.minimize(objective, start, method="Nelder-Mead",
                                   options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 4000})
-    uu = float(res.x[0])
+    uu = float(res.x[0])  # never worse than the start, a vertex of Nelder-Mead's first simplex
     bb = float(res.x[1]) if method != "gd" else 0.0
-    if res.fun > rates[i, j]:
-        uu, bb = u0, b0
     lr = float(to_lr(uu, bb))
     return lr, bb, float(spectral_rate(method, lr, bb, lam))
 
@@ -213,7 +212,7 @@ def _error_polynomial(method: str, lr: float, beta: float, lam: np.ndarray, n: i
             e, prev = (1.0 + beta - lr * lam) * e - beta * prev, e
         return e
     if method == "mgd":
-        d = lam * e  # d_1 = g_0
+        d = lam  # d_1 = g_0 = λ e_0, with e_0 = 1
         for t in range(n):
             if t > 0:
                 d = beta * d + (1.0 - beta) * lam * e

@@ -38,6 +38,9 @@ XA = np.array([3.0, 1.0])
      XA - 0.1 * 1.5 * G0 - 0.1 * (G1 + 0.5 * (0.5 * G0 + G1))),
     (O.sgd(lr=0.1, weight_decay=0.2), XA - 0.1 * (G0 + 0.2 * XA),
      (XA - 0.1 * (G0 + 0.2 * XA)) - 0.1 * (G1 + 0.2 * (XA - 0.1 * (G0 + 0.2 * XA)))),
+    # weight_decay = 1 (L2 term x itself): still applied, not mistaken for "no decay"
+    (O.sgd(lr=0.1, weight_decay=1.0), XA - 0.1 * (G0 + XA),
+     (XA - 0.1 * (G0 + XA)) - 0.1 * (G1 + (XA - 0.1 * (G0 + XA)))),
     # nag, convex schedule: beta_0 = 0 so y_1 = x_1; beta_1 = 1/4.
     (O.nag(lr=0.1), XA - 0.1 * G0, XA - 0.1 * G0 - 0.1 * G1),
     (O.nag(lr=0.1, beta=0.5), XA - 0.1 * G0, XA - 0.1 * G0 + 0.5 * (-0.1 * G0) - 0.1 * G1),

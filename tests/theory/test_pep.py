@@ -1,5 +1,6 @@
 """PEPit worst cases against known tight values and against the solver-free quadratic reduction."""
 
+import inspect
 import math
 import warnings
 
@@ -78,3 +79,60 @@ def test_bad_inputs(kwargs, match):
 def test_rate_property():
     res = worst_case("gd", 1.0, 4.0, 0.4, 0.0, 2)
     assert res.rate == pytest.approx(math.sqrt(res.value) ** (1 / 2))
+
+
+def test_a_failing_clarabel_falls_back_to_scs(monkeypatch):
+    from amtoolkit.theory import pep
+
+    # one interior-point iteration: Clarabel stops short of "optimal", SCS takes over
+    monkeypatch.setitem(pep.SOLVER_OPTIONS, "CLARABEL", {"max_iter": 1})
+    res = pep._solve("gd", 1.0, 10.0, 2 / 11, 0.0, 2, "smooth_strongly_convex")
+    assert res.solver == "SCS" and res.status == "optimal"
+    assert res.value == pytest.approx((9 / 11) ** 4, rel=1e-5)
+
+
+def test_a_solve_prints_nothing_and_times_itself(capsys):
+    import time
+
+    from amtoolkit.theory import pep
+
+    t0 = time.perf_counter()
+    res = pep._solve("nag", 1.0, 10.0, 0.1, 0.5, 2, "smooth_strongly_convex")  # not cached
+    wall = time.perf_counter() - t0
+    assert capsys.readouterr().out == ""
+    assert 0.0 < res.seconds <= wall and res.solver == "CLARABEL"
+
+
+@pytest.mark.parametrize("offset, warns", [
+    (0.9e-4, False), (1.1e-4, True),      # exact < 1: the threshold is 1e-4 (absolute)
+])
+def test_quadratic_class_warns_when_the_solver_misses_the_exact_value(monkeypatch, offset, warns):
+    from amtoolkit.theory import pep
+
+    _check_warning(monkeypatch, pep, ("mgd", 1.0, 25.0, 0.06, 0.4, 3), offset, warns)
+
+
+@pytest.mark.parametrize("scale, warns", [(0.9e-4, False), (1.1e-4, True)])
+def test_the_warning_threshold_is_relative_above_one(monkeypatch, scale, warns):
+    from amtoolkit.theory import pep
+
+    # one step with ηL = 2.1 overshoots: exact worst case (1 - 2.1)² = 1.21, between 1 and 2
+    args = ("heavy_ball", 1.0, 10.0, 0.21, 0.1, 1)
+    exact = quadratic_worst_case(*args)
+    assert 1.0 < exact < 2.0
+    _check_warning(monkeypatch, pep, args, scale * exact, warns)
+
+
+def _check_warning(monkeypatch, pep, args, offset, warns):
+    exact = quadratic_worst_case(*args)
+    fake = pep.WorstCase(exact + offset, args[-1], "CLARABEL", "optimal", 0.0)
+    monkeypatch.setattr(pep, "_cached_solve", lambda *a: fake)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        line = inspect.currentframe().f_lineno + 1
+        res = worst_case(*args, function_class="quadratic")
+    assert res.value == fake.value and res.exact == exact
+    mine = [w for w in caught if issubclass(w.category, RuntimeWarning)]
+    assert len(mine) == int(warns)
+    if warns:
+        assert (mine[0].filename, mine[0].lineno) == (__file__, line)  # reported at the caller's line

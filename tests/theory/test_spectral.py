@@ -129,18 +129,112 @@ def test_bad_inputs(call, match):
         call()
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda h: measured_rate(h, window=2), "window must be an integer >= 3"),
-    (lambda h: measured_rate(h, column="distance"), "column 'distance' is not in the history"),
-    (lambda h: measured_rate(h.frame.values), "history must be an amtoolkit History or its DataFrame"),
-    (lambda h: measured_rate(h, exponent=0.0), "exponent must lie in"),
+def test_spectral_radius_checks_its_own_inputs_and_gd_ignores_beta():
+    for kwargs, match in (({"lr": 0.0}, "lr must be > 0"), ({"beta": 1.0}, r"beta must lie in \[0, 1\)")):
+        args = {"lr": 0.1, "beta": 0.5, **kwargs}
+        with pytest.raises(ValueError, match=match):
+            spectral_radius("heavy_ball", args["lr"], args["beta"], 1.0)
+    with pytest.raises(ValueError, match="lr must be > 0"):
+        linear_memory_rate("M(0.5)+M(0.0)", [1.0, 0.0], -0.1, [1.0])
+    lam = np.array([0.5, 2.0, 30.0])
+    np.testing.assert_allclose(spectral_radius("gd", 0.1, 0.5, lam), np.abs(1 - 0.1 * lam), rtol=1e-15)
+
+
+@pytest.mark.parametrize("method", ["gd", "heavy_ball", "mgd", "nag"])
+def test_a_zero_eigenvalue_has_rate_one(method):
+    # a flat direction (λ = 0) never contracts: its iteration matrix has the eigenvalue 1
+    beta = 0.0 if method == "gd" else 0.6
+    assert np.abs(np.linalg.eigvals(_matrix(method, 0.1, beta, 0.0))).max() == pytest.approx(1.0, abs=1e-15)
+    assert spectral_radius(method, 0.1, beta, 0.0) == pytest.approx(1.0, abs=1e-15)
+    assert spectral_rate(method, 0.1, beta, [0.0, 1.0, 4.0]) == pytest.approx(1.0, abs=1e-15)
+    assert linear_memory_rate("M(0.6)+M(0.0)", [1.0, 0.0], 0.1, [0.0, 1.0]) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_double_roots_are_exact():
+    # heavy ball at ηλ = (1 ± √β)² has the double root ±√β; rounding must not leave a √ε error
+    for lr in ((1 - 0.7) ** 2, (1 + 0.7) ** 2):
+        assert spectral_rate("heavy_ball", lr, 0.49, [1.0]) == pytest.approx(0.7, abs=1e-12)
+
+
+def test_scalars_give_floats_and_a_row_of_steps_gives_a_row_of_rates():
+    spectrum = [1.0, 3.0, 9.0]
+    lrs = np.array([0.05, 0.1, 0.2])
+    for rate in (lambda lr: spectral_rate("nag", lr, 0.3, spectrum),
+                 lambda lr: linear_memory_rate("M(0.3)+M(0.0)", [0.3, 1.0], lr, spectrum)):
+        assert isinstance(rate(0.1), float)
+        row = rate(lrs)
+        assert isinstance(row, np.ndarray) and row.shape == (3,)
+        np.testing.assert_allclose(row, [rate(float(lr)) for lr in lrs], rtol=1e-14)
+
+
+@pytest.mark.parametrize("kappa", [10.0, 100.0, 1e4])  # 1e4: β* = 0.96, the search meets β < 1
+def test_optimal_parameters_of_mgd_and_nag_are_the_closed_forms(kappa):
+    spectrum = np.array([1.0, 0.5 * (1 + kappa), kappa])
+    # mgd is heavy ball with step η(1-β): Polyak's parameters with η_mgd = η_hb/(1-β)
+    p_lr, p_beta, p_rate = polyak_heavy_ball(1.0, kappa)
+    lr, beta, rate = optimal_parameters("mgd", spectrum)
+    assert rate == pytest.approx(p_rate, abs=1e-8)
+    assert beta == pytest.approx(p_beta, abs=1e-5) and lr == pytest.approx(p_lr / (1 - p_beta), rel=1e-4)
+    # nag with constant β on quadratics (Lessard, Recht & Packard 2016, §3.2):
+    # η = 4/(3L+μ), β = (√(3κ+1)-2)/(√(3κ+1)+2), ρ = 1 - 2/√(3κ+1)
+    q = np.sqrt(3 * kappa + 1)
+    lr, beta, rate = optimal_parameters("nag", spectrum)
+    assert rate == pytest.approx(1 - 2 / q, abs=1e-8)
+    assert beta == pytest.approx((q - 2) / (q + 2), abs=1e-5) and lr == pytest.approx(4 / (3 * kappa + 1), rel=1e-4)
+    # gd: η = 2/(μ+L); a single eigenvalue is solved exactly by η = 1/λ
+    lr, beta, rate = optimal_parameters("gd", spectrum)
+    assert (lr, beta) == (pytest.approx(2 / (1 + kappa), rel=1e-7), 0.0)
+    lr, _, rate = optimal_parameters("gd", [2.0])
+    assert lr == pytest.approx(0.5, rel=1e-7) and rate <= 1e-7
+
+
+@pytest.mark.parametrize("method", ["heavy_ball", "mgd", "nag"])
+def test_optimal_parameters_of_a_single_eigenvalue_solve_it_in_one_step(method):
+    # κ = 1: β = 0 and η = 1/λ make the error 0 after one step; the search sits at β = 0
+    lr, beta, rate = optimal_parameters(method, [2.0, 2.0])
+    assert rate <= 1e-6 and beta <= 1e-6 and lr == pytest.approx(0.5, rel=1e-5)
+
+
+def _error_after(method, lr, beta, lam, n):
+    """e_n for e_0 = 1 (x_0 = 1, x* = 0) on ½λx², each method written from its update rule
+    in amtoolkit.optimizers.classic."""
+    x = np.ones_like(lam)
+    if method == "mgd":  # d_1 = g_0, d_{t+1} = β d_t + (1-β) g_t, x_{t+1} = x_t - η d_{t+1}
+        d = lam * x
+        for t in range(n):
+            d = d if t == 0 else beta * d + (1 - beta) * lam * x
+            x = x - lr * d
+        return x
+    if method == "nag":  # x_{t+1} = y_t - η λ y_t, y_{t+1} = x_{t+1} + β(x_{t+1} - x_t), y_0 = x_0
+        y = x
+        for _ in range(n):
+            x_new = y - lr * lam * y
+            y, x = x_new + beta * (x_new - x), x_new
+        return x
+    prev = x  # gd / heavy ball, x_{-1} = x_0
+    for _ in range(n):
+        x, prev = x - lr * lam * x + beta * (x - prev), x
+    return x
+
+
+@pytest.mark.parametrize("method, mu, L, lr, beta, n, grid", [
+    # a fine default mesh
+    ("gd", 1.0, 10.0, 0.19, 0.0, 4, 20001),      # worst at λ = L (|1 - ηL| > |1 - ημ|)
+    ("gd", 1.0, 10.0, 0.05, 0.0, 4, 20001),      # worst at λ = μ
+    ("mgd", 1.0, 25.0, 0.06, 0.4, 6, 20001),
+    ("nag", 1.0, 25.0, 0.06, 0.4, 6, 20001),
+    # a 3-point mesh whose best point is an end, the true maximum inside its neighbour interval
+    ("heavy_ball", 1.0, 25.0, 0.049, 0.93, 5, 3),
+    ("nag", 0.5, 4.0, 0.284, 0.82, 5, 3),
+    ("mgd", 0.5, 25.0, 0.082, 0.74, 5, 3),
 ])
-def test_measured_rate_bad_inputs(call, match):
-    h = amt.run(amt.optimizers.gd(lr=0.1), _quadratic([1.0, 2.0]), 10, x0=np.ones(2))
-    with pytest.raises((ValueError, TypeError), match=match):
-        call(h)
+def test_quadratic_worst_case_is_the_maximum_of_the_error_polynomial(method, mu, L, lr, beta, n, grid):
+    lam = np.linspace(mu, L, 400001)
+    reference = float(np.max(_error_after(method, lr, beta, lam, n) ** 2))
+    assert quadratic_worst_case(method, mu, L, lr, beta, n, grid=grid) == pytest.approx(reference, rel=1e-9)
 
 
-def test_measured_rate_is_nan_without_enough_positive_values():
-    h = amt.run(amt.optimizers.gd(lr=0.1), _quadratic([1.0, 2.0]), 10, x0=np.ones(2), f_star=None)
-    assert np.isnan(measured_rate(h).iloc[0])
+def test_quadratic_worst_case_of_mgd_is_attained_by_a_run():
+    lams = np.linspace(1.0, 25.0, 101)
+    h = amt.run(amt.optimizers.mgd(lr=0.06, beta=0.4), _quadratic(lams), 6, x0=np.ones(lams.size))
+    np.testing.assert_allclose(h.x, _error_after("mgd", 0.06, 0.4, lams, 6), rtol=1e-12, atol=1e-15)
