@@ -66,7 +66,45 @@ _NO_ZERO_M = ("; or for M = 0, which the correction never sees (it starts at t =
               "M; only a run whose every gradient is exactly 0 keeps M = 0)")
 _AM = "amtoolkit/optimizers/adaptive_memory.py"
 _ZERO_TERM = "0.0 * beta_am only gives the constant the batch shape: adding or subtracting 0 is the same"
+_SPEC, _PEP = "amtoolkit/theory/spectral.py", "amtoolkit/theory/pep.py"
+_SNAP = 'disc = np.where(np.abs(disc) <= 8.0 * np.finfo(float).eps * (trace * trace + 4.0 * np.abs(det)), 0.0, disc)'
+_SNAP_WHY = ("a change of the double-root snap within a few ulps: the snap must exceed the rounding error "
+             "of τ² - 4δ (at most 2ε(τ² + 4|δ|) on the tests' double roots); a discriminant between the "
+             "two thresholds is itself rounding noise, so both answers are as accurate (to √(9ε))")
+_ZERO_SHAPE = "0.0 * x only gives the result its broadcast shape: adding or subtracting 0 is the same"
+_NM = "scipy.optimize.minimize"
+_NM_BOTH = (f"Nelder-Mead ({_NM}) stops only when both xatol and fatol are met: loosening one leaves the "
+            "other binding")
+_PENALTY = ("the barrier of the Nelder-Mead search: an infeasible point is rejected either way (only the "
+            "boundary values u = 0 and β = 1 themselves differ, where the rate is 1 or undefined)")
+_OPTS = 'options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 4000})'
 EQUIVALENT: dict[tuple[str, str, str], str] = {
+    (_SPEC, _SNAP, "<= -> <"): _AT_CUTOFF,
+    (_SPEC, _SNAP, "8.0 -> 9.0"): _SNAP_WHY,
+    (_SPEC, _SNAP, "4.0 -> 5.0"): _SNAP_WHY,
+    (_SPEC, _SNAP, "* -> / (#3)"): _SNAP_WHY + " (τ·τ → τ/τ: the scale τ² is at most 4 at a double root)",
+    (_SPEC, "return np.abs(1.0 - lr * lam) + 0.0 * beta", "+ -> -"): _ZERO_SHAPE,
+    (_SPEC, "return _radius_2x2(1.0 + beta - lr * lam, beta + 0.0 * lam)", "+ -> -"): _ZERO_SHAPE,
+    (_SPEC, "return _radius_2x2(1.0 + beta - lr * (1.0 - beta) * lam, beta + 0.0 * lam)", "+ -> -"):
+        _ZERO_SHAPE,
+    (_SPEC, "if uu <= 0 or not 0 <= bb < 1:", "<= -> <"): _PENALTY,
+    (_SPEC, "if uu <= 0 or not 0 <= bb < 1:", "< -> <="): _PENALTY,
+    (_SPEC, "return 10.0", "10.0 -> 11.0"): _PENALTY + "; any penalty above the start's rate rejects it",
+    (_SPEC, _OPTS, "1e-10 -> 1.0000000001"): _NM_BOTH,
+    (_SPEC, _OPTS, "1e-12 -> 1.000000000001"): _NM_BOTH,
+    (_SPEC, _OPTS, "4000 -> 4001"): "the searches converge in a few hundred iterations, far below the cap",
+    (_SPEC, 'betas = np.linspace(0.0, 0.999, grid)[None, :] if method != "gd" else np.zeros((1, 1))',
+     "1 -> 2 (#2)"): "gd's grid of momenta is β = 0; two equal columns give the same minimum",
+    (_SPEC, 'return u_ / L / (1.0 - b_) if method == "mgd" else u_ / L', "- -> +"):
+        "another parametrisation of mgd's step for the search (lr = u/(L(1+β))); the rate is minimised "
+        "over the same (lr, β), and the result is converted with the same function",
+    (_PEP, 'SOLVER_OPTIONS = {"CLARABEL": {}, "SCS": {"eps_abs": 1e-8, "eps_rel": 1e-8, "max_iters": 200_000}}',
+     "200000 -> 200001"): "SCS meets its 1e-8 tolerances long before the iteration cap",
+    (_PEP, "if abs(result.value - exact) > 1e-4 * max(1.0, exact):", "> -> >="): _AT_CUTOFF,
+    (_PEP, "problem.set_initial_condition((x0 - xs) ** 2 <= 1)", "<= -> <"):
+        "PEPit builds the same (non-strict) constraint for < and <= (Expression.__lt__)",
+    (_PEP, "_cached_solve = functools.lru_cache(maxsize=512)(_solve)", "512 -> 513"):
+        "the size of the cache: no test makes 512 distinct solves",
     (_AM, 'return xp.where(beta_am >= h.row("theta"), h.row("high") + 0.0 * beta_am,', "+ -> -"): _ZERO_TERM,
     (_AM, 'h.row("low") + 0.0 * beta_am)', "+ -> -"): _ZERO_TERM,
     ("amtoolkit/model/two_plane.py",
@@ -362,7 +400,8 @@ def summary(results: list[Mutant]) -> str:
     eq = [m for m in results if m.status == "equivalent"]
     if eq:
         rows += ["", "equivalent (not counted):"] + \
-            [f"  {m.module}:{m.line}: {m.mutation:22s} {m.source_line}\n      {EQUIVALENT[m.key]}" for m in eq]
+            [f"  {m.module}:{m.line}: {m.mutation:22s} {m.source_line}\n      "
+             f"{EQUIVALENT.get(m.key, '(no longer listed in EQUIVALENT: rerun this module)')}" for m in eq]
     return "\n".join(rows)
 
 

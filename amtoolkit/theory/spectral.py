@@ -212,10 +212,9 @@ def _error_polynomial(method: str, lr: float, beta: float, lam: np.ndarray, n: i
             e, prev = (1.0 + beta - lr * lam) * e - beta * prev, e
         return e
     if method == "mgd":
-        d = lam  # d_1 = g_0 = λ e_0, with e_0 = 1
-        for t in range(n):
-            if t > 0:
-                d = beta * d + (1.0 - beta) * lam * e
+        d = lam  # d_0 := g_0 = λ e_0 (e_0 = 1), so that d_1 = β g_0 + (1-β) g_0 = g_0
+        for _ in range(n):
+            d = beta * d + (1.0 - beta) * lam * e
             e = e - lr * d
         return e
     y = e
