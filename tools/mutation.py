@@ -87,11 +87,9 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_MEM, "elif lam.imag > 0:", "if c -> if not c"):
         "builds each complex pair from its conjugate: CJ(r, -φ, m) in the conjugate basis, another real "
         "Jordan form of the same A (A = Q J Q⁻¹ and the block structure are what the function promises)",
-    (_MEM, "if abs(lam.imag) <= tol * scale:", "<= -> <"): _AT_CUTOFF,
+    (_MEM, "if abs(lam - lam.conjugate()) <= tol:", "<= -> <"): _AT_CUTOFF,
     (_MEM, "members = [v] + [w for w in remaining if abs(w - v) <= tol]", "<= -> <"): _AT_CUTOFF,
-    (_MEM, "q = u[:, sv > tol * max(sv.max(), 1.0)]", "> -> >="): _AT_CUTOFF,
-    (_MEM, "return u[:, sv > tol * max(1.0, sv.max() if sv.size else 1.0)]", "> -> >="): _AT_CUTOFF,
-    (_MEM, "rank = int(np.sum(sv > min(1e-8, tol) * scale ** len(kernels)))", "> -> >="): _AT_CUTOFF,
+    (_MEM, "kernels.append(vh[np.sum(sv > tol):].conj().T)", "> -> >="): _AT_CUTOFF,
 }
 
 _SWAP_BIN = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
