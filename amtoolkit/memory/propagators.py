@@ -172,7 +172,7 @@ def _complement(K: np.ndarray, basis: np.ndarray) -> np.ndarray:
     """Orthonormal columns spanning the part of span(K) orthogonal to span(basis), for
     orthonormal K and independent columns of basis inside span(K): dim K − rank(basis) of them."""
     q = np.linalg.qr(basis)[0]
-    u = np.linalg.svd(K - q @ (q.conj().T @ K), full_matrices=False)[0]
+    u = np.linalg.svd(K - q @ (q.conj().T @ K))[0]
     return u[:, :K.shape[1] - basis.shape[1]]
 
 
@@ -196,8 +196,8 @@ def _jordan_chains(N: np.ndarray, mult: int, tol: float) -> list[list[np.ndarray
         basis = np.column_stack([kernels[level - 1]] + existing)
         if basis.shape[1] > kernels[level].shape[1]:
             raise np.linalg.LinAlgError(f"the kernels of the powers of A - λI (dimensions "
-                                        f"{[K.shape[1] for K in kernels]}) are no Jordan structure "
-                                        f"at tol={tol}")
+                                        f"{[K.shape[1] for K in kernels]}) fit no Jordan structure at "
+                                        f"tol={tol}")
         for v in _complement(kernels[level], basis).T:
             chain = [v]
             for _ in range(level - 1):
@@ -206,9 +206,15 @@ def _jordan_chains(N: np.ndarray, mult: int, tol: float) -> list[list[np.ndarray
     return chains
 
 
+def _unscaled(chain, scale: float) -> list[np.ndarray]:
+    """A chain of N = (A − λI)/scale as one of A − λI: its i-th vector divided by scale^i."""
+    return [v / scale ** i for i, v in enumerate(chain)]
+
+
 def real_jordan_form(memory: LinearMemory, tol: float = 1e-4) -> tuple[LinearMemory, np.ndarray]:
     """An equivalent memory whose propagator is a direct sum of real Jordan blocks
-    ``J(λ, m)`` and complex chains ``CJ(r, φ, m)``, and the basis Q with
+    ``J(λ, m)`` and complex chains ``CJ(r, φ, m)`` (0 < φ < π: each conjugate pair is
+    written with its eigenvalue of positive imaginary part), and the basis Q with
     ``A = Q J Q⁻¹`` (so the canonical memory is ``change_basis(memory, Q)``, whose
     injection is ``Qᵀ b``).
 
@@ -254,11 +260,6 @@ def real_jordan_form(memory: LinearMemory, tol: float = 1e-4) -> tuple[LinearMem
     return LinearMemory(canonical.A, Q.T @ memory.b, canonical.label), Q
 
 
-def _unscaled(chain, scale: float) -> list[np.ndarray]:
-    """A chain of N = (A − λI)/scale as one of A − λI: its i-th vector divided by scale^i."""
-    return [v / scale ** i for i, v in enumerate(chain)]
-
-
 # -- string form --------------------------------------------------------------------------
 _TERM = re.compile(r"^\s*(M|J|C|CJ)\s*\(([^()]*)\)\s*$")
 
@@ -302,11 +303,11 @@ def parse_memory(text: str) -> LinearMemory:
     return direct_sum(*blocks)
 
 
-def _check_size(size, name: str = "size", units: int = 1) -> int:
+def _check_size(size, units: int = 1) -> int:
     """An integer >= 1 whose k×k propagator (k = units·size) fits in memory three times over
     (the propagator and its copies; checked before allocating)."""
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {size!r}")
-    check_fits_memory(name, 8.0 * (units * int(size)) ** 2 * 3,
+        raise ValueError(f"size must be an integer >= 1, got {size!r}")
+    check_fits_memory("size", 8.0 * (units * int(size)) ** 2 * 3,
                       f"a memory of {units * int(size)} units (its k×k propagator and copies)")
     return int(size)

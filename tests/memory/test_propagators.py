@@ -248,6 +248,23 @@ def test_nilpotent_part_just_above_the_cutoff_is_a_chain_just_below_is_not(tol, 
 
 @pytest.mark.parametrize("scale", [1e-3, 1e3])
 @pytest.mark.parametrize("tol", TOLS)
+def test_kernels_stop_at_the_generalised_eigenspace(tol, scale):
+    """A double eigenvalue 0.5 (two 1-blocks) fed by a non-normal pair 0.5 + g, 0.5 + 2g
+    (g = 3·tol, coupling 0.3): the kernel of A − 0.5I is the eigenspace, and one more
+    projected power would also take in a direction of the pair (its compression has a
+    singular value ≈ 2g²/0.3 < tol). Expected: the five 1-blocks of the construction."""
+    g, c = 3 * tol, 0.3
+    D = np.diag([0.5, 0.5, 0.5 + g, 0.5 + 2 * g, -1.0]) + np.diag([0.0, 0.0, c, 0.0], k=1) \
+        + np.diag([c, c, 0.0], k=2)
+    mem = _orthogonal_similar(D, scale)
+    canon, Q = mm.real_jordan_form(mem, tol)
+    _assert_blocks(canon, [(1, -1.0, 0.0), (1, 0.5, 0.0), (1, 0.5, 0.0), (1, 0.5 + g, 0.0),
+                           (1, 0.5 + 2 * g, 0.0)], scale, rtol=1e-7)
+    _assert_similar(mem.A, canon, Q, rtol=1e-3 * tol)
+
+
+@pytest.mark.parametrize("scale", [1e-3, 1e3])
+@pytest.mark.parametrize("tol", TOLS)
 def test_conjugate_pair_just_apart_is_complex_just_closer_is_real(tol, scale):
     """The rotation-scaling [[a, b], [-b, a]] (eigenvalues a ± ib, 2b apart) ⊕ [-1]: with
     2b = 1.5·tol it is the complex block C(r, φ) and A = Q J Q⁻¹; with 2b = 0.5·tol the pair
