@@ -118,24 +118,15 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_RLLC, "if correcting and t > 0:", "and -> or"):
         "c2 = 0 makes the correction c2·M⁺g = 0, and at t = 0 M = 0 gives M⁺g = 0: θ, L and every "
         "recorded column are unchanged (only the unrecorded info flag full_rank at c2 = 0 is computed)",
-    (_MEM, "while kernels[-1].shape[1] < mult and len(kernels) <= mult:", "and -> or"):
-        "more powers of N after the kernel reached dimension mult: each later kernel is the same, "
-        "so no chain is added",
-    (_MEM, "while kernels[-1].shape[1] < mult and len(kernels) <= mult:", "< -> <="):
-        "one more power of N once the kernel has dimension mult: the same kernel, no chain added",
     (_MEM, "n = N.shape[0]", "0 -> 1"): "N is square",
     (_MEM, "return self.A.shape[0]", "0 -> 1"): "A is square (checked in __post_init__)",
     (_MEM, "existing = [c[level - 1] for c in chains if len(c) >= level]", ">= -> >"):
         "every chain present at a level was built at a higher one, so it is longer than the level",
-    (_MEM, "elif lam.imag > 0:", "> -> >="): "a complex eigenvalue has a nonzero imaginary part",
-    (_MEM, "elif lam.imag > 0:", "if c -> if not c"):
-        "builds each complex pair from its conjugate: CJ(r, -φ, m) in the conjugate basis, another real "
-        "Jordan form of the same A (A = Q J Q⁻¹ and the block structure are what the function promises)",
-    (_MEM, "if abs(lam.imag) <= tol * scale:", "<= -> <"): _AT_CUTOFF,
+    (_MEM, "elif lam.imag > 0:", "> -> >="):
+        "reached only by a cluster farther than tol from its conjugate, so |Im λ| > tol/2 > 0",
+    (_MEM, "if abs(lam - lam.conjugate()) <= tol:", "<= -> <"): _AT_CUTOFF,
     (_MEM, "members = [v] + [w for w in remaining if abs(w - v) <= tol]", "<= -> <"): _AT_CUTOFF,
-    (_MEM, "q = u[:, sv > tol * max(sv.max(), 1.0)]", "> -> >="): _AT_CUTOFF,
-    (_MEM, "return u[:, sv > tol * max(1.0, sv.max() if sv.size else 1.0)]", "> -> >="): _AT_CUTOFF,
-    (_MEM, "rank = int(np.sum(sv > min(1e-8, tol) * scale ** len(kernels)))", "> -> >="): _AT_CUTOFF,
+    (_MEM, "kernels.append(vh[np.sum(sv > tol):].conj().T)", "> -> >="): _AT_CUTOFF,
 }
 
 _SWAP_BIN = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,

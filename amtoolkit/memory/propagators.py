@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.linalg
 
-from .._checks import check_fits_memory, check_real as _check_real
+from .._checks import check_fits_memory, check_int, check_real as _check_real
 
 __all__ = ["LinearMemory", "spectral_radius", "momentum", "jordan", "complex_block", "complex_jordan",
            "direct_sum", "change_basis", "real_jordan_form", "impulse_response", "parse_memory"]
@@ -144,7 +144,7 @@ def impulse_response(memory: LinearMemory, steps: int) -> np.ndarray:
     """Weights ``W[j, i]`` of ``g_{t-j}`` in unit i: row j is ``bᵀ A^j``."""
     if not isinstance(memory, LinearMemory):
         raise TypeError(f"memory must be a LinearMemory, got {type(memory).__name__}")
-    steps = _check_size(steps, "steps")
+    steps = check_int("steps", steps)
     check_fits_memory("steps", 8.0 * steps * memory.k, f"{steps}×{memory.k} weights")
     out = np.empty((steps, memory.k))
     row = memory.b.copy()
@@ -168,30 +168,24 @@ def _cluster(values: np.ndarray, tol: float) -> list[tuple[complex, int]]:
     return groups
 
 
-def _complement(K: np.ndarray, basis: np.ndarray, tol: float) -> np.ndarray:
-    """Columns spanning a complement of span(basis) inside span(K)."""
-    if basis.shape[1]:
-        u, sv, _ = np.linalg.svd(basis, full_matrices=False)
-        q = u[:, sv > tol * max(sv.max(), 1.0)]
-        K = K - q @ (q.conj().T @ K)
-    if K.shape[1] == 0:
-        return K
-    u, sv, _ = np.linalg.svd(K, full_matrices=False)
-    return u[:, sv > tol * max(1.0, sv.max() if sv.size else 1.0)]
+def _complement(K: np.ndarray, basis: np.ndarray) -> np.ndarray:
+    """Orthonormal columns spanning the part of span(K) orthogonal to span(basis), for
+    orthonormal K and independent columns of basis inside span(K): dim K − rank(basis) of them."""
+    q = np.linalg.qr(basis)[0]
+    u = np.linalg.svd(K - q @ (q.conj().T @ K))[0]
+    return u[:, :K.shape[1] - basis.shape[1]]
 
 
 def _jordan_chains(N: np.ndarray, mult: int, tol: float) -> list[list[np.ndarray]]:
-    """Jordan chains of the nilpotent part N on the generalised eigenspace (dimension mult)."""
+    """Jordan chains ``[N^(m-1) v, …, N v, v]`` of the nilpotent part N on the generalised
+    eigenspace (dimension mult); singular values of N up to ``tol`` count as zero."""
     n = N.shape[0]
     kernels = [np.zeros((n, 0), dtype=N.dtype)]
-    power = np.eye(n, dtype=N.dtype)
-    scale = max(np.linalg.norm(N, 2), 1.0)
     while kernels[-1].shape[1] < mult and len(kernels) <= mult:
-        power = power @ N
-        # absolute cutoff: N^j itself can be tiny (e.g. N² = 0 for 2-blocks)
-        _, sv, vh = np.linalg.svd(power)
-        rank = int(np.sum(sv > min(1e-8, tol) * scale ** len(kernels)))
-        kernels.append(vh[rank:].conj().T)
+        K = kernels[-1]
+        # ker N^j = ker(P N), P the projection off ker N^(j-1): one factor of N, so one cutoff
+        _, sv, vh = np.linalg.svd(N - K @ (K.conj().T @ N))
+        kernels.append(vh[np.sum(sv > tol):].conj().T)
     if kernels[-1].shape[1] != mult:
         raise np.linalg.LinAlgError(f"could not resolve a generalised eigenspace of dimension {mult} "
                                     f"(found {kernels[-1].shape[1]}); the matrix is too close to a "
@@ -199,8 +193,12 @@ def _jordan_chains(N: np.ndarray, mult: int, tol: float) -> list[list[np.ndarray
     chains: list[list[np.ndarray]] = []
     for level in range(len(kernels) - 1, 0, -1):
         existing = [c[level - 1] for c in chains if len(c) >= level]
-        basis = np.column_stack([kernels[level - 1]] + existing) if existing else kernels[level - 1]
-        for v in _complement(kernels[level], basis, tol).T:
+        basis = np.column_stack([kernels[level - 1]] + existing)
+        if basis.shape[1] > kernels[level].shape[1]:
+            raise np.linalg.LinAlgError(f"the kernels of the powers of A - λI (dimensions "
+                                        f"{[K.shape[1] for K in kernels]}) fit no Jordan structure at "
+                                        f"tol={tol}")
+        for v in _complement(kernels[level], basis).T:
             chain = [v]
             for _ in range(level - 1):
                 chain.insert(0, N @ chain[0])
@@ -208,34 +206,52 @@ def _jordan_chains(N: np.ndarray, mult: int, tol: float) -> list[list[np.ndarray
     return chains
 
 
+def _unscaled(chain, scale: float) -> list[np.ndarray]:
+    """A chain of N = (A − λI)/scale as one of A − λI: its i-th vector divided by scale^i."""
+    return [v / scale ** i for i, v in enumerate(chain)]
+
+
 def real_jordan_form(memory: LinearMemory, tol: float = 1e-4) -> tuple[LinearMemory, np.ndarray]:
     """An equivalent memory whose propagator is a direct sum of real Jordan blocks
-    ``J(λ, m)`` and complex chains ``CJ(r, φ, m)``, and the basis Q with
+    ``J(λ, m)`` and complex chains ``CJ(r, φ, m)`` (0 < φ < π: each conjugate pair is
+    written with its eigenvalue of positive imaginary part), and the basis Q with
     ``A = Q J Q⁻¹`` (so the canonical memory is ``change_basis(memory, Q)``, whose
     injection is ``Qᵀ b``).
 
-    Eigenvalues closer than ``tol`` (relative to ‖A‖) are treated as one: a defective
-    eigenvalue of multiplicity m is split by rounding into a cluster of width about
-    (ε·cond)^(1/m), 1e-5 for m = 3, so distinct eigenvalues closer than ``tol`` cannot
-    be told apart from a defective one.
+    Every cutoff is relative to ‖A‖, so c·A has the blocks of A with eigenvalues c·λ:
+
+    * eigenvalues closer than ``tol·‖A‖`` are treated as one, their mean (a conjugate
+      pair closer than that as one real eigenvalue). A defective eigenvalue of multiplicity
+      m is split by rounding into a cluster of width about (ε·cond)^(1/m), 1e-5 for m = 3,
+      so distinct eigenvalues closer than ``tol`` cannot be told apart from a defective one;
+    * the chains are read from the kernels of the powers of ``A − λI``, in which singular
+      values up to ``tol·‖A‖`` count as zero (each power's kernel is that of ``A − λI``
+      followed by the projection off the previous one, so the cutoff is never raised to a
+      power).
+
+    A = Q J Q⁻¹ holds to rounding when the distinct eigenvalues are more than ``tol·‖A‖``
+    apart and the singular values of the nilpotent parts exceed it. Otherwise J is the form
+    of a matrix within about ``tol·‖A‖`` of A (e.g. two eigenvalues 0.5·tol·‖A‖ apart
+    give two blocks of their mean), or ``LinAlgError`` is raised when no Jordan structure
+    fits the kernels' dimensions.
     """
+    if not isinstance(memory, LinearMemory):
+        raise TypeError(f"memory must be a LinearMemory, got {type(memory).__name__}")
+    tol = _check_real("tol", tol, 0.0, 1.0, low_closed=False, high_closed=False)
     A = memory.A
-    scale = max(np.linalg.norm(A, 2), 1e-300)
-    groups = _cluster(np.linalg.eigvals(A), tol * scale)
+    scale = max(np.linalg.norm(A, 2), np.finfo(float).tiny)
+    B = A / scale
     blocks, columns = [], []
-    for lam, mult in groups:
-        if abs(lam.imag) <= tol * scale:
-            lam_r = lam.real
-            N = A - lam_r * np.eye(memory.k)
-            for chain in _jordan_chains(N, mult, tol):
-                blocks.append(jordan(lam_r, len(chain)))
-                columns.extend(np.real(chain))
+    for lam, mult in _cluster(np.linalg.eigvals(B), tol):
+        # real: a cluster closer than tol to its conjugate (a pair closer than tol is one cluster)
+        if abs(lam - lam.conjugate()) <= tol:
+            for chain in _jordan_chains(B - lam.real * np.eye(memory.k), mult, tol):
+                blocks.append(jordan(lam.real * scale, len(chain)))
+                columns.extend(_unscaled(np.real(chain), scale))
         elif lam.imag > 0:
-            N = A.astype(complex) - lam * np.eye(memory.k)
-            r, phi = abs(lam), math.atan2(lam.imag, lam.real)
-            for chain in _jordan_chains(N, mult, tol):
-                blocks.append(complex_jordan(r, phi, len(chain)))
-                for v in chain:
+            for chain in _jordan_chains(B - lam * np.eye(memory.k), mult, tol):
+                blocks.append(complex_jordan(abs(lam) * scale, math.atan2(lam.imag, lam.real), len(chain)))
+                for v in _unscaled(chain, scale):
                     columns.extend([v.real, v.imag])
     Q = np.column_stack(columns)
     if Q.shape != A.shape:
@@ -287,10 +303,11 @@ def parse_memory(text: str) -> LinearMemory:
     return direct_sum(*blocks)
 
 
-def _check_size(size, name: str = "size", units: int = 1) -> int:
-    """An integer >= 1 whose (units·size)² propagator fits in memory (checked before allocating)."""
+def _check_size(size, units: int = 1) -> int:
+    """An integer >= 1 whose k×k propagator (k = units·size) fits in memory three times over
+    (the propagator and its copies; checked before allocating)."""
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {size!r}")
-    check_fits_memory(name, 8.0 * (units * int(size)) ** 2 * 3,
+        raise ValueError(f"size must be an integer >= 1, got {size!r}")
+    check_fits_memory("size", 8.0 * (units * int(size)) ** 2 * 3,
                       f"a memory of {units * int(size)} units (its k×k propagator and copies)")
     return int(size)

@@ -1,10 +1,14 @@
 import dataclasses
 import math
+import os
+import re
 
 import numpy as np
 import pytest
+import scipy.linalg
 
 from amtoolkit import memory as mm
+from amtoolkit.memory import propagators
 
 
 def _run_memory(mem, grads):
@@ -147,16 +151,179 @@ def test_linear_memory_is_immutable_and_compares_values():
     assert (m + unlabeled).label == ""  # a sum is labelled only when every block is
 
 
-@pytest.mark.parametrize("scale", [10.0, 1e3])
-@pytest.mark.parametrize("label, J", CANONICAL, ids=[c[0] for c in CANONICAL])
+_TERM = re.compile(r"(M|J|C|CJ)\(([^()]*)\)")
+
+
+def _blocks(label):
+    """The blocks of a label as (size, real part, imaginary part) of λ, M(β) as J(β, 1) and
+    C(r, φ) as CJ(r, φ, 1), sorted: read independently of the code's own parser."""
+    out = []
+    for kind, args in _TERM.findall(label):
+        nums = [float(a) for a in args.split(",")]
+        if kind in ("M", "J"):
+            out.append((int(nums[1]) if kind == "J" else 1, nums[0], 0.0))
+        else:
+            r, phi, size = nums[0], nums[1], int(nums[2]) if kind == "CJ" else 1
+            out.append((size, r * math.cos(phi), r * math.sin(phi)))
+    return sorted(out)
+
+
+def _assert_blocks(canon, expected, scale=1.0, rtol=1e-9):
+    got = _blocks(canon.label)
+    assert [g[0] for g in got] == [e[0] for e in expected], (canon.label, expected)
+    for g, e in zip(got, expected):
+        assert g[1] / scale == pytest.approx(e[1], rel=rtol, abs=rtol) and \
+            g[2] / scale == pytest.approx(e[2], rel=rtol, abs=rtol), (canon.label, expected)
+
+
+def _assert_similar(A, canon, Q, rtol=1e-10):
+    """A = Q J Q⁻¹, relative to ‖A‖."""
+    assert np.linalg.norm(Q @ canon.A @ np.linalg.inv(Q) - A, 2) <= rtol * np.linalg.norm(A, 2)
+
+
+SCALED = CANONICAL + [("complex 3-chain", mm.complex_jordan(0.9, 0.4, 3) + mm.jordan(-0.6, 3))]
+
+
+@pytest.mark.parametrize("scale", [1e-6, 1e-3, 1.0, 1e3, 1e6])
+@pytest.mark.parametrize("label, J", SCALED, ids=[c[0] for c in SCALED])
 def test_real_jordan_form_is_scale_invariant(label, J, scale):
-    """c·A has the blocks of A with eigenvalues c·λ, for c from 10 to 1e3. (Not beyond: the
-    rank cutoff of the Jordan chains is absolute for ‖A‖ < 1, and the defective J(0.8, 3) ⊕
-    M(0.5) is no longer resolved at c = 1e-3 nor at c = 1e4.)"""
+    """c·A has the blocks of A with eigenvalues c·λ (every cutoff is relative to ‖A‖), and
+    c·A = Q J Q⁻¹ with ones on the superdiagonals, for c from 1e-6 to 1e6. (Before the
+    cutoffs were made relative, J(0.8, 3) ⊕ M(0.5) was not resolved at c = 1e-3 nor 1e4.)"""
     mem = _random_similar(J, 1)
     scaled = mm.LinearMemory(scale * mem.A, mem.b)
     canon, Q = mm.real_jordan_form(scaled)
-    np.testing.assert_allclose(Q @ canon.A @ np.linalg.inv(Q), scaled.A, atol=1e-10 * scale)
-    assert canon.label.count("+") == J.label.count("+")
-    assert sorted(np.round(np.linalg.eigvals(canon.A) / scale, 6), key=lambda z: (z.real, z.imag)) == \
-        sorted(np.round(np.linalg.eigvals(J.A), 6), key=lambda z: (z.real, z.imag))
+    _assert_blocks(canon, _blocks(J.label), scale)
+    _assert_similar(scaled.A, canon, Q)
+
+
+def _orthogonal_similar(D, scale, seed=5):
+    """scale·U D Uᵀ with a random orthogonal U: the singular values of D − λI are kept."""
+    U = np.linalg.qr(np.random.default_rng(seed).standard_normal(D.shape))[0]
+    return mm.LinearMemory(scale * U @ D @ U.T, np.ones(len(D)))
+
+
+TOLS = [1e-4, 1e-2]  # the default, and a larger one: both relative to ‖A‖ = scale
+
+
+@pytest.mark.parametrize("scale", [1e-3, 1e3])
+@pytest.mark.parametrize("tol", TOLS)
+def test_eigenvalues_just_apart_are_two_blocks_just_closer_one(tol, scale):
+    """‖A‖ = scale (a normal matrix with eigenvalues -1, 0.5, 0.5 + g, times scale): a gap
+    g = 1.5·tol gives two blocks and A = Q J Q⁻¹ exactly; g = 0.5·tol is treated as one
+    eigenvalue, the mean, so J is the form of a matrix at distance g/2·‖A‖ from A."""
+    for g in (1.5 * tol, 0.5 * tol):
+        mem = _orthogonal_similar(np.diag([-1.0, 0.5, 0.5 + g]), scale)
+        canon, Q = mm.real_jordan_form(mem, tol)
+        if g > tol:
+            _assert_blocks(canon, [(1, -1.0, 0.0), (1, 0.5, 0.0), (1, 0.5 + g, 0.0)], scale)
+            _assert_similar(mem.A, canon, Q)
+        else:
+            _assert_blocks(canon, [(1, -1.0, 0.0), (1, 0.5 + g / 2, 0.0), (1, 0.5 + g / 2, 0.0)], scale)
+            err = np.linalg.norm(Q @ canon.A @ np.linalg.inv(Q) - mem.A, 2) / scale
+            assert 0.4 * g < err < 0.6 * g
+
+
+@pytest.mark.parametrize("scale", [1e-3, 1e3])
+@pytest.mark.parametrize("tol", TOLS)
+def test_nilpotent_part_just_above_the_cutoff_is_a_chain_just_below_is_not(tol, scale):
+    """A = scale·U D Uᵀ, D = [-1] ⊕ (0.5·I + N) with N = η₁e₁e₂ᵀ + η₂e₂e₃ᵀ, whose singular
+    values are η₁ and η₂ (relative to ‖A‖ = scale): a singular value 2·tol is kept, 0.5·tol is
+    taken for zero. Both kept: J(0.5, 3); one: J(0.5, 2) ⊕ J(0.5, 1); none: three 1-blocks."""
+    above, below = 2 * tol, 0.5 * tol
+    for (eta1, eta2), sizes in [((above, above), [3]), ((above, below), [1, 2]),
+                                ((below, above), [1, 2]), ((below, below), [1, 1, 1])]:
+        D = np.diag([-1.0, 0.5, 0.5, 0.5]) + np.diag([0.0, eta1, eta2], k=1)
+        mem = _orthogonal_similar(D, scale)
+        canon, Q = mm.real_jordan_form(mem, tol)
+        _assert_blocks(canon, [(1, -1.0, 0.0)] + [(m, 0.5, 0.0) for m in sizes], scale, rtol=1e-7)
+        err = np.linalg.norm(Q @ canon.A @ np.linalg.inv(Q) - mem.A, 2) / scale
+        dropped = [eta for eta in (eta1, eta2) if eta < tol]
+        if dropped:
+            assert err == pytest.approx(max(dropped), rel=0.2)  # the form of A less that part
+        else:  # exact up to rounding amplified by cond(Q) ~ 1/η², the chain's basis
+            assert err <= 1e-3 * tol
+
+
+@pytest.mark.parametrize("scale", [1e-3, 1e3])
+@pytest.mark.parametrize("tol", TOLS)
+def test_kernels_stop_at_the_generalised_eigenspace(tol, scale):
+    """A double eigenvalue 0.5 (two 1-blocks) fed by a non-normal pair 0.5 + g, 0.5 + 2g
+    (g = 3·tol, coupling 0.3): the kernel of A − 0.5I is the eigenspace, and one more
+    projected power would also take in a direction of the pair (its compression has a
+    singular value ≈ 2g²/0.3 < tol). Expected: the five 1-blocks of the construction."""
+    g, c = 3 * tol, 0.3
+    D = np.diag([0.5, 0.5, 0.5 + g, 0.5 + 2 * g, -1.0]) + np.diag([0.0, 0.0, c, 0.0], k=1) \
+        + np.diag([c, c, 0.0], k=2)
+    mem = _orthogonal_similar(D, scale)
+    canon, Q = mm.real_jordan_form(mem, tol)
+    _assert_blocks(canon, [(1, -1.0, 0.0), (1, 0.5, 0.0), (1, 0.5, 0.0), (1, 0.5 + g, 0.0),
+                           (1, 0.5 + 2 * g, 0.0)], scale, rtol=1e-7)
+    _assert_similar(mem.A, canon, Q, rtol=1e-3 * tol)
+
+
+@pytest.mark.parametrize("scale", [1e-3, 1e3])
+@pytest.mark.parametrize("tol", TOLS)
+def test_conjugate_pair_just_apart_is_complex_just_closer_is_real(tol, scale):
+    """The rotation-scaling [[a, b], [-b, a]] (eigenvalues a ± ib, 2b apart) ⊕ [-1]: with
+    2b = 1.5·tol it is the complex block C(r, φ) and A = Q J Q⁻¹; with 2b = 0.5·tol the pair
+    is one real eigenvalue a, two 1-blocks, at distance b·‖A‖ from A."""
+    a = 0.5
+    for b in (0.75 * tol, 0.25 * tol):
+        D = scipy.linalg.block_diag([[a, b], [-b, a]], [[-1.0]])
+        mem = _orthogonal_similar(D, scale)
+        canon, Q = mm.real_jordan_form(mem, tol)
+        if 2 * b > tol:
+            _assert_blocks(canon, [(1, -1.0, 0.0), (1, a, b)], scale)
+            _assert_similar(mem.A, canon, Q)
+        else:
+            _assert_blocks(canon, [(1, -1.0, 0.0), (1, a, 0.0), (1, a, 0.0)], scale)
+            err = np.linalg.norm(Q @ canon.A @ np.linalg.inv(Q) - mem.A, 2) / scale
+            assert err == pytest.approx(b, rel=0.2)
+
+
+def test_real_jordan_form_of_zero_and_of_a_scalar_matrix():
+    for A, lam in ((np.zeros((3, 3)), 0.0), (-2.5 * np.eye(3), -2.5)):
+        canon, Q = mm.real_jordan_form(mm.LinearMemory(A, np.ones(3)))
+        assert _blocks(canon.label) == [(1, lam, 0.0)] * 3
+        np.testing.assert_allclose(Q @ canon.A @ np.linalg.inv(Q), A, atol=1e-15)
+
+
+def test_real_jordan_form_bad_input():
+    mem = mm.parse_memory("J(0.5,2)")
+    for tol in (0.0, 1.0, -1e-4, float("nan")):
+        with pytest.raises(ValueError, match="tol"):
+            mm.real_jordan_form(mem, tol)
+    with pytest.raises(TypeError, match="memory must be a LinearMemory"):
+        mm.real_jordan_form(np.eye(2))
+    # a nilpotent part 0.8·tol (dropped) at 0.5, next to an eigenvalue 1.2·tol away (its own
+    # cluster): A − λI at that eigenvalue has two singular values below tol (0.86·tol and 0),
+    # a kernel larger than the eigenvalue's multiplicity
+    D = np.diag([-1.0, 0.5, 0.5, 0.5 + 1.2e-4]) + np.diag([0.0, 0.8e-4, 0.0], k=1)
+    with pytest.raises(np.linalg.LinAlgError, match="dimension 1 \\(found 2\\)"):
+        mm.real_jordan_form(_orthogonal_similar(D, 1.0))
+
+
+def test_spectral_radius():
+    mem = mm.parse_memory("M(0.9)+M(-0.95)+C(0.5,1.0)+J(0.3,2)")
+    assert propagators.spectral_radius(mem) == pytest.approx(0.95, rel=1e-14)
+    assert propagators.spectral_radius(mm.parse_memory("C(1.2,2.0)+M(-0.95)")) == pytest.approx(1.2, rel=1e-14)
+
+
+def test_memory_checks_count_the_bytes_they_allocate(monkeypatch):
+    """With a machine of 1 MiB (os.sysconf mocked): a propagator of k units needs three
+    k×k float64 arrays, an impulse response steps×k floats; one more unit or step is refused."""
+    monkeypatch.setattr(os, "sysconf", lambda name: {"SC_PAGE_SIZE": 4096, "SC_PHYS_PAGES": 256}[name])
+    total = 2 ** 20
+    k = math.isqrt(total // 24)  # 3·8·k² <= total < 3·8·(k+1)²
+    assert mm.jordan(0.5, k).k == k
+    with pytest.raises(ValueError, match="size: a memory of"):
+        mm.jordan(0.5, k + 1)
+    assert mm.complex_jordan(0.5, 0.3, k // 2).k == k - k % 2
+    with pytest.raises(ValueError, match="size: a memory of"):
+        mm.complex_jordan(0.5, 0.3, k // 2 + 1)
+    mem = mm.parse_memory("M(0.5)+M(0.1)+M(0.2)+M(0.3)")
+    steps = total // (8 * mem.k)
+    assert mm.impulse_response(mem, steps).nbytes == total
+    with pytest.raises(ValueError, match="steps: "):
+        mm.impulse_response(mem, steps + 1)
