@@ -227,8 +227,8 @@ def _sites(tree: ast.AST):
                 yield node, (lambda n, i=i: n.decorator_list.pop(i)), f"drop @{ast.unparse(dec)}"
 
 
-def mutants(module: str) -> list[Mutant]:
-    text = (ROOT / module).read_text()
+def mutants(module: str, text: str | None = None) -> list[Mutant]:
+    text = (ROOT / module).read_text() if text is None else text
     lines = text.splitlines()
     out, seen = [], {}
     for i, (node, _, desc) in enumerate(_sites(ast.parse(text))):
@@ -243,8 +243,8 @@ def mutants(module: str) -> list[Mutant]:
     return out
 
 
-def mutated_source(module: str, index: int) -> str:
-    tree = ast.parse((ROOT / module).read_text())
+def mutated_source(module: str, index: int, text: str | None = None) -> str:
+    tree = ast.parse((ROOT / module).read_text() if text is None else text)
     for i, (node, apply, _) in enumerate(_sites(tree)):
         if i == index:
             apply(node)
@@ -322,58 +322,85 @@ def _wait(pid: int, started: float, timeout: float) -> str:
 
 
 def run(modules: list[str], jobs: int = 1, tests: list[str] | None = None, verbose: bool = True,
-        previous: dict | None = None) -> list[Mutant]:
+        previous: dict | None = None, out: str | None = None) -> list[Mutant]:
     """Run the mutants of ``modules``; ``previous`` maps mutant keys to the verdicts of an
-    earlier run, whose killed mutants are kept and not run again."""
+    earlier run, whose killed mutants are kept and not run again. With ``out``, one CSV row
+    per mutant is written (and flushed) as soon as its verdict is known, so an interrupted
+    run keeps every verdict so far and ``--rerun out`` goes on from there."""
     _preload()
     results: list[Mutant] = []
-    for module in modules:
-        selected = [t for t in (tests or TESTS.get(module, [])) if (ROOT / t.split('::')[0]).exists()]
-        if not selected:
-            raise SystemExit(f"no tests known for {module}; pass --tests")
-        todo = mutants(module)
-        for m in todo:
-            if m.status != "equivalent" and (previous or {}).get(m.key) in ("killed", "timeout"):
-                m.status = previous[m.key]
-        work = [m for m in todo if m.status == "not run"]
-        slots = [_scratch_copy() for _ in range(max(1, jobs))]
-        try:
-            t0 = time.perf_counter()
-            status = _wait(_fork_pytest(slots[0], selected), t0, 1800)
-            base = time.perf_counter() - t0
-            if status != "survived":
-                raise SystemExit(f"the tests of {module} do not pass unmutated ({status}); fix that first")
-            timeout = max(60.0, 5 * base)
-            if verbose:
-                print(f"{module}: {len(todo)} mutants, unmutated tests {base:.1f} s", flush=True)
-            original = (ROOT / module).read_text()
-            running: dict[int, tuple[Mutant, Path, float]] = {}
-            free, queue = list(slots), list(work)
-            while queue or running:
-                while queue and free:
-                    m, where = queue.pop(0), free.pop()
-                    (where / module).write_text(mutated_source(module, m.index))
-                    running[_fork_pytest(where, selected)] = (m, where, time.perf_counter())
-                finished = None
-                while finished is None:
-                    for pid, (m, where, started) in running.items():
-                        verdict = _poll(pid, started, timeout)
-                        if verdict is not None:
-                            finished = pid
-                            m.status, m.seconds = verdict, time.perf_counter() - started
-                            break
-                    else:
-                        time.sleep(0.05)
-                m, where, _ = running.pop(finished)
-                (where / module).write_text(original)
-                free.append(where)
-                if verbose:
-                    print(f"  {m.status:9s} {module}:{m.line}: {m.mutation:22s} {m.source_line[:70]}", flush=True)
-        finally:
-            for path in slots:
-                shutil.rmtree(path, ignore_errors=True)
-        results.extend(todo)
+    sink = None
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        sink = open(out, "w", newline="")  # noqa: SIM115 (closed in the finally below)
+        writer = csv.writer(sink)
+        writer.writerow(["module", "line", "mutation", "source_line", "status", "seconds"])
+
+    def record(m: Mutant) -> None:
+        if sink is not None:
+            writer.writerow([m.module, m.line, m.mutation, m.source_line, m.status, f"{m.seconds:.2f}"])
+            sink.flush()
+
+    try:
+        for module in modules:
+            results.extend(_run_module(module, jobs, tests, verbose, previous, record))
+    finally:
+        if sink is not None:
+            sink.close()
     return results
+
+
+def _run_module(module: str, jobs: int, tests: list[str] | None, verbose: bool, previous: dict | None,
+                record) -> list[Mutant]:
+    selected = [t for t in (tests or TESTS.get(module, [])) if (ROOT / t.split('::')[0]).exists()]
+    if not selected:
+        raise SystemExit(f"no tests known for {module}; pass --tests")
+    original = (ROOT / module).read_text()  # mutants are made from this text, even if the file is edited
+    todo = mutants(module, original)
+    for m in todo:
+        if m.status != "equivalent" and (previous or {}).get(m.key) in ("killed", "timeout"):
+            m.status = previous[m.key]
+        if m.status != "not run":
+            record(m)
+    slots = [_scratch_copy() for _ in range(max(1, jobs))]
+    try:
+        for where in slots:
+            (where / module).write_text(original)
+        t0 = time.perf_counter()
+        status = _wait(_fork_pytest(slots[0], selected), t0, 1800)
+        base = time.perf_counter() - t0
+        if status != "survived":
+            raise SystemExit(f"the tests of {module} do not pass unmutated ({status}); fix that first")
+        timeout = max(60.0, 5 * base)
+        if verbose:
+            print(f"{module}: {len(todo)} mutants, unmutated tests {base:.1f} s", flush=True)
+        running: dict[int, tuple[Mutant, Path, float]] = {}
+        free, queue = list(slots), [m for m in todo if m.status == "not run"]
+        while queue or running:
+            while queue and free:
+                m, where = queue.pop(0), free.pop()
+                (where / module).write_text(mutated_source(module, m.index, original))
+                running[_fork_pytest(where, selected)] = (m, where, time.perf_counter())
+            finished = None
+            while finished is None:
+                for pid, (m, where, started) in running.items():
+                    verdict = _poll(pid, started, timeout)
+                    if verdict is not None:
+                        finished = pid
+                        m.status, m.seconds = verdict, time.perf_counter() - started
+                        break
+                else:
+                    time.sleep(0.05)
+            m, where, _ = running.pop(finished)
+            (where / module).write_text(original)
+            free.append(where)
+            record(m)
+            if verbose:
+                print(f"  {m.status:9s} {module}:{m.line}: {m.mutation:22s} {m.source_line[:70]}", flush=True)
+    finally:
+        for path in slots:
+            shutil.rmtree(path, ignore_errors=True)
+    return todo
 
 
 def summary(results: list[Mutant]) -> str:
@@ -402,7 +429,8 @@ def main(argv=None) -> int:
     parser.add_argument("--tests", nargs="+", default=None, help="test paths (default: the module's entry of TESTS)")
     parser.add_argument("--jobs", type=int, default=1, help="parallel pytest processes (default 1)")
     parser.add_argument("--list", action="store_true", help="list the mutants without running them")
-    parser.add_argument("--out", default=None, help="write one CSV row per mutant")
+    parser.add_argument("--out", default=None,
+                        help="write one CSV row per mutant, as each verdict comes (resume with --rerun)")
     parser.add_argument("--rerun", default=None, metavar="CSV",
                         help="a CSV of an earlier run: keep its killed mutants, run the others again")
     parser.add_argument("--summarize", nargs="+", default=None, metavar="CSV",
@@ -433,15 +461,8 @@ def main(argv=None) -> int:
     if args.rerun:
         with open(args.rerun, newline="") as fh:
             previous = {(r["module"], r["source_line"], r["mutation"]): r["status"] for r in csv.DictReader(fh)}
-    results = run(args.modules, args.jobs, args.tests, previous=previous)
+    results = run(args.modules, args.jobs, args.tests, previous=previous, out=args.out)
     print(summary(results))
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        with open(args.out, "w", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["module", "line", "mutation", "source_line", "status", "seconds"])
-            for m in results:
-                writer.writerow([m.module, m.line, m.mutation, m.source_line, m.status, f"{m.seconds:.2f}"])
     return 1 if any(m.status == "survived" for m in results) else 0
 
 
