@@ -41,13 +41,23 @@ STATUS_FAILED = "failed"
 _CHUNK = 1024  # rows per host buffer chunk
 
 
-def package_versions() -> dict[str, str]:
+def package_versions(*extra: str) -> dict[str, str]:
+    """Versions of Python, numpy, scipy, pandas and amtoolkit, and of each distribution named
+    in ``extra`` (read from its installed metadata without importing it; "not installed"
+    when absent)."""
+    import importlib.metadata
+
     import scipy
 
     from .. import __version__
 
     out = {"python": platform.python_version(), "numpy": np.__version__,
            "scipy": scipy.__version__, "pandas": pd.__version__, "amtoolkit": __version__}
+    for name in extra:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            out[name] = "not installed"
     return out
 
 

@@ -134,7 +134,7 @@ def execute_job(job: Job, step_bar: bool = False) -> tuple[str, Any, dict | None
     frame["job"] = job.key
     meta = {"key": job.key, "config": job.config(), "state": "done", "status": history.status,
             "wall_time": time.perf_counter() - t0, "host": socket.gethostname(),
-            "versions": package_versions(), "run": history.meta}
+            "versions": package_versions("pyarrow", "joblib", "dask"), "run": history.meta}
     return job.key, frame, meta, None
 
 

@@ -112,3 +112,14 @@ def test_rows_across_buffer_chunks(quad, steps):
         for _ in range(steps):
             xs.append(xs[-1] - lr * quad.grad(xs[-1]))
         np.testing.assert_allclose(rows.loss, [float(quad.value(x)) for x in xs], rtol=1e-10, atol=1e-12)
+
+
+def test_package_versions_reads_extra_distributions_from_their_metadata():
+    import importlib.metadata
+
+    from amtoolkit.experiments import package_versions
+
+    versions = package_versions("joblib", "no-such-distribution-amt")
+    assert versions["joblib"] == importlib.metadata.version("joblib")
+    assert versions["no-such-distribution-amt"] == "not installed"
+    assert versions["numpy"] == np.__version__ and "amtoolkit" in versions

@@ -14,6 +14,7 @@ import time
 
 import numpy as np
 import pandas as pd
+import pyarrow
 import pytest
 
 import amtoolkit as amt
@@ -105,6 +106,7 @@ def test_store_metadata_and_filters(issue_store):
         meta = read_job_meta(out / f"{job.key}.parquet")
         assert meta["config"] == job.config() and meta["state"] == "done"
         assert meta["wall_time"] > 0 and meta["versions"]["numpy"] == np.__version__
+        assert meta["versions"]["pyarrow"] == pyarrow.__version__  # the store's writer
         assert meta["status"] == ["finished"] * len(job.grid)
     mgd = amt.load_results(out, method="mgd", hp_beta=[0.0, 0.9])
     assert len(mgd) == 2 * 2 * 2 * 31 and set(mgd.hp_beta) == {0.0, 0.9}
