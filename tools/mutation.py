@@ -33,9 +33,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 # The tests that exercise each module (fast ones first: pytest -x stops at the first failure).
-RLLC_LOOP = "tests/optimizers/test_references.py::test_rllc_c2_positive_equals_numpy_loop"
-LSTSQ = ["tests/optimizers/test_references.py::test_memory_lstsq_is_numpy_pinv_with_the_same_cutoff",
-         "tests/optimizers/test_references.py::test_memory_lstsq_ridge_is_its_formula"]
+_REF = "tests/optimizers/test_references.py::"
+RLLC_LOOP = _REF + "test_rllc_c2_positive_equals_numpy_loop"
+LSTSQ = [_REF + "test_memory_lstsq_is_numpy_pinv_with_the_same_cutoff", _REF + "test_memory_lstsq_ridge_is_its_formula",
+         _REF + "test_batched_memory_lstsq_uses_each_memory_s_own_cutoff"]
 TESTS = {
     "amtoolkit/model/two_plane.py": ["tests/optimizers/test_references.py", "tests/optimizers/test_adaptive_memory.py",
                                      "tests/model/test_two_plane.py", "tests/model/test_errata.py",
@@ -45,11 +46,20 @@ TESTS = {
                                         "tests/test_errors.py"],
     "amtoolkit/optimizers/adamw.py": ["tests/optimizers/test_classic.py", "tests/optimizers/test_adaptive_memory.py",
                                       "tests/optimizers/test_registry.py", "tests/test_errors.py"],
-    "amtoolkit/optimizers/rllc.py": [RLLC_LOOP, *LSTSQ, "tests/optimizers/test_rllc.py",
+    "amtoolkit/optimizers/rllc.py": [RLLC_LOOP, _REF + "test_rllc_with_c2_equal_to_one_is_corrected", *LSTSQ,
+                                     "tests/optimizers/test_rllc.py",
                                      "tests/optimizers/test_registry.py", "tests/test_errors.py"],
     "amtoolkit/optimizers/adaptive_memory.py": ["tests/optimizers/test_references.py",
                                                 "tests/optimizers/test_adaptive_memory.py",
                                                 "tests/optimizers/test_registry.py", "tests/validate/test_cvx.py"],
+    "amtoolkit/optimizers/base.py": ["tests/optimizers/test_registry.py", "tests/optimizers/test_classic.py",
+                                     "tests/optimizers/test_adaptive_memory.py", "tests/optimizers/test_rllc.py",
+                                     "tests/test_errors.py", "tests/reliability/test_bad_inputs.py",
+                                     "tests/experiments/test_run.py"],
+    "amtoolkit/optimizers/schedules.py": ["tests/optimizers/test_classic.py", "tests/optimizers/test_registry.py",
+                                          "tests/reliability/test_bad_inputs.py",
+                                          "tests/experiments/test_history_io.py"],
+    "amtoolkit/theory/__init__.py": ["tests/theory/test_theorems.py"],
     "amtoolkit/theory/bounds.py": ["tests/theory", "tests/model/test_errata.py"],
     "amtoolkit/theory/rates.py": ["tests/theory/test_rates.py", "tests/theory/test_spectral.py",
                                   "tests/theory/test_rate_cli.py"],
@@ -66,6 +76,7 @@ _NO_ZERO_M = ("; or for M = 0, which the correction never sees (it starts at t =
               "M; only a run whose every gradient is exactly 0 keeps M = 0)")
 _AM = "amtoolkit/optimizers/adaptive_memory.py"
 _ZERO_TERM = "0.0 * beta_am only gives the constant the batch shape: adding or subtracting 0 is the same"
+_PLACEHOLDER = "a placeholder divisor that only avoids a division by zero; the outer where() drops it"
 _SPEC, _PEP = "amtoolkit/theory/spectral.py", "amtoolkit/theory/pep.py"
 _SNAP = 'disc = np.where(np.abs(disc) <= 8.0 * np.finfo(float).eps * (trace * trace + 4.0 * np.abs(det)), 0.0, disc)'
 _SNAP_WHY = ("a change of the double-root snap within a few ulps: the snap must exceed the rounding error "
@@ -112,9 +123,15 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "the default of getattr is never used: den is a vecdot result, which has ndim",
     ("amtoolkit/model/two_plane.py",
      "beta = xp.where(safe, num / xp.where(safe, den, 1.0), xp.zeros_like(num))", "1.0 -> 2.0"):
-        "the placeholder divisor where den <= 0 only avoids a division by zero; the outer where() drops it",
+        _PLACEHOLDER,
     (_RLLC, "keep = w > (rcond * rcond) * wmax", "> -> >="): _AT_CUTOFF + _NO_ZERO_M,
     (_RLLC, "keep = S > rcond * smax", "> -> >="): _AT_CUTOFF + _NO_ZERO_M,
+    (_RLLC, "coef = xp.where(keep, (xp.matrix_transpose(U) @ g[..., None])[..., 0] / xp.where(keep, S, 1.0), 0.0)",
+     "1.0 -> 2.0"): _PLACEHOLDER,
+    (_RLLC, "inv = xp.where(keep, 1.0 / (xp.where(keep, w, 1.0) + ridge), 0.0)", "1.0 -> 2.0 (#2)"): _PLACEHOLDER,
+    (_RLLC, "if correcting and t > 0:", "> -> >="):
+        "at t = 0, M = 0: every singular value is 0 and none is kept, so M⁺g = 0 and full_rank is "
+        "False, as without the correction",
     (_RLLC, "if correcting and t > 0:", "and -> or"):
         "c2 = 0 makes the correction c2·M⁺g = 0, and at t = 0 M = 0 gives M⁺g = 0: θ, L and every "
         "recorded column are unchanged (only the unrecorded info flag full_rank at c2 = 0 is computed)",

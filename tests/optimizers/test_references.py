@@ -225,6 +225,23 @@ def test_rllc_c2_positive_equals_numpy_loop(pinv, tol):
     assert q.value(ref_theta[-1]) - q.f_star < 0.5 * (q.value(x0) - q.f_star)  # on a descending run
 
 
+def test_rllc_with_c2_equal_to_one_is_corrected():
+    """c2 = 1 (a full correction step) against the same loop: c2 is a weight, not a flag."""
+    q = amt.Quadratic.random(dim=12, cond=10, seed=2)
+    noise = 0.3 * np.random.default_rng(1).standard_normal((15, 12))
+    A, b = _jordan_complex_memory()
+    law0 = np.array([0.5, -0.2, 0.3, 0.1, 1.0])
+    opt = O.rllc(lr=0.02, memory="J(0.8,2)+C(0.9,0.5)+M(0.0)", c2=1.0, law0=law0)
+    s, laws = opt.init(np.full(12, 0.5)), []
+    for t in range(15):
+        s = opt.update(s, q.grad(s.x) + noise[t])
+        laws.append(np.array(s.buffers["L"]))
+    _, ref_law, _ = rllc_loop(lambda th, t: q.grad(th) + noise[t], np.full(12, 0.5), 15, 0.02, 1.0, A, b,
+                              law0, rcond=1e-7)
+    np.testing.assert_allclose(np.array(laws), ref_law, rtol=1e-9, atol=1e-9)
+    assert np.abs(ref_law[-1] - law0).max() > 0.1
+
+
 def _with_singular_values(S, d=10, seed=0):
     rng = np.random.default_rng(seed)
     U, _ = np.linalg.qr(rng.standard_normal((d, len(S))))
@@ -241,6 +258,20 @@ def test_memory_lstsq_is_numpy_pinv_with_the_same_cutoff(method, S):
     z, full = memory_lstsq(M, g, method, rcond=1e-7)
     np.testing.assert_allclose(z, np.linalg.pinv(M, rcond=1e-7) @ g, rtol=1e-9, atol=1e-12)
     assert bool(full) == (min(S) > 1e-5)
+
+
+@pytest.mark.parametrize("method", ["svd", "gram"])
+def test_batched_memory_lstsq_uses_each_memory_s_own_cutoff(method):
+    """A stack of three memories at scales 1, 1e-4 and 1e4: the cutoff rcond·σ_max is each
+    one's own (the middle one keeps a direction that the others' σ_max would drop)."""
+    stack = [_with_singular_values(S, seed=i) for i, S in enumerate(
+        ([100.0, 1.0, 1e-7], [1e-2, 1e-4, 1e-6], [1e6, 1e4, 1e-3]))]
+    M, g = np.stack([m for m, _ in stack]), np.stack([v for _, v in stack])
+    z, full = memory_lstsq(M, g, method, rcond=1e-7)
+    for i, (Mi, gi) in enumerate(stack):
+        ref = np.linalg.pinv(Mi, rcond=1e-7) @ gi
+        np.testing.assert_allclose(z[i], ref, rtol=1e-6, atol=1e-9 * np.abs(ref).max())
+    np.testing.assert_array_equal(full, [False, True, False])
 
 
 def test_memory_lstsq_ridge_is_its_formula():

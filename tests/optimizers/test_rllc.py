@@ -171,3 +171,17 @@ def test_every_parameter_is_documented():
     for name in inspect.signature(O.rllc).parameters:
         assert re.search(rf"^{name}:", params, re.M), name
     assert "arXiv:2402.15262" in doc.split("References")[1] and "L_0" in params
+
+
+def test_default_law_reads_the_first_unit():
+    """rllc() with its defaults (memory M(0.9)+M(0.0), c2 = 0, law0 = e_1) is the heavy-ball
+    buffer m ← 0.9·m + g, x ← x - lr·m, written out here."""
+    q = amt.Quadratic.random(dim=6, cond=20, seed=3)
+    opt = O.rllc(lr=0.05)
+    s = opt.init(np.ones(6))
+    x, m = np.ones(6), np.zeros(6)
+    for _ in range(20):
+        s = opt.update(s, q.grad(s.x))
+        m = 0.9 * m + q.grad(x)
+        x = x - 0.05 * m
+    np.testing.assert_allclose(to_np(s.x), x, rtol=1e-13)
