@@ -52,10 +52,12 @@ TESTS = {
     "amtoolkit/optimizers/adaptive_memory.py": ["tests/optimizers/test_references.py",
                                                 "tests/optimizers/test_adaptive_memory.py",
                                                 "tests/optimizers/test_registry.py", "tests/validate/test_cvx.py"],
-    "amtoolkit/optimizers/base.py": ["tests/optimizers/test_registry.py", "tests/optimizers/test_classic.py",
+    "amtoolkit/optimizers/base.py": ["tests/optimizers/test_base.py", "tests/optimizers/test_registry.py", "tests/optimizers/test_classic.py",
                                      "tests/optimizers/test_adaptive_memory.py", "tests/optimizers/test_rllc.py",
                                      "tests/test_errors.py", "tests/reliability/test_bad_inputs.py",
-                                     "tests/experiments/test_run.py"],
+                                     "tests/experiments/test_run.py", "tests/experiments/test_start.py",
+                                     "tests/reliability/test_defects.py::test_schedule_value_is_checked_at_every_step",
+                                     "tests/reliability/test_defects.py::test_declared_range_is_checked_for_any_schedule"],
     "amtoolkit/optimizers/schedules.py": ["tests/optimizers/test_classic.py", "tests/optimizers/test_registry.py",
                                           "tests/reliability/test_bad_inputs.py",
                                           "tests/experiments/test_history_io.py"],
@@ -77,6 +79,9 @@ _NO_ZERO_M = ("; or for M = 0, which the correction never sees (it starts at t =
 _AM = "amtoolkit/optimizers/adaptive_memory.py"
 _ZERO_TERM = "0.0 * beta_am only gives the constant the batch shape: adding or subtracting 0 is the same"
 _PLACEHOLDER = "a placeholder divisor that only avoids a division by zero; the outer where() drops it"
+_BASE = "amtoolkit/optimizers/base.py"
+_FAST = ("the fast path of Range.check made stricter: a value it no longer accepts goes to check_range, "
+         "which accepts it (speed only)")
 _SPEC, _PEP = "amtoolkit/theory/spectral.py", "amtoolkit/theory/pep.py"
 _SNAP = 'disc = np.where(np.abs(disc) <= 8.0 * np.finfo(float).eps * (trace * trace + 4.0 * np.abs(det)), 0.0, disc)'
 _SNAP_WHY = ("a change of the double-root snap within a few ulps: the snap must exceed the rounding error "
@@ -90,6 +95,11 @@ _PENALTY = ("the barrier of the Nelder-Mead search: an infeasible point is rejec
             "boundary values u = 0 and β = 1 themselves differ, where the rate is 1 or undefined)")
 _OPTS = 'options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 4000})'
 EQUIVALENT: dict[tuple[str, str, str], str] = {
+    (_BASE, "return (lo is None or (v >= lo if self.low_closed else v > lo)) and \\", ">= -> >"): _FAST,
+    (_BASE, "(hi is None or (v <= hi if self.high_closed else v < hi))", "<= -> <"): _FAST,
+    (_BASE, "value = value(0)", "0 -> 1"):
+        "the batch shape of a schedule read at step 1 instead of 0: every value of a schedule has the "
+        "runs' shape (checked at each step)",
     (_SPEC, _SNAP, "<= -> <"): _AT_CUTOFF,
     (_SPEC, _SNAP, "8.0 -> 9.0"): _SNAP_WHY,
     (_SPEC, _SNAP, "4.0 -> 5.0"): _SNAP_WHY,
@@ -369,11 +379,15 @@ def run(modules: list[str], jobs: int = 1, tests: list[str] | None = None, verbo
 
 def _run_module(module: str, jobs: int, tests: list[str] | None, verbose: bool, previous: dict | None,
                 record) -> list[Mutant]:
+    original = (ROOT / module).read_text()  # mutants are made from this text, even if the file is edited
+    todo = mutants(module, original)
+    if not todo:
+        if verbose:
+            print(f"{module}: no mutation sites", flush=True)
+        return todo
     selected = [t for t in (tests or TESTS.get(module, [])) if (ROOT / t.split('::')[0]).exists()]
     if not selected:
         raise SystemExit(f"no tests known for {module}; pass --tests")
-    original = (ROOT / module).read_text()  # mutants are made from this text, even if the file is edited
-    todo = mutants(module, original)
     for m in todo:
         if m.status != "equivalent" and (previous or {}).get(m.key) in ("killed", "timeout"):
             m.status = previous[m.key]

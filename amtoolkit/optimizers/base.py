@@ -140,10 +140,6 @@ class OptState:
     hyper: BoundHyper
     info: Mapping[str, Any] = field(default_factory=dict)
 
-    @property
-    def dtype(self):
-        return self.x.dtype
-
     def replace(self, **changes) -> "OptState":
         return dataclasses.replace(self, **changes)
 
@@ -182,8 +178,6 @@ class Optimizer:
                 continue
             if callable(value):
                 value = value(0)
-            if value is None or isinstance(value, (str, bool)):
-                continue
             if isinstance(value, tuple):  # e.g. betas=(beta1, beta2)
                 shapes.extend(np.shape(v) for v in value)
             else:

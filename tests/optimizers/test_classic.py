@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -166,6 +168,20 @@ def test_schedules():
     assert [warm(t) for t in range(6)] == [0.125, 0.25, 0.375, 0.5, 0.5, 0.5]
     traj = trajectory(O.gd(lr=warm), np.zeros(2), [np.ones(2)] * 3)
     np.testing.assert_allclose(traj[:, 0], [-0.125, -0.375, -0.75])
+    # after the warm-up, `after` restarts its own clock: after(t - W)
+    chained = O.schedules.linear_warmup(1.0, warmup_steps=5, after=cos)
+    assert [chained(t) for t in (4, 5, 10, 15)] == [1.0, cos(0), cos(5), cos(10)]
+    # a schedule may return one value per run, shape (K,): as K separate constant-step runs
+    q = amt.Quadratic.random(dim=3, cond=10, seed=0)
+    both = amt.run(O.heavy_ball(lr=lambda t: np.array([0.1, 0.2]), beta=np.array([0.5, 0.5])), q, 5,
+                   x0=np.ones(3))
+    for k, lr in enumerate((0.1, 0.2)):
+        one = amt.run(O.heavy_ball(lr=lr, beta=0.5), q, 5, x0=np.ones(3))
+        np.testing.assert_allclose(to_np(both.x)[k], to_np(one.x), rtol=1e-14)
+    # a schedule is a value: frozen, hashable, shown by its configuration
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cos.label = "changed"
+    assert hash(cos) == hash(cos) and repr(cos) == "cosine(1.0, total_steps=10, lr_min=0.1)"
 
 
 # -- nag(record=...) ----------------------------------------------------------------------

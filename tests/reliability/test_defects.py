@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -116,7 +117,8 @@ def test_cli_colon_value_for_a_scalar_is_refused(capsys):
     assert "lr must be a real number" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("bad, exc", [(-0.1, ValueError), (np.nan, ValueError), (np.inf, ValueError),
+@pytest.mark.parametrize("bad, exc", [(-0.1, ValueError), (0.0, ValueError), (0, ValueError), (True, TypeError),
+                                      (np.nan, ValueError), (np.inf, ValueError),
                                       ("0.1", TypeError), ((0.1, 0.1), TypeError)])
 def test_schedule_value_is_checked_at_every_step(quad, bad, exc):
     sched = lambda t: 0.1 if t < 5 else bad  # noqa: E731
@@ -140,6 +142,18 @@ def test_declared_range_is_checked_for_any_schedule():
     batched = make_state(np.zeros((2, 2)), {"lr": lambda t: np.array([0.1, -0.1 * t])})
     with pytest.raises(ValueError, match="lr schedule at step 1"):
         batched.hyper.row_at("lr", 1)
+    # a hyperparameter without a declared range is only checked to be a finite real number
+    free = make_state(np.zeros(2), {"lr": 0.1, "c": lambda t: -2.0 * t})
+    assert free.hyper.row_at("c", 3) == -6.0
+    with pytest.raises(ValueError, match="c schedule at step 0"):
+        make_state(np.zeros(2), {"lr": 0.1, "c": lambda t: np.inf}).hyper.row_at("c", 0)
+    # the shared ranges, the states and the optimizers are values: frozen
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        UNIT_INTERVAL.high = 2.0
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        state.step = 7
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        O.gd(lr=0.1).name = "sgd"
 
 
 @pytest.mark.parametrize("memory", ["M(1.5)", "C(2,0)", "M(-3)", "M(0.9)+J(1.2,2)"])

@@ -20,6 +20,14 @@ def test_every_module_and_test_path_in_TESTS_exists():
             assert (ROOT / t.split("::")[0]).exists(), t
 
 
+def test_every_math_module_with_mutation_sites_has_tests():
+    # the scope: model/, optimizers/, memory/ and theory/
+    modules = sorted(str(p.relative_to(ROOT)) for pkg in ("model", "optimizers", "memory", "theory")
+                     for p in (ROOT / "amtoolkit" / pkg).glob("*.py"))
+    untested = [m for m in modules if mutation.mutants(m) and m not in mutation.TESTS]
+    assert not untested
+
+
 @pytest.mark.parametrize("module", sorted({key[0] for key in mutation.EQUIVALENT}))
 def test_every_equivalent_mutant_still_exists(module):
     # an entry whose line was rewritten would silently stop applying
