@@ -434,15 +434,20 @@ def _run_module(module: str, jobs: int, tests: list[str] | None, verbose: bool, 
     return todo
 
 
+def _count_row(label: str, ms: list[Mutant]) -> str:
+    killed = sum(m.status in ("killed", "timeout") for m in ms)
+    equiv = sum(m.status == "equivalent" for m in ms)
+    survived = sum(m.status == "survived" for m in ms)
+    rate = killed / max(1, killed + survived)
+    return f"{label:42s} {len(ms):7d} {killed:7d} {survived:9d} {equiv:11d}  {100 * rate:8.1f}%"
+
+
 def summary(results: list[Mutant]) -> str:
     rows = ["module                                     mutants  killed  survived  equivalent  kill rate"]
-    for module in dict.fromkeys(m.module for m in results):
-        ms = [m for m in results if m.module == module]
-        killed = sum(m.status in ("killed", "timeout") for m in ms)
-        equiv = sum(m.status == "equivalent" for m in ms)
-        survived = sum(m.status == "survived" for m in ms)
-        rate = killed / max(1, killed + survived)
-        rows.append(f"{module:42s} {len(ms):7d} {killed:7d} {survived:9d} {equiv:11d}  {100 * rate:8.1f}%")
+    modules = list(dict.fromkeys(m.module for m in results))
+    rows += [_count_row(module, [m for m in results if m.module == module]) for module in modules]
+    if len(modules) > 1:
+        rows.append(_count_row("all", results))
     surv = [m for m in results if m.status == "survived"]
     if surv:
         rows += ["", "survivors:"] + [f"  {m.module}:{m.line}: {m.mutation:22s} {m.source_line}" for m in surv]
@@ -473,9 +478,25 @@ def main(argv=None) -> int:
             with open(path, newline="") as fh:
                 for r in csv.DictReader(fh):
                     rows[(r["module"], r["source_line"], r["mutation"])] = r
+        # the verdicts that describe the code as it is now: rows of mutants that no longer exist
+        # are left out, and a current mutant without a verdict makes the summary incomplete
+        notes, incomplete = [], False
+        for module in dict.fromkeys(key[0] for key in rows):
+            now = {m.key for m in mutants(module)} if (ROOT / module).is_file() else set()
+            gone = [k for k in rows if k[0] == module and k not in now]
+            missing = [k for k in now if k not in rows]
+            for k in gone:
+                del rows[k]
+            if gone:
+                notes.append(f"{module}: {len(gone)} rows of an older version of the code left out")
+            if missing:
+                incomplete = True
+                notes.append(f"{module}: {len(missing)} current mutants have no verdict: rerun this module")
         print(summary([Mutant(r["module"], -1, int(r["line"]), r["source_line"], r["mutation"], r["status"])
                        for r in rows.values()]))
-        return 0
+        if notes:
+            print("\n" + "\n".join(notes))
+        return 1 if incomplete else 0
     if not args.modules:
         parser.error("give the modules to mutate (or --summarize CSV ...)")
     for module in args.modules:
