@@ -211,29 +211,42 @@ def _unscaled(chain, scale: float) -> list[np.ndarray]:
     return [v / scale ** i for i, v in enumerate(chain)]
 
 
+#: singular values of the nilpotent part (relative to ‖A‖) at least this large are chains
+NILPOTENT_CUTOFF = 1e-8
+#: the result's check allows ‖QJQ⁻¹ - A‖ up to max(tol, this)·‖A‖ (merging eigenvalues
+#: within tol moves them by less than tol; a chain with couplings near NILPOTENT_CUTOFF has
+#: vectors known to ε/η ≈ 1e-8, which its basis amplifies)
+SIMILARITY_FLOOR = 1e-6
+
+
 def real_jordan_form(memory: LinearMemory, tol: float = 1e-4) -> tuple[LinearMemory, np.ndarray]:
     """An equivalent memory whose propagator is a direct sum of real Jordan blocks
     ``J(λ, m)`` and complex chains ``CJ(r, φ, m)`` (0 < φ < π: each conjugate pair is
     written with its eigenvalue of positive imaginary part), and the basis Q with
     ``A = Q J Q⁻¹`` (so the canonical memory is ``change_basis(memory, Q)``, whose
-    injection is ``Qᵀ b``).
+    injection is ``Qᵀ b``). A chain of length m has columns whose lengths differ by up to
+    ‖A‖^(m-1) (J keeps ones above its diagonal), so far from ‖A‖ = 1 cond(Q) is large and
+    ``change_basis`` refuses Q; the returned canonical memory is exact by construction.
 
     Every cutoff is relative to ‖A‖, so c·A has the blocks of A with eigenvalues c·λ:
 
-    * eigenvalues closer than ``tol·‖A‖`` are treated as one, their mean (a conjugate
-      pair closer than that as one real eigenvalue). A defective eigenvalue of multiplicity
-      m is split by rounding into a cluster of width about (ε·cond)^(1/m), 1e-5 for m = 3,
-      so distinct eigenvalues closer than ``tol`` cannot be told apart from a defective one;
-    * the chains are read from the kernels of the powers of ``A − λI``, in which singular
-      values up to ``tol·‖A‖`` count as zero (each power's kernel is that of ``A − λI``
-      followed by the projection off the previous one, so the cutoff is never raised to a
-      power).
+    * eigenvalues closer than ``tol·‖A‖`` form one cluster, at their mean (a conjugate
+      pair closer than that is real). Rounding splits a defective eigenvalue of
+      multiplicity m into a cluster of width about (ε·cond)^(1/m): 1e-5 for m = 3, but
+      1e-4 for m = 4, which needs a larger ``tol`` (1e-3);
+    * a cluster's chains are read from the kernels of the powers of ``A − λI`` (each one
+      the kernel of ``A − λI`` followed by the projection off the previous one, so no
+      cutoff is raised to a power). Singular values below ``1e-8·‖A‖``
+      (``NILPOTENT_CUTOFF``, or ``tol`` if smaller) count as zero, so a defective
+      eigenvalue is resolved even when its chains are ill-conditioned;
+    * a cluster whose kernels do not fit its multiplicity at that cutoff holds distinct
+      eigenvalues: it is resolved again with the cutoff ``tol·‖A‖``, i.e. as the form of a
+      matrix within about ``tol·‖A‖`` of A (two eigenvalues 0.5·tol·‖A‖ apart give two
+      blocks at their mean).
 
-    A = Q J Q⁻¹ holds to rounding when the distinct eigenvalues are more than ``tol·‖A‖``
-    apart and the singular values of the nilpotent parts exceed it. Otherwise J is the form
-    of a matrix within about ``tol·‖A‖`` of A (e.g. two eigenvalues 0.5·tol·‖A‖ apart
-    give two blocks of their mean), or ``LinAlgError`` is raised when no Jordan structure
-    fits the kernels' dimensions.
+    The result is checked: ``LinAlgError`` is raised when no Jordan structure fits, or
+    when the blocks found reproduce A only to more than ``max(tol, 1e-6)·‖A‖`` (A is
+    then too close to a matrix of another structure for this ``tol``).
     """
     if not isinstance(memory, LinearMemory):
         raise TypeError(f"memory must be a LinearMemory, got {type(memory).__name__}")
@@ -241,15 +254,22 @@ def real_jordan_form(memory: LinearMemory, tol: float = 1e-4) -> tuple[LinearMem
     A = memory.A
     scale = max(np.linalg.norm(A, 2), np.finfo(float).tiny)
     B = A / scale
+
+    def chains(N: np.ndarray, mult: int) -> list[list[np.ndarray]]:
+        try:
+            return _jordan_chains(N, mult, min(NILPOTENT_CUTOFF, tol))
+        except np.linalg.LinAlgError:  # distinct eigenvalues within tol: one cluster, merged
+            return _jordan_chains(N, mult, tol)
+
     blocks, columns = [], []
     for lam, mult in _cluster(np.linalg.eigvals(B), tol):
         # real: a cluster closer than tol to its conjugate (a pair closer than tol is one cluster)
         if abs(lam - lam.conjugate()) <= tol:
-            for chain in _jordan_chains(B - lam.real * np.eye(memory.k), mult, tol):
+            for chain in chains(B - lam.real * np.eye(memory.k), mult):
                 blocks.append(jordan(lam.real * scale, len(chain)))
                 columns.extend(_unscaled(np.real(chain), scale))
         elif lam.imag > 0:
-            for chain in _jordan_chains(B - lam * np.eye(memory.k), mult, tol):
+            for chain in chains(B - lam * np.eye(memory.k), mult):
                 blocks.append(complex_jordan(abs(lam) * scale, math.atan2(lam.imag, lam.real), len(chain)))
                 for v in _unscaled(chain, scale):
                     columns.extend([v.real, v.imag])
@@ -257,7 +277,22 @@ def real_jordan_form(memory: LinearMemory, tol: float = 1e-4) -> tuple[LinearMem
     if Q.shape != A.shape:
         raise np.linalg.LinAlgError(f"real_jordan_form found {Q.shape[1]} basis vectors for k={memory.k}")
     canonical = direct_sum(*blocks)
+    error, bound = _similarity_error(A, canonical.A, Q), max(tol, SIMILARITY_FLOOR)
+    if not error <= bound:
+        raise np.linalg.LinAlgError(
+            f"real_jordan_form: the blocks found ({canonical.label}) give Q J Q⁻¹ = A only to "
+            f"{error:.2g}·‖A‖, more than {bound:.2g}: A is too close to a matrix of another Jordan "
+            f"structure for tol={tol} (a larger tol merges closer eigenvalues)")
     return LinearMemory(canonical.A, Q.T @ memory.b, canonical.label), Q
+
+
+def _similarity_error(A: np.ndarray, J: np.ndarray, Q: np.ndarray) -> float:
+    """‖Q J Q⁻¹ - A‖₂/‖A‖₂ (inf for a singular Q)."""
+    try:
+        QJQinv = np.linalg.solve(Q.T, (Q @ J).T).T
+    except np.linalg.LinAlgError:
+        return math.inf
+    return float(np.linalg.norm(QJQinv - A, 2) / max(np.linalg.norm(A, 2), np.finfo(float).tiny))
 
 
 # -- string form --------------------------------------------------------------------------

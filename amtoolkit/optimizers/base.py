@@ -140,6 +140,10 @@ class OptState:
     hyper: BoundHyper
     info: Mapping[str, Any] = field(default_factory=dict)
 
+    @property
+    def dtype(self):
+        return self.x.dtype
+
     def replace(self, **changes) -> "OptState":
         return dataclasses.replace(self, **changes)
 

@@ -53,6 +53,11 @@ def test_batch_shape_reads_vector_hyperparameters_without_their_last_axis():
     assert O.adamw(betas=(np.array([0.9, 0.8, 0.7]), 0.999)).batch_shape == (3,)
     assert O.heavy_ball(lr=lambda t: np.array([0.1, 0.2]), beta=0.5).batch_shape == (2,)
     assert O.gd(lr="1/L").batch_shape == ()
+    assert O.gd(lr=lambda t: [0.1][t]).batch_shape == ()  # a 1-step schedule: read at step 0 only
+
+
+def test_state_dtype_is_the_iterate_s():
+    assert O.gd(lr=0.1).init(np.zeros(3, dtype=np.float32)).dtype == np.float32
 
 
 def test_signature_help_is_the_signature_and_the_first_paragraph():

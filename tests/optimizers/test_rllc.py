@@ -185,3 +185,16 @@ def test_default_law_reads_the_first_unit():
         m = 0.9 * m + q.grad(x)
         x = x - 0.05 * m
     np.testing.assert_allclose(to_np(s.x), x, rtol=1e-13)
+
+
+@pytest.mark.parametrize("pinv", ["svd", "gram"])
+def test_a_run_started_at_the_minimiser_stays_there(pinv):
+    """From x0 = x*, every gradient is 0 and the memory stays M = 0: the correction M⁺g must
+    be 0 (no 0/0), so θ stays at x* and the law at law0."""
+    q = amt.Quadratic(np.diag([1.0, 3.0]), np.zeros(2))
+    opt = O.rllc(lr=0.1, c2=1.0, pinv=pinv)
+    s = opt.init(np.zeros(2))
+    for _ in range(3):
+        s = opt.update(s, q.grad(s.x))
+    np.testing.assert_array_equal(to_np(s.x), [0.0, 0.0])
+    np.testing.assert_array_equal(to_np(s.buffers["L"]), [1.0, 0.0])

@@ -158,6 +158,21 @@ def test_double_roots_are_exact():
             assert spectral_rate("heavy_ball", lr, beta, [1.0]) == pytest.approx(np.sqrt(beta), abs=1e-14)
 
 
+def test_a_near_double_root_with_a_small_trace_is_not_snapped():
+    """τ = 1e-3, τ² - 4δ = 1e-16: a real gap, 1e-10 of τ², far above rounding. The rate
+    (τ + √(τ² - 4δ))/2 of the float inputs, computed exactly here with 50 digits."""
+    from decimal import Decimal, getcontext
+
+    getcontext().prec = 50
+    beta = (1e-6 - 1e-16) / 4
+    lr = 1 + beta - 1e-3
+    trace, det = 1 + Decimal(beta) - Decimal(lr), Decimal(beta)
+    exact = (abs(trace) + max(trace * trace - 4 * det, Decimal(0)).sqrt()) / 2
+    # to 1e-7: the float τ = 1 + β - η carries an error of 1e-16 (1e-3 of the gap's root);
+    # a snap (the rate τ/2) would be off by 1e-5
+    assert spectral_radius("heavy_ball", lr, beta, 1.0) == pytest.approx(float(exact), rel=1e-7)
+
+
 def test_scalars_give_floats_and_a_row_of_steps_gives_a_row_of_rates():
     spectrum = [1.0, 3.0, 9.0]
     lrs = np.array([0.05, 0.1, 0.2])
