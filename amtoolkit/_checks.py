@@ -3,6 +3,7 @@ allowed range."""
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,10 @@ def _as_float_array(name: str, value: Any) -> np.ndarray:
 def check_range(name: str, value: Any, low: float | None = None, high: float | None = None,
                 low_closed: bool = True, high_closed: bool = True) -> Any:
     """Check that every entry of ``value`` is finite and in the interval; return ``value``."""
+    if isinstance(value, float) and math.isfinite(value) and \
+            (low is None or (value >= low if low_closed else value > low)) and \
+            (high is None or (value <= high if high_closed else value < high)):
+        return value  # the common case, a float in range, without building an array
     arr = _as_float_array(name, value)
     lo_s = "-inf" if low is None else repr(low)
     hi_s = "inf" if high is None else repr(high)

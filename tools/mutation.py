@@ -77,9 +77,6 @@ _AT_CUTOFF = "differs only for a value exactly equal to the cutoff"
 _AM = "amtoolkit/optimizers/adaptive_memory.py"
 _ZERO_TERM = "0.0 * beta_am only gives the constant the batch shape: adding or subtracting 0 is the same"
 _PLACEHOLDER = "a placeholder divisor that only avoids a division by zero; the outer where() drops it"
-_BASE = "amtoolkit/optimizers/base.py"
-_FAST = ("the fast path of Range.check made stricter: a value it no longer accepts goes to check_range, "
-         "which accepts it (speed only)")
 _SPEC, _PEP = "amtoolkit/theory/spectral.py", "amtoolkit/theory/pep.py"
 _SNAP = 'disc = np.where(np.abs(disc) <= 8.0 * np.finfo(float).eps * (trace * trace + 4.0 * np.abs(det)), 0.0, disc)'
 _SNAP_WHY = ("a change of the double-root snap within a few ulps: the snap must exceed the rounding error "
@@ -93,8 +90,6 @@ _PENALTY = ("the barrier of the Nelder-Mead search: an infeasible point is rejec
             "boundary values u = 0 and β = 1 themselves differ, where the rate is 1 or undefined)")
 _OPTS = 'options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 4000})'
 EQUIVALENT: dict[tuple[str, str, str], str] = {
-    (_BASE, "return (lo is None or (v >= lo if self.low_closed else v > lo)) and \\", ">= -> >"): _FAST,
-    (_BASE, "(hi is None or (v <= hi if self.high_closed else v < hi))", "<= -> <"): _FAST,
     (_SPEC, _SNAP, "<= -> <"): _AT_CUTOFF,
     (_SPEC, _SNAP, "8.0 -> 9.0"): _SNAP_WHY,
     (_SPEC, _SNAP, "4.0 -> 5.0"): _SNAP_WHY,

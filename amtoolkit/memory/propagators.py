@@ -230,13 +230,13 @@ def real_jordan_form(memory: LinearMemory, tol: float = 1e-4) -> tuple[LinearMem
 
     Every cutoff is relative to ‖A‖, so c·A has the blocks of A with eigenvalues c·λ:
 
-    * eigenvalues closer than ``tol·‖A‖`` form one cluster, at their mean (a conjugate
-      pair closer than that is real). Rounding splits a defective eigenvalue of
+    * eigenvalues within ``tol·‖A‖`` form one cluster, at their mean (a conjugate pair
+      within that is real). Rounding splits a defective eigenvalue of
       multiplicity m into a cluster of width about (ε·cond)^(1/m): 1e-5 for m = 3, but
       1e-4 for m = 4, which needs a larger ``tol`` (1e-3);
     * a cluster's chains are read from the kernels of the powers of ``A − λI`` (each one
       the kernel of ``A − λI`` followed by the projection off the previous one, so no
-      cutoff is raised to a power). Singular values below ``1e-8·‖A‖``
+      cutoff is raised to a power). Singular values up to ``1e-8·‖A‖``
       (``NILPOTENT_CUTOFF``, or ``tol`` if smaller) count as zero, so a defective
       eigenvalue is resolved even when its chains are ill-conditioned;
     * a cluster whose kernels do not fit its multiplicity at that cutoff holds distinct

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
@@ -41,14 +40,7 @@ class Range:
     high_closed: bool = True
 
     def check(self, name: str, value: Any) -> Any:
-        if type(value) is float and math.isfinite(value) and self._inside(value):
-            return value  # fast path for the common case: a Python float in range
         return check_range(name, value, self.low, self.high, self.low_closed, self.high_closed)
-
-    def _inside(self, v: float) -> bool:
-        lo, hi = self.low, self.high
-        return (lo is None or (v >= lo if self.low_closed else v > lo)) and \
-            (hi is None or (v <= hi if self.high_closed else v < hi))
 
 
 POSITIVE = Range(0.0, None, low_closed=False)
