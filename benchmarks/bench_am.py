@@ -10,19 +10,16 @@ bench_step.py; no extra vector of size d in an AM run beyond MGD's.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tracemalloc
 from pathlib import Path
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _timing import best_of, interleaved_best, largest_libsvm  # noqa: E402  (first: it pins BLAS to one thread)
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 import amtoolkit as amt  # noqa: E402
-from _timing import best_of, interleaved_best, largest_libsvm  # noqa: E402
 from amtoolkit.model import two_plane  # noqa: E402
 from amtoolkit.validate import solve_dual  # noqa: E402
 

@@ -8,16 +8,13 @@ rounds, on quadratics of several sizes and on the largest LIBSVM file present.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _timing import interleaved_best, largest_libsvm  # noqa: E402  (first: it pins BLAS to one thread)
+
 import amtoolkit as amt  # noqa: E402
-from _timing import interleaved_best, largest_libsvm  # noqa: E402
 
 
 def ratio(problem, steps: int, rounds: int, K: int = 1) -> float:

@@ -10,19 +10,15 @@ quadratic run at least 5x faster than 64 single runs.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-# One BLAS thread: on a 2-core machine threaded BLAS makes per-step timings vary by +-15%.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _timing import best_of, interleaved_best, largest_libsvm  # noqa: E402  (first: it pins BLAS to one thread)
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 import amtoolkit as amt  # noqa: E402
-from _timing import best_of, interleaved_best, largest_libsvm  # noqa: E402
 
 BASELINES = {
     "gd": dict(lr=0.1),

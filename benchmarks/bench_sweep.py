@@ -24,12 +24,10 @@ import tempfile
 import time
 from pathlib import Path
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _timing import interleaved_best  # noqa: E402  (first: it pins BLAS to one thread)
+
 import amtoolkit as amt  # noqa: E402
-from _timing import interleaved_best  # noqa: E402
 from amtoolkit.datasets import libsvm  # noqa: E402
 from amtoolkit.experiments.spec import expand, grid_hyper  # noqa: E402
 from amtoolkit.experiments.sweep import _problem, build_problem  # noqa: E402
