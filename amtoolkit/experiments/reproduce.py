@@ -10,7 +10,8 @@ Per dataset and regularisation ``reg`` (mean logistic loss + reg/2‖w‖²):
   the usual default), and β* = the grid value with the lowest final loss (Sec. 4.1's
   criterion);
 * one batched ``am_mgd`` run (Algorithm 1, deterministic column) over
-  ``beta_max`` ∈ :data:`AM_BETA_MAX`; the paper's AM-MGD is ``beta_max = 1``.
+  ``beta_max`` ∈ :data:`AM_BETA_MAX`; the one judged is ``beta_max = 1`` (Algorithm 1
+  line 6's clip to [0, 1]; Sec. 4.1 does not state β_max).
 
 Budget: every method runs the same number of steps T per problem, the number of steps the
 fastest AM-MGD run needs to reach a relative gap of :data:`FLOOR` (so that no final gap

@@ -175,9 +175,10 @@ def am_mgd(lr: Schedule = 0.5, lam: Hyper = 0.0, beta_max: Schedule = 1.0, offse
     """AM-MGD: Algorithm 1's deterministic column, β_t from Eq. 12 with ``f_hat(x_t) = f(x_{t-1})``.
 
     With the defaults (``lam = 0``, ``beta_max = 1``, ``offset = "previous"``) this is
-    Algorithm 1 lines 1-4 and 6-8 as printed for AM-MGD: β clipped to [0, 1], the
-    setting of the convex experiments (Sec. 4.1, λ = 0 in Figure 3). β = 1 with λ = 0
-    keeps ``d_{t+1} = d_t``. ``update`` needs the loss: ``update(state, g, loss=f)``.
+    Algorithm 1 lines 1-4 and 6-8 as printed for AM-MGD: β clipped to [0, 1] (line 6's
+    deterministic column and Eq. 12's Clip_[0,1]). Sec. 4.1 states λ = 0 (Figure 3) but
+    not β_max; Sec. 4.2 runs AM-MGD with β_max = 0.9, λ = 0.1. β = 1 with λ = 0 keeps
+    ``d_{t+1} = d_t``. ``update`` needs the loss: ``update(state, g, loss=f)``.
 
     Parameters
     ----------"""
@@ -211,7 +212,12 @@ def _precond(h, v, k):
 def adamw_preconditioner(state):
     """The diagonal P_t (Sec. 3.3) that ``am_adamw`` used in the update that returned
     ``state``, recomputed from its stored second moment (P is not kept in the state)."""
-    return _precond(state.hyper, state.buffers["v"], state.step)
+    buffers = getattr(state, "buffers", None)
+    if not isinstance(buffers, dict) or "v" not in buffers or getattr(state, "step", 0) < 1:
+        raise ValueError("state must be an am_adamw state after at least one update (it holds the "
+                         f"second moment v), got {type(state).__name__} with buffers "
+                         f"{sorted(buffers) if isinstance(buffers, dict) else buffers!r}")
+    return _precond(state.hyper, buffers["v"], state.step)
 
 
 am_mgd.__doc__ += _COMMON_PARAMS  # the two columns of Algorithm 1 share their parameters
@@ -237,10 +243,13 @@ def am_adamw(lr: Schedule = 1e-3, beta_max: float = 0.9, beta2: float = 0.999, e
 
     ``d_0 = 0`` (Adam's first moment). At the first step there is no previous point:
     the offset is 0, and Eq. 14 with ``d_0 = 0`` gives ``β_0 = 1 + μ⟨x_0, g_0⟩/‖g_0‖²_{P̃⁻¹}``
-    (1 when μ = 0), clipped to ``beta_max``: Adam's first step. The bias factor is the
-    printed ``1 - β_1^t``, not the running product of the β_t used: when β_t drops
-    below β_max early on, ``P_t`` under-corrects the bias of ``d``; the factor is
-    within 1e-2 of 1 after ``log(0.01)/log(β_max)`` steps (44 for 0.9).
+    (1 when μ = 0), clipped to ``beta_max``: Adam's first step whenever β_0 reaches
+    β_max (μ = 0, or μ⟨x_0, g_0⟩ not too negative; a β_0 clipped to 0 makes the first
+    step up to 1/(1 - β_max) times Adam's). The bias factor is the printed
+    ``1 - β_1^t``, not the running product of the β_t used: when β_t drops below β_max
+    early on, ``P_t`` over-corrects the bias of ``d`` (steps up to ``1/(1 - β_max^t)``
+    times too long); the factor is within 1e-2 of 1 after ``log(0.01)/log(β_max)`` steps
+    (44 for 0.9).
 
     Parameters
     ----------

@@ -17,8 +17,9 @@ def measured_rate(history, window: int = 100, column: str = "gap", exponent: flo
 
     ``exponent`` converts to the rate of the error ‖x - x*‖: on a quadratic the gap
     ``f - f*`` decays as ρ^(2t) where the error decays as ρ^t, so the default is 2 for
-    ``gap`` and ``loss`` (comparable with :func:`~amtoolkit.theory.spectral.spectral_rate`)
-    and 1 for other columns (``grad_norm``). ``history`` is a :class:`~amtoolkit.History`
+    ``gap`` and ``loss`` (comparable with :func:`~amtoolkit.theory.spectral.spectral_rate`;
+    ``loss`` only where f* = 0, else its log flattens and the rate tends to 1) and 1 for
+    other columns (``grad_norm``). ``history`` is a :class:`~amtoolkit.History`
     or its long frame. Rows whose value is not positive and finite (a gap rounded to 0)
     are dropped before the window is taken; a run with fewer than 3 such rows gets NaN.
 

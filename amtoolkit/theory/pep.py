@@ -146,8 +146,6 @@ def worst_case(method: str, mu: float, L: float, lr: float, beta: float, n: int,
     if n > MAX_STEPS:
         raise ValueError(f"n must be <= {MAX_STEPS} for a PEPit solve (the SDP grows as n² and "
                          f"the solvers become slow and inaccurate), got n={n}")
-    if method == "gd" and beta != 0:
-        raise ValueError(f"beta must be 0 for method='gd', got {beta!r}")
     result = _cached_solve(method, float(mu), float(L), float(lr), float(beta), n, function_class)
     if function_class == "quadratic":
         exact = quadratic_worst_case(method, mu, L, lr, beta, n)

@@ -76,8 +76,9 @@ def nag_rate(mu: float, L: float) -> float:
     """Nesterov's method with constant momentum (η = 1/L, β = (√κ-1)/(√κ+1)): ρ = 1 - 1/√κ
     for ``f(x_t) - f* + μ/2‖·‖²`` (see :func:`nag_bound`).
 
-    Setting: L-smooth, μ-strongly convex f. Guarantee: **upper** on the class; on
-    quadratics it is also the exact spectral rate of these parameters.
+    Setting: L-smooth, μ-strongly convex f. Guarantee: **upper** on the class. On
+    quadratics ρ is also the spectral rate of ‖x_t - x*‖ at these parameters (a double
+    root at λ = μ), so there the gap contracts as ρ^(2t): the gap bound is not tight.
     Source: Nesterov, *Lectures on Convex Optimization* (2018), §2.2 (constant step scheme
     for strongly convex functions).
     """
@@ -117,6 +118,9 @@ def triple_momentum(mu: float, L: float) -> dict[str, float]:
     """The triple momentum method of Van Scoy, Freeman & Lynch (2018):
     ``x_{t+1} = x_t + β(x_t - x_{t-1}) - α∇f(y_t)``, ``y_t = x_t + γ(x_t - x_{t-1})``,
     with ρ = 1 - 1/√κ, α = (1+ρ)/L, β = ρ²/(2-ρ), γ = ρ²/((1+ρ)(2-ρ)).
+
+    The guarantee is stated for the output ``x̂_t = (1+δ)ξ_t - δξ_{t-1}``, δ = ρ²/(1-ρ²),
+    of this recursion (ξ = the x above); ξ itself converges at the same rate ρ.
 
     Returns ``{"lr": α, "beta": β, "gamma": γ, "rate": ρ}``. Setting: L-smooth,
     μ-strongly convex f (the whole class). Guarantee: **upper**, ``‖x_t - x*‖ ≤ C ρ^t``,

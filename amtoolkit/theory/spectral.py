@@ -234,6 +234,8 @@ def check_worst_case_args(method: str, methods, mu: float, L: float, lr: float, 
         raise ValueError(f"mu must be <= L, got mu={mu!r} > L={L!r}")
     check_positive("lr", lr)
     check_unit_interval("beta", beta)
+    if method == "gd" and beta != 0:
+        raise ValueError(f"beta must be 0 for method='gd', got {beta!r}")
     return check_int("n", n)
 
 

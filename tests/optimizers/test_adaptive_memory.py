@@ -422,3 +422,11 @@ def test_am_adamw_first_step_beta_raw_is_eq14_with_no_offset():
         expected = 1.0 + mu * (x0 @ g) / (g @ (g / Pt))
         assert float(s.info["beta_raw"]) == pytest.approx(expected, rel=1e-10)
         assert float(s.info["offset_gap"]) == 0.0
+
+
+def test_adamw_preconditioner_needs_an_am_adamw_state_after_an_update():
+    from amtoolkit.optimizers.adaptive_memory import adamw_preconditioner
+
+    for state in (O.am_mgd().init(np.zeros(3)), O.am_adamw().init(np.zeros(3)), "not a state"):
+        with pytest.raises(ValueError, match="state must be an am_adamw state after at least one update"):
+            adamw_preconditioner(state)

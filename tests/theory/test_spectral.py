@@ -123,6 +123,7 @@ def test_quadratic_worst_case_is_attained_by_a_run():
     (lambda: quadratic_worst_case("nag", 2.0, 1.0, 0.1, 0.5, 3), "mu must be <= L"),
     (lambda: quadratic_worst_case("nag", 1.0, 2.0, 0.1, 0.5, 0), "n must be an integer >= 1"),
     (lambda: quadratic_worst_case("nag", 1.0, 2.0, 0.0, 0.5, 3), "lr must lie in"),
+    (lambda: quadratic_worst_case("gd", 1.0, 25.0, 0.04, 0.5, 5), "beta must be 0 for method='gd'"),
 ])
 def test_bad_inputs(call, match):
     with pytest.raises((ValueError, TypeError), match=match):
