@@ -350,10 +350,11 @@ def _is_eval_step(t: int, eval_every: int) -> bool:
     return t % eval_every == 0 or (t & (t - 1)) == 0
 
 
-def _record(rec: _Recorder, s: _Setup, t: int, x_t, loss, gnorm, full_loss, new: OptState | None,
+def _record(rec: _Recorder, s: _Setup, t: int, x_t, loss, gnorm, full_loss, new: OptState,
             t_start: float) -> None:
     """One row: f(x_t), ‖∇f(x_t)‖, the full loss where evaluated, ‖x_t - x*‖ where asked,
-    and what the update from x_t used (``new.info``; nothing on the final row)."""
+    and what the update from x_t used (``new.info``; on the final row, which takes no
+    update, the info of the last update, so ``record_every`` cannot shift it)."""
     opt = s.optimizer
     rec.put("loss", loss)
     rec.put("grad_norm", gnorm)
@@ -361,12 +362,11 @@ def _record(rec: _Recorder, s: _Setup, t: int, x_t, loss, gnorm, full_loss, new:
         rec.put("full_loss", full_loss)
     if s.x_ref is not None:
         rec.put("dist_to_opt", s.xp.linalg.vector_norm(x_t - s.x_ref, axis=-1))
-    if new is not None:
-        info = new.info
-        rec.put("lr", info.get("lr", np.nan))
-        rec.put("beta", info.get("beta", np.nan))
-        for key in opt.columns:
-            rec.put(key, info.get(key, np.nan))
+    info = new.info
+    rec.put("lr", info.get("lr", np.nan))
+    rec.put("beta", info.get("beta", np.nan))
+    for key in opt.columns:
+        rec.put(key, info.get(key, np.nan))
     rec.commit(t, time.perf_counter() - t_start)
 
 
@@ -426,7 +426,9 @@ def _loop(s: _Setup, rec: _Recorder) -> _Outcome:
                 evaluate = s.sampler is not None and (final or not healthy or _is_eval_step(t, s.eval_every))
                 recorded = final or not healthy or evaluate or t % s.record_every == 0
                 if recorded:
-                    _record(rec, s, t, x_t, loss, gnorm, problem.value(x_t) if evaluate else None, new, t_start)
+                    # the final row takes no update: it repeats the last update's info (state.info)
+                    _record(rec, s, t, x_t, loss, gnorm, problem.value(x_t) if evaluate else None,
+                            state if final else new, t_start)
                     x_last = x_t
                 if not healthy:
                     ok_np = np.reshape(to_numpy(ok), (n_runs,)).astype(bool)
@@ -577,7 +579,7 @@ def run(optimizer: Optimizer, problem: Problem, steps: int, x0=None, batch_size:
     rec = _Recorder(s.lead, s.n_runs)
     out = _loop(s, rec)
     frame = add_derived_columns(_to_frame(s, rec, out), f_star=s.fstar, eps=float(s.xp.finfo(s.x0.dtype).eps),
-                                steps=s.steps, lr_given=s.lr_given)
+                                lr_given=s.lr_given)
     opt = s.optimizer  # with lr="c/L" resolved
     meta = {"method": opt.name, "hyper": {k: (repr(v) if callable(v) else v) for k, v in opt.hyper.items()},
             **problem.describe(), "f_star": s.fstar, "seed": s.seed, "steps": s.steps,

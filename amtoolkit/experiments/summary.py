@@ -20,21 +20,16 @@ from .._checks import check_positive
 
 __all__ = ["add_derived_columns", "roundoff_level", "summary"]
 
-# measured at x_t (or configuration) rather than produced by the update from x_t
-_MEASURED = {"run", "step", "loss", "gap", "rel_gap", "grad_norm", "full_loss", "time", "dist_to_opt",
-             "seed", "batch_size"}
-
 
 def roundoff_level(f_star: float, eps: float) -> float:
     """The gap below which ``f(x_t) - f*`` is round-off: ``4·eps·|f*|``."""
     return 4.0 * eps * abs(f_star)
 
 
-def add_derived_columns(frame: pd.DataFrame, *, f_star: float, eps: float, steps: int,
-                        lr_given=None) -> pd.DataFrame:
+def add_derived_columns(frame: pd.DataFrame, *, f_star: float, eps: float, lr_given=None) -> pd.DataFrame:
     """Floor ``gap`` at the round-off level (flagged in ``gap_at_roundoff``), add ``rel_gap``,
-    fill the final row's update columns from the last update, and record ``lr_given`` (the
-    ``"c/L"`` string(s)) when the step size was relative. Modifies and returns ``frame``."""
+    and record ``lr_given`` (the ``"c/L"`` string(s)) when the step size was relative.
+    Modifies and returns ``frame``."""
     if np.isfinite(f_star):
         level = roundoff_level(f_star, eps)
         gap = frame["gap"].to_numpy()
@@ -45,13 +40,6 @@ def add_derived_columns(frame: pd.DataFrame, *, f_star: float, eps: float, steps
     gap0 = frame.groupby("run", sort=False)["gap"].transform("first").to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         frame.insert(int(frame.columns.get_loc("gap")) + 1, "rel_gap", frame["gap"].to_numpy() / gap0)
-    last = np.flatnonzero((frame["step"].to_numpy() == steps) & (steps > 0))
-    carry = [c for c in frame.columns if c not in _MEASURED and not c.startswith("hp_")
-             and frame[c].dtype.kind == "f"]
-    for col in carry:
-        values = frame[col].to_numpy().copy()
-        values[last] = values[last - 1]  # rows are ordered by run, then step
-        frame[col] = values
     if lr_given is not None:
         given = np.broadcast_to(np.asarray(lr_given, dtype=object), (int(frame["run"].max()) + 1,))
         frame["lr_given"] = given[frame["run"].to_numpy()]

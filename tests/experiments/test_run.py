@@ -123,3 +123,15 @@ def test_package_versions_reads_extra_distributions_from_their_metadata():
     assert versions["joblib"] == importlib.metadata.version("joblib")
     assert versions["no-such-distribution-amt"] == "not installed"
     assert versions["numpy"] == np.__version__ and "amtoolkit" in versions
+
+
+@pytest.mark.parametrize("record_every", [1, 7])
+def test_final_row_repeats_the_last_update_whatever_the_recording(quad, record_every):
+    """A schedule lr_t = 0.01·(t+1): the final row (step 20, no update) shows the last
+    update's lr_19 = 0.20 and β_19, not those of an earlier recorded row."""
+    opt = O.am_mgd(lr=lambda t: 0.01 * (t + 1))
+    h = amt.run(opt, quad, 20, record_every=record_every)
+    full = amt.run(opt, quad, 20)
+    last = h.frame.iloc[-1]
+    assert last["step"] == 20 and last["lr"] == pytest.approx(0.20)
+    assert last["beta"] == full.frame.set_index("step").loc[19, "beta"]
