@@ -27,6 +27,7 @@ import csv
 import hashlib
 import os
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -211,7 +212,7 @@ def _load_cached(path: str, sha256: str, n_features: int | None) -> tuple[sp.csr
         with np.load(store, allow_pickle=False) as z:
             X = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
             return X, z["y"]
-    except (OSError, KeyError, ValueError):
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):  # absent or damaged: parse again
         pass
     X, y = _parse(Path(path), n_features)
     tmp = None

@@ -184,6 +184,17 @@ def test_parsed_cache_is_keyed_by_sha256(monkeypatch, data_dir, private_cache):
     assert (X2 != X).nnz == 0
 
 
+@pytest.mark.parametrize("damage", [b"", b"PK\x03\x04 truncated"])
+def test_a_damaged_parsed_cache_is_parsed_again_and_replaced(data_dir, private_cache, damage):
+    X, y = datasets.load_libsvm("heart_scale")
+    (stored,) = (private_cache / "parsed").glob("*.npz")
+    stored.write_bytes(damage)  # an empty file (EOFError) or a cut zip (BadZipFile)
+    libsvm._load_cached.cache_clear()
+    X2, y2 = datasets.load_libsvm("heart_scale")
+    assert (X2 != X).nnz == 0 and np.array_equal(y2, y)
+    assert stored.stat().st_size > 1000  # rewritten whole
+
+
 def test_fetch_cli(data_dir, capsys, monkeypatch):
     from amtoolkit import cli
 
