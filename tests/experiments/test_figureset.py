@@ -59,7 +59,9 @@ def test_second_call_runs_no_optimizer_step(tmp_path, oracle_calls):
 def test_results_are_keyed_by_config_and_read_back_identically(tmp_path, oracle_calls):
     cfg = SMALL["beta_traces"]
     a = figureset._results("beta_traces", cfg, tmp_path)
+    n = oracle_calls["n"]
     b = figureset._results("beta_traces", cfg, tmp_path)
+    assert oracle_calls["n"] == n  # read back, not recomputed
     pd.testing.assert_frame_equal(a, b)
     figureset._results("beta_traces", dict(cfg, steps=20), tmp_path)
     assert len(list(tmp_path.glob("beta_traces-*.parquet"))) == 2
@@ -168,7 +170,9 @@ def test_theory_group_goes_through_the_store(tmp_path, monkeypatch):
     stored = figureset._results("theory_lrp", FIGURES["theory_lrp"].config, tmp_path / "store")
     fig = figureset._draw_theory_lrp(stored, FIGURES["theory_lrp"].config)
     drawn = [ln.get_ydata() for ln in fig.axes[0].get_lines() if len(ln.get_ydata()) > 2]
-    for xs, (label, ref) in zip(drawn, lrp_data(60).items()):
+    reference = lrp_data(60)
+    assert len(drawn) == len(reference) == 2  # every trace drawn, each in full
+    for xs, (label, ref) in zip(drawn, reference.items(), strict=True):
         np.testing.assert_allclose(xs, ref, rtol=1e-12, err_msg=label)
 
     def no_oracle(*args, **kwargs):
