@@ -52,8 +52,13 @@ class Figure:
 
 
 # --------------------------------------------------------------------------- store
+#: part of every stored table's key: bump it when a figure's computation changes, so that
+#: tables of the old code are recomputed instead of re-plotted
+FORMAT = 2
+
+
 def _key(name: str, config: Mapping[str, Any]) -> str:
-    text = json.dumps({"figure": name, "config": config}, sort_keys=True, default=str)
+    text = json.dumps({"figure": name, "config": config, "format": FORMAT}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

@@ -571,6 +571,9 @@ def run(optimizer: Optimizer, problem: Problem, steps: int, x0=None, batch_size:
     if seeds is not None:
         from .seeds import run_seeds
 
+        if not (isinstance(seed, (int, np.integer)) and seed == 0):
+            raise ValueError(f"give seed or seeds, not both (got seed={seed!r} and seeds={seeds!r})")
+
         return run_seeds(optimizer, problem, steps, seeds, x0=x0, batch_size=batch_size, f_star=f_star,
                          gtol=gtol, eval_every=eval_every, record_every=record_every, callback=callback,
                          progress=progress, dist_to_opt=dist_to_opt)

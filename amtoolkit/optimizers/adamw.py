@@ -39,6 +39,7 @@ def adamw(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=Fals
     if not isinstance(amsgrad, (bool, np.bool_)):
         raise TypeError(f"amsgrad must be True or False, got {amsgrad!r}")
     hyper = {"lr": lr, "beta1": beta1, "beta2": beta2, "eps": eps, "weight_decay": weight_decay}
+    has_decay = bool(np.any(np.asarray(weight_decay) != 0))
 
     def init(x0):
         xp = namespace(x0)
@@ -51,7 +52,7 @@ def adamw(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=Fals
         lr_c = h.col_at("lr", t)
         b1, b2 = h.col("beta1"), h.col("beta2")
         k = t + 1
-        x = state.x * (1.0 - lr_c * h.col("weight_decay"))
+        x = state.x * (1.0 - lr_c * h.col("weight_decay")) if has_decay else state.x
         m = b1 * state.buffers["m"] + (1.0 - b1) * grad
         v = b2 * state.buffers["v"] + (1.0 - b2) * (grad * grad)
         v_max = xp.maximum(state.buffers["v_max"], v) if amsgrad else None

@@ -218,7 +218,7 @@ def relative_lr(lr) -> Any:
                             f"'c/L' (e.g. '1/L'), got the string {text!r}")
         match = _RELATIVE_LR.fullmatch(str(text))
         c = float(match.group(1)) if match else np.nan
-        if not c > 0:
+        if not (c > 0 and np.isfinite(c)):
             raise ValueError(f"lr={text!r} is not a step size relative to the smoothness constant: "
                              f"use 'c/L' with a number c > 0 (e.g. '1/L', '0.5/L'), or a float")
         coeffs.append(c)

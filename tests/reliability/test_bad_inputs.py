@@ -95,6 +95,7 @@ CASES = [
     ("schedules.cosine", lambda: schedules.cosine(0.1, total_steps=0), ValueError, "total_steps"),
     ("schedules.linear_warmup", lambda: schedules.linear_warmup(-0.1, 10), ValueError, "lr"),
     # run
+    ("run", lambda: amt.run(O.gd(), Q, 5, seed=7, seeds=[0, 1]), ValueError, "give seed or seeds, not both"),
     ("run", lambda: amt.run("gd", Q, 5), TypeError, "optimizer"),
     ("run", lambda: amt.run(O.gd(), "quadratic", 5), TypeError, "problem"),
     ("run", lambda: amt.run(O.gd(), Q, 5, x0=np.zeros(3) + 1j), TypeError, "x0"),
