@@ -13,7 +13,7 @@ from typing import Sequence
 import numpy as np
 
 from . import optimizers
-from ._checks import check_out_path
+from ._checks import check_int, check_out_path
 
 
 def _parse_value(text: str):
@@ -182,10 +182,10 @@ def cmd_demo(args) -> int:
     from .experiments.demo import main as demo_main
 
     try:
-        if args.steps is not None and args.steps < 1:
-            raise ValueError(f"steps (--steps) must be an integer >= 1, got {args.steps}")
+        if args.steps is not None:
+            check_int("steps (--steps)", args.steps)
         check_out_path("figures (--figures)", args.figures, folder=True)
-    except ValueError as err:
+    except (ValueError, TypeError) as err:
         print(f"amtoolkit: error: {err}", file=sys.stderr)
         return 2
     return demo_main(steps=args.steps, figures=args.figures)
@@ -196,7 +196,11 @@ def cmd_run(args) -> int:
     written), 2 bad input (nothing computed), 130 interrupted (the rows so far are written)."""
     from .experiments import RunError, run
 
-    try:
+    try:  # every option is checked before the problem is built (a dataset may be parsed or fetched)
+        check_int("steps (--steps)", args.steps)
+        check_int("record_every (--record-every)", args.record_every)
+        if args.batch_size is not None:
+            check_int("batch_size (--batch-size)", args.batch_size)
         if args.out:
             check_out_path("out (--out)", args.out)
         hyper = _parse_hyper(args.hyper)

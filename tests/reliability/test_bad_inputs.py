@@ -167,6 +167,9 @@ CLI_CASES = [
     (["run", "--steps", "3", "--cond", "0.5"], "cond"),
     (["run", "--steps", "3", "--batch-size", "4"], "batch_size"),
     (["run", "--steps", "3", "--record-every", "0"], "record_every"),
+    # options before the problem: no dataset is looked for (or parsed, or fetched) first
+    (["run", "--steps", "0", "--problem", "no_such_data"], "steps (--steps)"),
+    (["run", "--steps", "3", "--record-every", "0", "--problem", "no_such_data"], "record_every"),
     (["run", "--steps", "3", "--problem", "synthetic", "--cond", "10"], "cond (--cond)"),
     (["run", "--steps", "3", "--problem", "breast_cancer", "--reg", "-1"], "reg"),
     (["run", "--steps", "3", "--problem", "no_such_data"], "name_or_path"),
