@@ -71,7 +71,8 @@ def _parse_grid(items: Sequence[str]) -> dict:
 def build_problem(name: str, *, dim: int | None = None, cond: float | None = None,
                   reg: float | None = None, seed: int = 0):
     """``quadratic`` (random, ``dim``/``cond``/``seed``; defaults 100 and 1e3), ``breast_cancer``,
-    ``synthetic`` or a LIBSVM name or path (logistic regression with ``reg``, default 1e-3).
+    ``synthetic`` (its data drawn with ``seed``, as in a sweep) or a LIBSVM name or path
+    (logistic regression with ``reg``, default :func:`~amtoolkit.datasets.load_problem`'s).
     An option that does not apply to the problem is refused."""
     from .datasets import load_problem
     from .problems import Quadratic
@@ -86,7 +87,8 @@ def build_problem(name: str, *, dim: int | None = None, cond: float | None = Non
     if unused:
         raise ValueError(f"{' and '.join(unused)} appl{'ies' if len(unused) == 1 else 'y'} to --problem "
                          f"quadratic only, not to {name!r}")
-    return load_problem(name, reg=1e-3 if reg is None else reg)
+    kwargs = {"seed": seed} if name == "synthetic" else {}
+    return load_problem(name, **({} if reg is None else {"reg": reg}), **kwargs)
 
 
 def _optimizer_epilog() -> str:

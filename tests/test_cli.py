@@ -81,3 +81,12 @@ def test_header_is_printed_before_the_run_and_meta_is_strict_json(tmp_path, caps
     assert capsys.readouterr().out.startswith("mgd on breast_cancer, 5 steps")
     meta = json.loads((tmp_path / "r.csv.meta.json").read_text(), parse_constant=lambda c: 1 / 0)
     assert meta["batch_size"] is None and meta["status"] == ["finished"]
+
+
+def test_synthetic_problem_is_drawn_with_the_seed_as_in_a_sweep():
+    from amtoolkit.experiments.sweep import build_problem as sweep_problem
+
+    for seed in (0, 3):
+        mine = cli.build_problem("synthetic", seed=seed)
+        assert mine.f_star == sweep_problem({"name": "synthetic", "reg": 1e-3}, seed).f_star
+    assert cli.build_problem("synthetic", seed=3).f_star != cli.build_problem("synthetic", seed=0).f_star
