@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -198,15 +198,33 @@ def summary_markdown(table: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _collect(fn, tasks: list[tuple], jobs: int, partial: Path) -> list:
+    """``fn(*task)`` for every task (``(row, curves)`` each), in parallel, in task order. Each
+    result's row is added to ``partial`` (CSV) as soon as it arrives, so a failure or an
+    interrupt keeps every finished row; ``partial`` is removed once all are in."""
+    from joblib import Parallel, delayed
+
+    def tagged(i, *args):
+        return i, fn(*args)
+
+    done: dict[int, Any] = {}
+    for i, result in Parallel(n_jobs=jobs, return_as="generator_unordered")(
+            delayed(tagged)(i, *task) for i, task in enumerate(tasks)):
+        done[i] = result
+        pd.DataFrame([done[j][0] for j in sorted(done)]).to_csv(partial, index=False)
+    partial.unlink()
+    return [done[i] for i in range(len(tasks))]
+
+
 def reproduce_convex(datasets: Sequence[str] | None = None, regs: Sequence[float] = REGS,
                      out: str | Path = "reproduction", figures: str | Path | None = "figures",
                      max_steps: int = 4000, quadratic_steps: int = 20000, jobs: int = 2) -> pd.DataFrame:
     """Run the protocol on every (dataset, reg), write ``<out>/results.csv``,
     ``<out>/quadratic.csv`` and ``<out>/table.md``, and the figures
-    ``<figures>/fig3_libsvm`` and ``<figures>/fig1_quadratic`` (PDF and PNG). Returns the table."""
-    from joblib import Parallel, delayed
-
-    from ..plotting.reproduction import fig1_quadratic, fig3_libsvm
+    ``<figures>/fig3_libsvm`` and ``<figures>/fig1_quadratic`` (PDF and PNG). Returns the table.
+    The rows finished so far are in ``<out>/results.partial.csv`` (``quadratic.partial.csv``)
+    while a stage runs, and stay there if it fails or is interrupted."""
+    from ..plotting.reproduction import save_paper_panels
 
     max_steps = check_int("max_steps", max_steps)
     quadratic_steps = check_int("quadratic_steps", quadratic_steps)
@@ -226,21 +244,23 @@ def reproduce_convex(datasets: Sequence[str] | None = None, regs: Sequence[float
     tasks = [(n, r, r == regs[0] and n in fig_names) for r in regs for n in names]
     # the largest problems first, so that the parallel workers finish together
     tasks.sort(key=lambda t: -registry()[t[0]].nnz if t[0] in registry() else 0)
-    results = Parallel(n_jobs=jobs)(delayed(convex_problem)(n, r, max_steps, keep) for n, r, keep in tasks)
+    results = _collect(convex_problem, [(n, r, max_steps, keep) for n, r, keep in tasks], jobs,
+                       out / "results.partial.csv")
     order = {(n, r): i for i, (n, r) in enumerate((n, r) for r in regs for n in names)}
     pairs = sorted(zip(tasks, results), key=lambda p: order[(p[0][0], p[0][1])])
     table = pd.DataFrame([row for _, (row, _) in pairs])
     curves = {f"{t[0]}, reg={t[1]:g}": c for t, (_, c) in pairs if c is not None}
     table.to_csv(out / "results.csv", index=False)  # kept if the quadratics below fail
     if figures is not None:
-        fig3_libsvm(curves, figures / "fig3_libsvm")
-    quad = Parallel(n_jobs=jobs)(delayed(quadratic_problem)(c, quadratic_steps) for c in CONDITIONS)
+        save_paper_panels(curves, figures / "fig3_libsvm")
+    quad = _collect(quadratic_problem, [(c, quadratic_steps) for c in CONDITIONS], jobs,
+                    out / "quadratic.partial.csv")
     quad_table = pd.DataFrame([r for r, _ in quad])
     quad_table.to_csv(out / "quadratic.csv", index=False)
     (out / "table.md").write_text(summary_markdown(table) + "\nQuadratics (Figure 1):\n\n"
                                   + summary_markdown(quad_table))
     if figures is not None:
-        fig1_quadratic({f"κ = {c:.0e}": cur for c, (_, cur) in zip(CONDITIONS, quad)},
-                       figures / "fig1_quadratic")
+        save_paper_panels({f"κ = {c:.0e}": cur for c, (_, cur) in zip(CONDITIONS, quad)},
+                          figures / "fig1_quadratic")
     return table
 

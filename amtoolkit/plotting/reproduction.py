@@ -11,7 +11,7 @@ import pandas as pd
 
 from .figures import _save, gap_and_beta_panels
 
-__all__ = ["fig3_libsvm", "fig1_quadratic", "paper_panels"]
+__all__ = ["paper_panels", "save_paper_panels"]
 
 
 def _color(label: str):
@@ -32,13 +32,7 @@ def paper_panels(curves: Mapping[str, pd.DataFrame]):
 LEGEND = {"AM-MGD 1": "AM-MGD (β_max=1)"}
 
 
-def fig3_libsvm(curves: Mapping[str, pd.DataFrame], path_stem: str | Path) -> Path:
-    """Figure 3's layout: GD, MGD β = 0.9, MGD β* and AM-MGD (β_max = 1) per dataset.
-    ``curves[title]`` has the columns ``label, step, gap, beta``; writes PDF and PNG."""
-    return _save(paper_panels(curves), path_stem)
-
-
-def fig1_quadratic(curves: Mapping[str, pd.DataFrame], path_stem: str | Path) -> Path:
-    """Figure 1's setting: fixed β (incl. the grid's β*) against AM-MGD, one panel per
-    condition number; writes PDF and PNG."""
+def save_paper_panels(curves: Mapping[str, pd.DataFrame], path_stem: str | Path) -> Path:
+    """:func:`paper_panels` written as PDF and PNG: Figure 3 (GD, MGD β = 0.9, MGD β* and
+    AM-MGD per dataset) and Figure 1 (fixed β against AM-MGD per condition number)."""
     return _save(paper_panels(curves), path_stem)

@@ -108,3 +108,22 @@ def test_cli_output_and_count_flags_are_checked_before_any_run(tmp_path, capsys,
             "--figures", str(tmp_path / "f")]
     assert cli.main(base + args) == 2
     assert re.search(message, capsys.readouterr().err)
+
+
+def _row_or_fail(i):
+    if i == 2:
+        raise RuntimeError("the third problem fails")
+    return {"problem": f"p{i}", "value": i * 1.5}, None
+
+
+def test_a_failing_problem_keeps_the_rows_finished_before_it(tmp_path):
+    from amtoolkit.experiments.reproduce import _collect
+
+    partial = tmp_path / "results.partial.csv"
+    with pytest.raises(RuntimeError, match="third problem"):
+        _collect(_row_or_fail, [(0,), (1,), (2,), (3,)], 1, partial)
+    kept = pd.read_csv(partial)
+    assert list(kept["problem"]) == ["p0", "p1"] and list(kept["value"]) == [0.0, 1.5]
+    # all in: in task order, and the partial file is gone
+    rows = _collect(_row_or_fail, [(3,), (0,), (1,)], 2, partial)
+    assert [r["problem"] for r, _ in rows] == ["p3", "p0", "p1"] and not partial.exists()
