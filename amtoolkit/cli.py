@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import os
 import sys
 from typing import Sequence
 
@@ -461,6 +462,7 @@ def cmd_reproduce(args) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("MPLBACKEND", "Agg")  # the commands write figure files, never show them
     args = make_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -13,6 +13,7 @@ store: one row per (run, step), the configuration in ``method``, ``problem``, ``
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Sequence
 
 import numpy as np
@@ -73,11 +74,22 @@ def _spans_decades(values: np.ndarray) -> bool:
 def _axes(ax):
     if ax is not None:
         return ax
-    from .figures import _pyplot
+    import matplotlib.pyplot as plt
 
-    plt = _pyplot()
     _, ax = plt.subplots()
     return ax
+
+
+def _styled(fn):
+    """Draw under the paper style without touching the caller's matplotlib settings."""
+    @functools.wraps(fn)
+    def styled(*args, **kwargs):
+        from .style import context
+
+        with context():
+            return fn(*args, **kwargs)
+
+    return styled
 
 
 def _finish(ax, x: str, y: str, values: np.ndarray, logy: bool | None) -> None:
@@ -89,6 +101,7 @@ def _finish(ax, x: str, y: str, values: np.ndarray, logy: bool | None) -> None:
         ax.legend()
 
 
+@_styled
 def plot(data, x: str = "step", y: str = "gap", hue: str | None = None, ax=None, *,
          logy: bool | None = None, **kw):
     """Draw ``y`` against ``x`` for every run of a History, a batched History or a results frame.
@@ -177,6 +190,7 @@ def draw_bands(ax, data: pd.DataFrame, by: str = "method", x: str = "step", labe
     return ax
 
 
+@_styled
 def plot_results(frame: pd.DataFrame, y: str = "gap", x: str = "step", by: str = "method",
                  ax=None, *, metric: str | None = None, logy: bool | None = None):
     """Best configuration per ``by`` group (by the final ``metric``, default ``y``), median over

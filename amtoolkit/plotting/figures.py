@@ -12,10 +12,8 @@ from .style import TWO_COLUMN, figsize
 
 
 def _pyplot():
-    """``matplotlib.pyplot`` (Agg backend unless one is chosen) with the paper style applied."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
+    """``matplotlib.pyplot`` with the paper style applied, for the figures written to files
+    (the backend is matplotlib's choice; the command line sets Agg)."""
     import matplotlib.pyplot as plt
 
     from .style import use

@@ -122,3 +122,18 @@ def test_plotting_bad_inputs_name_the_parameter(quad):
         amt.plot_results(two)
     with pytest.raises(ValueError, match="by='family'"):
         amt.plot_results(h.frame, by="family")
+
+
+def test_plotting_leaves_the_callers_matplotlib_settings_alone(quad):
+    """The paper style applies inside amt.plot / plot_results only: the backend and the
+    global rcParams a notebook or script chose are unchanged afterwards."""
+    backend = matplotlib.get_backend()
+    with matplotlib.rc_context({"font.size": 13.0, "font.family": ["sans-serif"]}):
+        h = amt.run(O.mgd(lr=0.1, beta=np.array([0.5, 0.9])), quad, 20)
+        ax = amt.plot(h)
+        assert ax.xaxis.label.get_fontsize() != 13.0  # drawn in the paper style
+        amt.plot_results(h.frame.assign(method="mgd"))
+        assert matplotlib.rcParams["font.size"] == 13.0
+        assert matplotlib.rcParams["font.family"] == ["sans-serif"]
+    assert matplotlib.get_backend() == backend
+    plt.close("all")
