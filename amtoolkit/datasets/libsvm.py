@@ -187,6 +187,8 @@ def fetch(names: list[str] | None = None) -> dict[str, Path]:
                 if info.url:
                     raise
         return out
+    if isinstance(names, (str, bytes)) or not hasattr(names, "__iter__"):
+        raise TypeError(f"names must be a list of registered dataset names (or None), got {names!r}")
     unknown = [n for n in names if n not in registry()]
     if unknown:
         raise ValueError(f"names: {unknown[0]!r} is not a registered dataset; known: {', '.join(registry())}")

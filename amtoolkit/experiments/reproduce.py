@@ -38,6 +38,7 @@ __all__ = ["GRID", "AM_BETA_MAX", "default_datasets", "convex_problem", "quadrat
 
 GRID = np.unique(np.concatenate([np.linspace(0.0, 0.9, 10), 1.0 - np.geomspace(0.1, 1e-3, 11)]))
 AM_BETA_MAX = (0.9, 0.99, 1.0)
+JUDGED = AM_BETA_MAX.index(1.0)  # the run of the batched am_mgd that is judged (β_max = 1)
 REL_GAP = 1e-6  # the "steps to" column
 FLOOR = 1e-10  # the budget: steps for the fastest AM-MGD run to this relative gap
 ROUND_OFF = 1e-14  # absolute gaps at or below this are ties at round-off
@@ -102,13 +103,14 @@ def _compare(problem, name: str, reg: float, max_steps: int, keep_curves: bool, 
     for label, g in gaps.items():
         row[f"gap {label}"] = float(g[-1])
         row[f"steps to 1e-6 {label}"] = _steps_to(g, REL_GAP)
-    row["AM β_t mean"] = float(np.nanmean(am.frame[am.frame.run == 2].beta.iloc[1:-1]))
-    row["AM β_t = 1 share"] = float(np.mean(am.frame[am.frame.run == 2].beta.iloc[1:-1] == 1.0))
+    beta_judged = am.frame[am.frame.run == JUDGED].beta
+    row["AM β_t mean"] = float(np.nanmean(beta_judged.iloc[1:-1]))
+    row["AM β_t = 1 share"] = float(np.mean(beta_judged.iloc[1:-1] == 1.0))
     row["wall_seconds"] = time.perf_counter() - t0
     _judge(row)
     curves = None
     if keep_curves:
-        beta_am = am.frame[am.frame.run == 2].beta.to_numpy()
+        beta_am = beta_judged.to_numpy()
         names = {"MGD β*": f"MGD β*={row['beta_star']:.3g}"}
         curves = pd.concat([pd.DataFrame({"label": names.get(k, k), "step": np.arange(len(g)), "gap": g,
                                           "beta": beta_am if k == "AM-MGD 1" else np.nan})
@@ -229,10 +231,15 @@ def reproduce_convex(datasets: Sequence[str] | None = None, regs: Sequence[float
     max_steps = check_int("max_steps", max_steps)
     quadratic_steps = check_int("quadratic_steps", quadratic_steps)
     jobs = check_int("jobs", jobs)
+    for arg, value in (("regs", regs), ("datasets", datasets)):
+        if isinstance(value, (str, bytes)) or (value is not None and not hasattr(value, "__iter__")):
+            raise TypeError(f"{arg} must be a list, got {value!r}")
     regs = [float(check_positive("reg", r)) for r in regs]
-    if not regs:
-        raise ValueError("regs must hold at least one regularisation value, got none")
+    if not regs or len(set(regs)) < len(regs):
+        raise ValueError(f"regs must hold distinct regularisation values, got {regs}")
     names = list(default_datasets() if datasets is None else datasets)
+    if len(set(names)) < len(names):
+        raise ValueError(f"datasets must be distinct, got {names}")
     if not names:
         raise ValueError("datasets: none given and no registered LIBSVM file found; set "
                          "AMTOOLKIT_DATA to the folder of the LIBSVM files")

@@ -195,6 +195,12 @@ def test_a_damaged_parsed_cache_is_parsed_again_and_replaced(data_dir, private_c
     assert stored.stat().st_size > 1000  # rewritten whole
 
 
+def test_fetch_refuses_a_string_or_a_number():
+    for names in ("a1a", 5):  # a string is not a list of names (its characters are not names)
+        with pytest.raises(TypeError, match="names must be a list of registered dataset names"):
+            libsvm.fetch(names)
+
+
 def test_fetch_cli(data_dir, capsys, monkeypatch):
     from amtoolkit import cli
 

@@ -87,8 +87,15 @@ def test_cli_bad_input(tmp_path, capsys):
     assert "max_steps must be an integer >= 1" in capsys.readouterr().err
     assert cli.main(["reproduce", "convex", "--reg", "-1", "--out", str(tmp_path)]) == 2
     assert "reg must lie in" in capsys.readouterr().err
-    with pytest.raises(ValueError, match="regs must hold at least one"):
-        R.reproduce_convex(["heart_scale"], [], out=tmp_path)
+    for datasets, regs, exc, match in [
+        (["heart_scale"], [], ValueError, "regs must hold distinct"),
+        (["heart_scale"], [1e-3, 1e-3], ValueError, "regs must hold distinct"),
+        (["heart_scale", "heart_scale"], [1e-3], ValueError, "datasets must be distinct"),
+        ("heart_scale", [1e-3], TypeError, "datasets must be a list"),  # not its characters
+        (["heart_scale"], 1e-3, TypeError, "regs must be a list"),
+    ]:
+        with pytest.raises(exc, match=match):
+            R.reproduce_convex(datasets, regs, out=tmp_path)
 
 
 @pytest.mark.parametrize("args, message", [
