@@ -322,14 +322,17 @@ def _add_figures(sub) -> None:
 def cmd_figures(args) -> int:
     import time
 
-    from .experiments.figureset import FigureUnavailable, build
+    from .experiments.figureset import FiguresFailed, build
 
     t0 = time.perf_counter()
     try:
         written = build(args.only, out=args.out, results=args.results)
-    except (ValueError, FigureUnavailable, FileNotFoundError) as err:
+    except (ValueError, TypeError) as err:
         print(f"amtoolkit: error: {err}", file=sys.stderr)
         return 2
+    except FiguresFailed as err:  # the others were drawn
+        print(f"{len(err.written)} figure(s) in {args.out}/; amtoolkit: error: {err}", file=sys.stderr)
+        return 1
     print(f"{len(written)} figure(s) in {args.out}/ ({time.perf_counter() - t0:.1f} s)")
     return 0
 

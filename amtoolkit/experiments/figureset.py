@@ -3,8 +3,7 @@ cached as Parquet, and the drawing of each from its cached table.
 
 Every figure's data goes through :func:`_results`, which stores the table under the
 results folder keyed by a hash of the figure's configuration, so a second call with the
-same configuration only re-plots. Figures made by other modules (``fig1``, ``fig3``,
-``theory``) are imported when asked for.
+same configuration (and :data:`FORMAT`) only re-plots.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ import json
 import os
 import time
 from dataclasses import dataclass
-from importlib import import_module
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
@@ -27,28 +25,32 @@ from .._checks import check_out_path
 from ..model import two_plane
 from .run import run
 
-__all__ = ["FIGURES", "FigureUnavailable", "build", "restarts", "lambda_summary", "fig2_function"]
+__all__ = ["FIGURES", "FiguresFailed", "build", "restarts", "lambda_summary", "fig2_function"]
 
 DEFAULT_RESULTS = "results/figures"
 
 
-class FigureUnavailable(RuntimeError):
-    """A registered figure whose module is not installed."""
+class FiguresFailed(RuntimeError):
+    """Some figures could not be computed; ``failed`` maps them to their errors and
+    ``written`` holds the files of the others, which were drawn."""
+
+    def __init__(self, failed: dict[str, BaseException], written: dict[str, list[Path]]):
+        self.failed, self.written = failed, written
+        super().__init__("figure(s) failed: " + "; ".join(f"{n}: {type(e).__name__}: {e}"
+                                                         for n, e in failed.items()))
 
 
 @dataclass(frozen=True)
 class Figure:
     """A figure of the set: ``compute(config) -> DataFrame`` (its runs) and
-    ``draw(frame, config) -> matplotlib Figure``, or ``external = (module, function)``
-    with ``function(out_dir) -> list[Path]``."""
+    ``draw(frame, config) -> matplotlib Figure``."""
 
     name: str
     what: str
     paper: str
-    config: Mapping[str, Any] | None = None
-    compute: Callable[[dict], pd.DataFrame] | None = None
-    draw: Callable[[pd.DataFrame, dict], Any] | None = None
-    external: tuple[str, str] | None = None
+    config: Mapping[str, Any]
+    compute: Callable[[dict], pd.DataFrame]
+    draw: Callable[[pd.DataFrame, dict], Any]
 
 
 # --------------------------------------------------------------------------- store
@@ -441,19 +443,6 @@ FIGURES: dict[str, Figure] = {f.name: f for f in [
 ]}
 
 
-def _external(name: str) -> Callable[[Path], list[Path]]:
-    module, attr = FIGURES[name].external
-    try:
-        return getattr(import_module(module), attr)
-    except ModuleNotFoundError as err:
-        if err.name and module.startswith(err.name):
-            raise FigureUnavailable(f"figure {name!r} is made by {module}.{attr}, and {module} is not part "
-                                    f"of this installation") from err
-        raise
-    except AttributeError as err:
-        raise FigureUnavailable(f"figure {name!r}: {module} has no function {attr!r}") from err
-
-
 def build(names: Sequence[str] | None = None, out: str | os.PathLike = "figures",
           results: str | os.PathLike | None = DEFAULT_RESULTS,
           configs: Mapping[str, Mapping[str, Any]] | None = None,
@@ -461,41 +450,43 @@ def build(names: Sequence[str] | None = None, out: str | os.PathLike = "figures"
     """Write ``<out>/<name>.pdf`` and ``.png`` for each figure in ``names`` (default: all).
 
     ``configs`` replaces the configuration of the named figures (e.g. smaller runs in
-    tests). With ``names`` given, an unavailable figure raises :class:`FigureUnavailable`;
-    building all of them skips it with a message. Returns the files written per figure.
+    tests; the same keys as the figure's own). A figure whose computation fails does not
+    stop the others: they are drawn, and :class:`FiguresFailed` is raised at the end.
+    Returns the files written per figure.
     """
-    explicit = names is not None
+    if isinstance(names, (str, bytes)):
+        raise TypeError(f"names must be a list of figure or group names, got the string {names!r}")
     names = list(FIGURES) if names is None else [m for n in names for m in GROUPS.get(n, (n,))]
     unknown = [n for n in names if n not in FIGURES]
     if unknown:
         raise ValueError(f"unknown figure(s) {', '.join(map(repr, unknown))}; the figures are "
                          f"{', '.join(FIGURES)}")
     configs = dict(configs or {})
-    bad = [n for n in configs if n not in FIGURES or FIGURES[n].external]
+    bad = [n for n in configs if n not in FIGURES]
     if bad:
         raise ValueError(f"configs names figures without a configuration: {', '.join(map(repr, bad))}")
+    for n, cfg in configs.items():
+        if set(cfg) != set(FIGURES[n].config):
+            raise ValueError(f"configs[{n!r}] must have the keys of the figure's configuration "
+                             f"({', '.join(sorted(FIGURES[n].config))}), got {', '.join(sorted(cfg))}")
     out = check_out_path("out", out, folder=True)
     if results is not None:
         check_out_path("results", results, folder=True)
     written: dict[str, list[Path]] = {}
     tasks = []  # (name, frame, config, seconds so far, stored): drawn after every table is there
+    failed: dict[str, BaseException] = {}
     for name in names:
-        spec = FIGURES[name]
         t0 = time.perf_counter()
-        if spec.external:
-            try:
-                build_external = _external(name)
-            except FigureUnavailable as err:
-                if explicit:
-                    raise
-                if log:
-                    log(f"{name}: skipped ({err})")
-                continue
-            written[name] = [Path(p) for p in build_external(out)]
-        else:
-            config = dict(configs.get(name, spec.config))
-            stored = results is not None and _store_path(name, config, results).is_file()
-            tasks.append((name, _results(name, config, results), config, time.perf_counter() - t0, stored))
+        config = dict(configs.get(name, FIGURES[name].config))
+        stored = results is not None and _store_path(name, config, results).is_file()
+        try:
+            frame = _results(name, config, results)
+        except Exception as err:  # noqa: BLE001 - one figure's failure does not cost the others
+            failed[name] = err
+            if log:
+                log(f"{name}: failed ({type(err).__name__}: {err})")
+            continue
+        tasks.append((name, frame, config, time.perf_counter() - t0, stored))
     # Drawing is matplotlib's text layout and two file writes per figure: with several
     # figures, two processes draw them (on 2 cores a re-plot takes about half the time).
     args = [(name, frame, config, out / name) for name, frame, config, _, _ in tasks]
@@ -510,6 +501,8 @@ def build(names: Sequence[str] | None = None, out: str | os.PathLike = "figures"
         if log:
             log(f"{name}: {', '.join(map(str, written[name]))} ({seconds + draw_seconds:.1f} s, "
                 f"{'from the store' if stored else 'computed'})")
+    if failed:
+        raise FiguresFailed(failed, written)
     return written
 
 

@@ -1,5 +1,3 @@
-import sys
-import types
 
 import matplotlib
 
@@ -11,7 +9,7 @@ import pytest  # noqa: E402
 
 from amtoolkit.cli import main  # noqa: E402
 from amtoolkit.experiments import figureset  # noqa: E402
-from amtoolkit.experiments.figureset import FIGURES, Figure, FigureUnavailable, build  # noqa: E402
+from amtoolkit.experiments.figureset import FIGURES, Figure, FiguresFailed, build  # noqa: E402
 from amtoolkit.problems.base import Problem  # noqa: E402
 
 SMALL = {"beta_traces": dict(FIGURES["beta_traces"].config, problem="breast_cancer", steps=30, batch_size=32)}
@@ -98,22 +96,18 @@ def test_qp_validation_table_agrees_with_cvxpy():
     assert table["beta_error"].max() < 1e-6 and table["x_error"].max() < 1e-6
 
 
-def test_external_figures_fail_clearly_when_their_module_is_missing(tmp_path, monkeypatch, capsys):
-    monkeypatch.setitem(FIGURES, "fig1", Figure("fig1", "x", "AM Fig. 1",
-                                                external=("amtoolkit.experiments.no_such_module", "fig1")))
-    with pytest.raises(FigureUnavailable, match="amtoolkit.experiments.no_such_module is not part"):
-        build(["fig1"], tmp_path, tmp_path, log=None)
-    assert main(["figures", "--only", "fig1", "--out", str(tmp_path)]) == 2
-    assert "amtoolkit: error: figure 'fig1' is made by" in capsys.readouterr().err
+def test_a_failing_figure_does_not_cost_the_others(tmp_path, monkeypatch, capsys):
+    def broken(config):
+        raise FileNotFoundError("a9a is not in AMTOOLKIT_DATA")
 
-
-def test_external_figures_are_called_with_the_output_folder(tmp_path, monkeypatch):
-    fake = types.ModuleType("fake_theory_figures")
-    fake.build = lambda out_dir: [out_dir / "theory_a.pdf", str(out_dir / "theory_a.png")]
-    monkeypatch.setitem(sys.modules, "fake_theory_figures", fake)
-    monkeypatch.setitem(FIGURES, "extra", Figure("extra", "x", "theory", external=("fake_theory_figures", "build")))
-    out = build(["extra"], tmp_path / "figs", None, log=None)
-    assert out == {"extra": [tmp_path / "figs" / "theory_a.pdf", tmp_path / "figs" / "theory_a.png"]}
+    spec = FIGURES["fig2"]
+    monkeypatch.setitem(FIGURES, "broken", Figure("broken", "x", "y", {}, broken, spec.draw))
+    with pytest.raises(FiguresFailed, match="broken: FileNotFoundError: a9a is not") as info:
+        build(["broken", "fig2"], tmp_path / "figs", tmp_path / "store", log=None)
+    assert set(info.value.written) == {"fig2"} and (tmp_path / "figs" / "fig2.png").is_file()
+    assert main(["figures", "--only", "broken", "fig2", "--out", str(tmp_path / "cli"),
+                 "--results", str(tmp_path / "store")]) == 1
+    assert "1 figure(s)" in capsys.readouterr().err and (tmp_path / "cli" / "fig2.pdf").is_file()
 
 
 def test_build_bad_inputs():
@@ -121,6 +115,10 @@ def test_build_bad_inputs():
         build(["fig9"])
     with pytest.raises(ValueError, match="configs names figures without a configuration: 'nope'"):
         build(["fig2"], configs={"nope": {}})
+    with pytest.raises(ValueError, match="configs\\['fig2'\\] must have the keys"):
+        build(["fig2"], configs={"fig2": {"lr": 1.0}})
+    with pytest.raises(TypeError, match="names must be a list"):
+        build("fig2")
     assert main(["figures", "--only", "fig9"]) == 2
 
 
