@@ -1,8 +1,9 @@
 """Sweep specifications: parse a TOML (or dict) spec and expand it into jobs.
 
 This is the first half of a sweep (the second, :mod:`amtoolkit.experiments.sweep`,
-executes the jobs). Everything here is pure: no problem is built and nothing runs, so
-a spec is checked completely before any computing starts.
+executes the jobs). No problem is built and nothing runs here, so a spec is checked
+before any computing starts: its keys and values, and that each problem name is built
+in, registered or an existing file (whether a file parses is found when its jobs run).
 
 A spec has one ``[sweep]`` table and arrays of ``[[problems]]`` and ``[[optimizers]]``::
 
@@ -183,6 +184,12 @@ def _problems(tables: list, sweep_batch: int | None) -> list[tuple[dict, int | N
         if not isinstance(name, str) or not name:
             raise SpecError(f"{where}: name must be a string (quadratic, breast_cancer, synthetic, "
                             f"a LIBSVM name or path), got {name!r}")
+        if name not in ("quadratic", "synthetic", "breast_cancer"):
+            from ..datasets import registry
+
+            if name not in registry() and not Path(name).is_file():
+                raise SpecError(f"{where}: {name!r} is neither a built-in problem (quadratic, breast_cancer, "
+                                f"synthetic), a registered LIBSVM name nor an existing file")
         defaults = QUADRATIC if name == "quadratic" else SYNTHETIC if name == "synthetic" else LOGISTIC
         _check_keys(table, set(defaults) | {"name"} | ({"batch_size"} if name != "quadratic" else set()), where)
         params = {**defaults, **{k: v for k, v in table.items() if k != "name"}}

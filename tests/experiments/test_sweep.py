@@ -142,11 +142,13 @@ def test_problems_are_loaded_once_per_worker(tmp_path, monkeypatch):
 
 def test_failed_job_is_reported_and_not_stored(tmp_path, capsys):
     spec = small_spec(steps=5, seeds=[0])
-    spec["problems"].append({"name": str(tmp_path / "missing.svm")})
+    broken = tmp_path / "broken.svm"  # a file (the spec accepts it) that is not LIBSVM data
+    broken.write_text("this is not\na LIBSVM file\n")
+    spec["problems"].append({"name": str(broken)})
     with pytest.warns(RuntimeWarning, match="2 job\\(s\\) failed and were not stored"):
         report = amt.sweep(spec, tmp_path / "out", progress=False)
     assert report.stored == 4 and len(report.failed) == 2 and report.missing == 2
-    assert all("no LIBSVM file" in err for err in report.failed.values())
+    assert all("is not a valid LIBSVM file" in err for err in report.failed.values())
     assert len(list((tmp_path / "out").glob("*.parquet"))) == 4
 
 
@@ -238,6 +240,7 @@ def test_expand_products_and_canonical_keys():
     (lambda s: s["problems"][0].update(spectrum="flat"), r"spectrum must be 'log' or 'uniform'"),
     (lambda s: s["problems"][0].update(dim=2.5), r"dim must be an integer >= 1"),
     (lambda s: s["problems"][0].update(name=3), r"name must be a string"),
+    (lambda s: s["problems"][1].update(name="a9aa"), r"#2 \(a9aa\): 'a9aa' is neither a built-in problem"),
     (lambda s: s["sweep"].pop("steps"), r"\[sweep\]: steps is required"),
     (lambda s: s["sweep"].update(steps=0), r"steps must be an integer >= 1"),
     (lambda s: s["sweep"].update(seeds=[0, 0]), r"seeds must be a non-empty list of distinct"),
