@@ -13,9 +13,7 @@ from amtoolkit import optimizers as O
 
 SMALL = os.environ.get("AMTOOLKIT_EXAMPLES_SMALL") == "1"
 MU, L = 1.0, 25.0
-KAPPA = L / MU
-lr = 4.0 / (np.sqrt(L) + np.sqrt(MU)) ** 2                        # Polyak's heavy-ball tuning
-beta = ((np.sqrt(KAPPA) - 1.0) / (np.sqrt(KAPPA) + 1.0)) ** 2
+lr, beta, _ = amt.theory.polyak_heavy_ball(MU, L)               # Polyak's heavy-ball tuning
 
 # %% [markdown]
 # On quadratics the spectral rate is exact; on the smooth strongly convex class PEPit's tight
@@ -38,8 +36,8 @@ problem = amt.problems.lrp_counterexample(mu=1, L=25)
 steps = 60 if SMALL else 200
 cycling = amt.run(O.heavy_ball(lr=1 / 9, beta=4 / 9), problem, steps, x0=np.array([3.3]))
 lr_g = 0.5 / L
-converging = amt.run(O.heavy_ball(lr=lr_g, beta=np.sqrt((1 - lr_g * MU) * (1 - lr_g * L))), problem, steps,
-                     x0=np.array([3.3]))
+beta_g, _ = amt.theory.ghadimi_heavy_ball(lr_g, MU, L)
+converging = amt.run(O.heavy_ball(lr=lr_g, beta=beta_g), problem, steps, x0=np.array([3.3]))
 ax = amt.plot(cycling, y="loss", logy=False, label="heavy ball (1/9, 4/9)")
 amt.plot(converging, y="loss", ax=ax, label="globally convergent heavy ball")
 print("last losses of the cycling run:", np.round(cycling.frame["loss"].to_numpy()[-6:], 4))
