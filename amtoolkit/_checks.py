@@ -80,6 +80,11 @@ def check_real(name: str, value: Any, low: float | None = None, high: float | No
     return float(arr)
 
 
+def meta_path(path: Path) -> Path:
+    """``<path>.meta.json``: where a history's metadata sits beside its CSV."""
+    return path.with_name(path.name + ".meta.json")
+
+
 def check_fits_memory(name: str, n_bytes: float, what: str) -> None:
     """Refuse, before allocating, an array larger than this machine's physical memory."""
     try:
@@ -136,7 +141,7 @@ def check_out_path(name: str, path: str | os.PathLike, folder: bool = False) -> 
     if not os.access(target, os.W_OK):
         raise ValueError(f"{name}: the folder {str(target)!r} is not writable")
     if not folder:
-        for f in (p, p.with_name(p.name + ".meta.json")):
+        for f in (p, meta_path(p)):
             if f.is_dir() or (f.exists() and not os.access(f, os.W_OK)):
                 raise ValueError(f"{name}: {str(f)!r} exists and cannot be written as a file")
     return p

@@ -19,6 +19,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from .._checks import meta_path
 from ..backend import to_numpy
 
 __all__ = ["load_history", "concat", "x0_record", "PARQUET_META_KEY"]
@@ -49,8 +50,8 @@ def _read(path: Path) -> tuple[pd.DataFrame, dict]:
             return table.to_pandas(), {**job.get("run", {}), "status": job.get("status")}
         raw = schema_meta.get(PARQUET_META_KEY)
         return table.to_pandas(), (json.loads(raw) if raw else {})
-    meta_path = path.with_name(path.name + ".meta.json")
-    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    sidecar = meta_path(path)
+    meta = json.loads(sidecar.read_text()) if sidecar.exists() else {}
     # pandas 3 parses floats exactly by default; pandas 2 needs the round-trip parser
     exact = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
     return pd.read_csv(path, **exact), meta

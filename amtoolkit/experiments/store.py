@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._checks import meta_path
+
 
 def _jsonable(obj):
     """``obj`` in strict JSON types: non-finite floats become ``None`` (``null``)."""
@@ -40,7 +42,7 @@ def save_history(history, path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     history.frame.to_csv(path, index=False)
     meta = {**history.meta, "status": history.status}
-    path.with_name(path.name + ".meta.json").write_text(json.dumps(_jsonable(meta), indent=2, allow_nan=False))
+    meta_path(path).write_text(json.dumps(_jsonable(meta), indent=2, allow_nan=False))
     return path
 
 
