@@ -221,3 +221,14 @@ def test_nag_record_x_matches_the_value_at_the_recorded_iterate():
 def test_nag_bad_record():
     with pytest.raises(ValueError, match="record must be 'y'.*or 'x'.*got 'z'"):
         O.nag(record="z")
+
+
+def test_adamw_first_step_by_hand_with_and_without_decay():
+    """Step 1 of AdamW: m̂ = g, v̂ = g², so x1 = x0(1 - η·wd) - η g/(|g| + ε); a batch with
+    wd = (0, 1) applies the decay to the second run only (wd = 1 is not 'no decay')."""
+    opt = O.adamw(lr=0.1, weight_decay=np.array([0.0, 1.0]), eps=1e-8)
+    s = opt.update(opt.init(np.stack([XA, XA])), np.stack([G0, G0]))
+    step = 0.1 * G0 / (np.abs(G0) + 1e-8)
+    np.testing.assert_allclose(to_np(s.x), [XA - step, XA * 0.9 - step], rtol=1e-14, atol=1e-15)
+    one = O.adamw(lr=0.1, weight_decay=1.0, eps=1e-8)
+    np.testing.assert_allclose(to_np(one.update(one.init(XA), G0).x), XA * 0.9 - step, rtol=1e-14)
