@@ -115,6 +115,13 @@ def check_finite_array(name: str, x: Any) -> None:
                          f"{'y' if n_bad == 1 else 'ies'}")
 
 
+def check_bool(name: str, value: Any) -> bool:
+    """``True`` or ``False`` (a NumPy bool too); not 0/1 or a string such as "no"."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
 def check_choice(name: str, value: Any, choices) -> Any:
     if value not in choices:
         raise ValueError(f"{name} must be one of {sorted(choices)}, got {value!r}")

@@ -21,7 +21,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from .._checks import check_finite_array, check_int, check_positive, check_range
+from .._checks import check_bool, check_finite_array, check_int, check_positive, check_range
 from ..backend import asarray_like, namespace, to_numpy
 from ..optimizers.base import Optimizer, OptState
 from ..problems.base import Problem
@@ -198,8 +198,7 @@ def _prepare(optimizer, problem, steps, x0, batch_size, seed, f_star, gtol, eval
                         f"got {type(optimizer).__name__}")
     if not isinstance(problem, Problem):
         raise TypeError(f"problem must be an amtoolkit Problem, got {type(problem).__name__}")
-    if not isinstance(dist_to_opt, (bool, np.bool_)):
-        raise TypeError(f"dist_to_opt must be True or False, got {dist_to_opt!r}")
+    check_bool("dist_to_opt", dist_to_opt)
     optimizer, lr_given = resolve_lr(optimizer, problem)  # lr="c/L" → c / problem.smoothness
     steps = check_int("steps", steps)
     seed = check_int("seed", seed, 0)
@@ -215,8 +214,7 @@ def _prepare(optimizer, problem, steps, x0, batch_size, seed, f_star, gtol, eval
     record_every = check_int("record_every", record_every)
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable as callback(step, state) or None, got {callback!r}")
-    if not isinstance(progress, (bool, np.bool_)):
-        raise TypeError(f"progress must be True or False, got {progress!r}")
+    check_bool("progress", progress)
 
     if x0 is None:
         x0 = problem.default_x0()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_nonnegative, check_positive, check_unit_interval
+from .._checks import check_bool, check_nonnegative, check_positive, check_unit_interval
 from ..backend import namespace
 from .base import Optimizer, check_lr, make_state, register
 
@@ -36,8 +36,7 @@ def adamw(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=Fals
     beta1, beta2 = check_betas(betas)
     check_positive("eps", eps)
     check_nonnegative("weight_decay", weight_decay)
-    if not isinstance(amsgrad, (bool, np.bool_)):
-        raise TypeError(f"amsgrad must be True or False, got {amsgrad!r}")
+    check_bool("amsgrad", amsgrad)
     hyper = {"lr": lr, "beta1": beta1, "beta2": beta2, "eps": eps, "weight_decay": weight_decay}
     has_decay = bool(np.any(np.asarray(weight_decay) != 0))
 

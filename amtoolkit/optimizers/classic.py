@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_nonnegative, check_unit_interval
+from .._checks import check_bool, check_nonnegative, check_unit_interval
 from ..backend import namespace
 from .base import Optimizer, check_lr, make_state, register
 
@@ -105,8 +105,7 @@ def sgd(lr=0.1, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0) -
     check_unit_interval("momentum", momentum)
     check_unit_interval("dampening", dampening, high_closed=True)
     check_nonnegative("weight_decay", weight_decay)
-    if not isinstance(nesterov, (bool, np.bool_)):
-        raise TypeError(f"nesterov must be True or False, got {nesterov!r}")
+    check_bool("nesterov", nesterov)
     if nesterov and (np.any(np.asarray(momentum) <= 0) or np.any(np.asarray(dampening) != 0)):
         raise ValueError("nesterov=True requires momentum > 0 and dampening = 0 "
                          "(as torch.optim.SGD)")

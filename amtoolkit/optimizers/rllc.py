@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_choice, check_nonnegative, check_range
+from .._checks import check_bool, check_choice, check_nonnegative, check_range
 from ..backend import asarray_like, namespace
 from ..memory import LinearMemory, parse_memory
 from ..memory.propagators import spectral_radius
@@ -97,8 +97,7 @@ def rllc(lr=0.1, memory="M(0.9)+M(0.0)", c2=0.0, law0=None, pinv="svd", rcond=1e
     check_lr(lr)
     mem: LinearMemory = parse_memory(memory)
     k = mem.k
-    if not isinstance(allow_unstable, (bool, np.bool_)):
-        raise TypeError(f"allow_unstable must be True or False, got {allow_unstable!r}")
+    check_bool("allow_unstable", allow_unstable)
     radius = spectral_radius(mem)
     if radius > 1.0 + 1e-12 and not allow_unstable:
         raise ValueError(f"memory {mem} has a propagator A of spectral radius {radius:.6g} > 1: its "
@@ -120,8 +119,7 @@ def rllc(lr=0.1, memory="M(0.9)+M(0.0)", c2=0.0, law0=None, pinv="svd", rcond=1e
                          f"({mem}), got {law0.shape}")
     if not np.all(np.isfinite(law0)):
         raise ValueError("law0 must be finite")
-    if not isinstance(skip_until_full_rank, (bool, np.bool_)):
-        raise TypeError(f"skip_until_full_rank must be True or False, got {skip_until_full_rank!r}")
+    check_bool("skip_until_full_rank", skip_until_full_rank)
     method = "gram" if pinv == "ridge" else pinv
     correcting = bool(np.any(np.asarray(c2) != 0))
     hyper = {"lr": lr, "memory": str(mem), "c2": c2, "law0": law0, "pinv": pinv, "rcond": rcond,
