@@ -311,22 +311,6 @@ def test_check_step_refuses_bad_input(kwargs, pattern):
         check_step(**args)
 
 
-@pytest.mark.parametrize("kwargs", [dict(lr=0.0), dict(lr=-1.0), dict(beta_max=-1.0), dict(beta_max=1.5)])
-def test_beta_star_refuses_bad_lr_and_beta_max(kwargs):
-    from amtoolkit.model import two_plane
-
-    args = dict(f=1.0, f_hat=1.2, g=np.array([1.0, 0.0]), d=np.array([0.5, 1.0]), lr=0.1, lam=0.0, beta_max=0.9)
-    args.update(kwargs)
-    with pytest.raises(ValueError, match="lr|beta_max"):
-        two_plane.beta_star(*args.values())
-
-
-def test_am_adamw_info_holds_no_preconditioner(quad):
-    state = O.am_adamw().init(np.zeros(quad.dim))
-    new = O.am_adamw().update(state, quad.grad(np.zeros(quad.dim)))
-    assert all(np.ndim(v) == 0 for v in new.info.values())
-
-
 # -- 9. dtype ---------------------------------------------------------------------------------------
 def test_float32_stays_float32_on_sparse_logistic():
     X, y = amt.problems.make_logistic_data(60, 8, seed=0, density=0.4)
@@ -360,11 +344,3 @@ def test_seed_errors_name_seed(quad, seed, exc):
                lambda: amt.run(O.gd(), quad, 3, seed=seed)):
         with pytest.raises(exc, match="seed must be an integer >= 0"):
             fn()
-
-
-def test_truncated_registered_dataset_is_checksum_checked(tmp_path, data_dir):
-    src = data_dir / "a1a"
-    copy = tmp_path / "a1a"
-    copy.write_bytes(src.read_bytes()[: src.stat().st_size // 2])
-    with pytest.raises((ValueError, OSError), match="(?i)sha256|checksum|hash"):
-        amt.datasets.load_libsvm(copy)
