@@ -29,8 +29,8 @@ from _timing import interleaved_best  # noqa: E402  (first: it pins BLAS to one 
 
 import amtoolkit as amt  # noqa: E402
 from amtoolkit.datasets import libsvm  # noqa: E402
-from amtoolkit.experiments.spec import expand, grid_hyper  # noqa: E402
-from amtoolkit.experiments.sweep import _problem, build_problem  # noqa: E402
+from amtoolkit.sweeps.spec import expand, grid_hyper  # noqa: E402
+from amtoolkit.sweeps.engine import _problem, build_problem  # noqa: E402
 
 LRS = ["0.125/L", "0.25/L", "0.5/L", "1/L"]
 

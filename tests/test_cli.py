@@ -84,7 +84,7 @@ def test_header_is_printed_before_the_run_and_meta_is_strict_json(tmp_path, caps
 
 
 def test_synthetic_problem_is_drawn_with_the_seed_as_in_a_sweep():
-    from amtoolkit.experiments.sweep import build_problem as sweep_problem
+    from amtoolkit.sweeps.engine import build_problem as sweep_problem
 
     for seed in (0, 3):
         mine = cli.build_problem("synthetic", seed=seed)

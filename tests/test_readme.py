@@ -38,7 +38,7 @@ def test_api_page_lists_every_public_name():
     named = set(re.findall(r"`([A-Za-z_][A-Za-z0-9_]*)", text))
     missing = {name for name in amtoolkit.__all__ if name not in named and name != "__version__"}
     for sub in ("backend", "datasets", "memory", "model", "problems", "theory", "validate", "plotting",
-                "optimizers", "experiments"):
+                "optimizers", "runner", "sweeps", "reproduce", "figures"):
         mod = importlib.import_module(f"amtoolkit.{sub}")
         missing |= {f"{sub}.{name}" for name in mod.__all__ if name not in named}
     assert not missing, f"docs/api.md does not name {sorted(missing)}"

@@ -27,7 +27,7 @@ def _save(fig, path_stem, source: str | None = None) -> Path:
     the PNG's path. ``source`` (e.g. the command that made the figure) goes into both
     files' metadata; the PDF carries no creation date, so an unchanged figure is rewritten
     byte for byte. The only function of amtoolkit that writes figure files."""
-    from .. import __version__
+    from .._version import __version__
 
     plt = _pyplot()
     fig.tight_layout()

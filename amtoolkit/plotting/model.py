@@ -1,6 +1,6 @@
 """Drawing of the two-plane model (AM paper, Fig. 2 analogue) from precomputed values.
 
-The values come from :func:`amtoolkit.experiments.figureset` (computed with
+The values come from :mod:`amtoolkit.figures.figureset` (computed with
 :mod:`amtoolkit.model.two_plane`); this module only draws them. The frame has the
 columns ``kind`` (``"curve"`` or ``"point"``), ``name``, ``x``, ``y`` and ``beta``:
 

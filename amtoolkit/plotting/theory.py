@@ -1,18 +1,16 @@
-"""Theory figures (drawing only; the numbers come from
-:mod:`amtoolkit.experiments.theory_figures`). Each ``draw_*`` fills one axes and returns
-it; :func:`write_figure` is the one function here that writes files."""
+"""Theory figures, drawing only: each ``draw_*`` fills one axes from the numbers of
+:mod:`amtoolkit.figures.theory_data` and returns it (:func:`amtoolkit.figures.build` writes
+the files)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Callable, Mapping
+from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
-from .figures import _pyplot, _save
 
-__all__ = ["draw_rate_vs_beta", "draw_rate_heatmap", "draw_theorem_3_3", "draw_lrp_cycle", "write_figure"]
+__all__ = ["draw_rate_vs_beta", "draw_rate_heatmap", "draw_theorem_3_3", "draw_lrp_cycle"]
 
 
 def draw_rate_vs_beta(ax, frame: pd.DataFrame, title: str = ""):
@@ -78,11 +76,3 @@ def draw_lrp_cycle(ax, traces: Mapping[str, np.ndarray], title: str = ""):
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
     return ax
-
-
-def write_figure(draw: Callable, path_stem: str | Path, *args, figsize=(5.2, 3.8), **kwargs) -> Path:
-    """One axes drawn by ``draw(ax, *args, **kwargs)``, written to ``<stem>.pdf`` and
-    ``<stem>.png``; returns the PNG's path."""
-    fig, ax = _pyplot().subplots(figsize=figsize)
-    draw(ax, *args, **kwargs)
-    return _save(fig, path_stem)

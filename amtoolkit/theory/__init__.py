@@ -7,8 +7,8 @@
 * rates measured on runs (:mod:`.measure`),
 * the AM paper's Theorems 3.3/3.4 (:mod:`.bounds`) and their checks against runs,
   ``check_theorem_3_3`` / ``check_theorem_3_4``, which run optimizers and therefore live
-  in :mod:`amtoolkit.experiments.theorems`; they are imported here on first use, so this
-  package never imports the run loop at import time.
+  in :mod:`amtoolkit.reproduce.theorems`; the package root ``amtoolkit`` attaches them here
+  as ``amtoolkit.theory.check_theorem_3_3``, so that this package imports no run loop.
 """
 
 from .bounds import am_theorem_3_3, am_theorem_3_4
@@ -23,10 +23,3 @@ __all__ = ["am_theorem_3_3", "am_theorem_3_4", "check_theorem_3_3", "check_theor
            "triple_momentum", "ghadimi_heavy_ball", "spectral_radius", "spectral_rate", "linear_memory_rate",
            "optimal_parameters", "quadratic_worst_case", "worst_case", "WorstCase", "measured_rate"]
 
-
-def __getattr__(name: str):
-    if name in ("check_theorem_3_3", "check_theorem_3_4"):
-        from ..experiments import theorems
-
-        return getattr(theorems, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,7 +9,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from scipy.optimize import minimize_scalar  # noqa: E402
 
-from amtoolkit.experiments.figureset import FIGURES, _results  # noqa: E402
+from amtoolkit.figures.figureset import FIGURES, _results  # noqa: E402
 from amtoolkit.model import two_plane  # noqa: E402
 from amtoolkit.plotting.model import two_plane_figure  # noqa: E402
 

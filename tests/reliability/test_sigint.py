@@ -21,7 +21,7 @@ import amtoolkit as amt
 def test_sigint_writes_the_rows_and_exits_130(tmp_path):
     out = tmp_path / "run.csv"
     env = {**os.environ, "PYTHONPATH": str(Path(amt.__file__).resolve().parents[1])}
-    proc = subprocess.Popen([sys.executable, "-m", "amtoolkit.cli", "run", "--dim", "20", "--optimizer", "gd",
+    proc = subprocess.Popen([sys.executable, "-m", "amtoolkit", "run", "--dim", "20", "--optimizer", "gd",
                              "--set", "lr=0.1", "--steps", "100000000", "--out", str(out)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:

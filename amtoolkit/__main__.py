@@ -1,0 +1,8 @@
+"""``python -m amtoolkit ...`` runs the command line, as ``amtoolkit ...`` does."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

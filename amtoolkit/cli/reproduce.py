@@ -1,0 +1,74 @@
+"""``amtoolkit demo`` (the main job) and ``amtoolkit reproduce convex`` (AM Sec. 4.1, Fig. 1/3)."""
+
+from __future__ import annotations
+
+from .._checks import check_int, check_out_path
+from ._common import fail
+
+
+def _add_demo(sub) -> None:
+    p = sub.add_parser("demo", help="the main job: AM-MGD against MGD on a quadratic and "
+                                         "on breast_cancer; prints a table and writes a figure")
+    p.add_argument("--steps", type=int, default=None, help="steps per problem (default: per problem)")
+    p.add_argument("--figures", default="figures", help="output folder (default: figures)")
+    p.set_defaults(func=cmd_demo)
+
+
+def cmd_demo(args) -> int:
+    from ..reproduce.demo import main as demo_main
+
+    try:
+        if args.steps is not None:
+            check_int("steps (--steps)", args.steps)
+        check_out_path("figures (--figures)", args.figures, folder=True)
+    except (ValueError, TypeError) as err:
+        return fail(err)
+    return demo_main(steps=args.steps, figures=args.figures)
+
+
+def _add_reproduce(sub) -> None:
+    p = sub.add_parser("reproduce", help="reproduce the paper's convex experiments (arXiv:2510.04988 "
+                                         "Sec. 4.1 / Figure 3, and Figure 1's quadratics)")
+    p.add_argument("experiment", choices=["convex"], help="which experiment (convex)")
+    p.add_argument("--datasets", nargs="+", default=None, metavar="NAME",
+                   help="LIBSVM names (default: every registered training file present, "
+                        "without the test splits and a8a, a9a, w8a, ijcnn1)")
+    p.add_argument("--reg", nargs="+", type=float, default=[1e-3, 1e-5], metavar="VALUE",
+                   help="L2 regularisation values (default: 1e-3 1e-5)")
+    p.add_argument("--out", default="reproduction", metavar="DIR",
+                   help="folder of results.csv, quadratic.csv and table.md (default: reproduction)")
+    p.add_argument("--figures", default="figures", metavar="DIR",
+                   help="folder of fig3_libsvm and fig1_quadratic (.pdf, .png) (default: figures)")
+    p.add_argument("--max-steps", type=int, default=4000,
+                   help="step cap per dataset (default: 4000)")
+    p.add_argument("--quadratic-steps", type=int, default=20000,
+                   help="step cap per quadratic (default: 20000)")
+    p.add_argument("--jobs", type=int, default=2, help="parallel worker processes (default: 2)")
+    p.set_defaults(func=cmd_reproduce)
+
+
+def cmd_reproduce(args) -> int:
+    import time
+
+    from ..reproduce.convex import reproduce_convex, summary_markdown
+
+    import pandas as pd
+
+    t0 = time.perf_counter()
+    try:
+        table = reproduce_convex(args.datasets, args.reg, out=args.out, figures=args.figures,
+                                 max_steps=args.max_steps, quadratic_steps=args.quadratic_steps,
+                                 jobs=args.jobs)
+    except (ValueError, TypeError, FileNotFoundError) as err:
+        return fail(err)
+    cpu = table.cpu_seconds.sum() + pd.read_csv(f"{args.out}/quadratic.csv").cpu_seconds.sum()
+    print(summary_markdown(table))
+    print(f"wrote {args.out}/results.csv, {args.out}/quadratic.csv, {args.out}/table.md and "
+          f"{args.figures}/fig3_libsvm, {args.figures}/fig1_quadratic (.pdf, .png); "
+          f"{time.perf_counter() - t0:.1f} s wall, {cpu:.1f} s CPU in the runs")
+    return 0
+
+
+def register(sub) -> None:
+    _add_demo(sub)
+    _add_reproduce(sub)

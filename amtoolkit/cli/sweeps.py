@@ -1,0 +1,96 @@
+"""``amtoolkit sweep`` (a TOML spec into a resumable store), ``amtoolkit results`` (its best
+configurations) and ``amtoolkit fetch`` (the datasets a sweep needs, before it starts)."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from ._common import fail, parse_value
+
+
+def _add_sweep(sub) -> None:
+    p = sub.add_parser("sweep", help="run a grid of problems x optimizers x seeds from a TOML spec "
+                                     "into a resumable Parquet store")
+    p.add_argument("spec", help="the sweep spec (TOML); see the README section 'Sweeps'")
+    p.add_argument("--out", required=True, metavar="DIR", help="the store: one Parquet file per job")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="worker processes (joblib/loky; default 1), or the number of Dask workers "
+                        "with --scheduler local (default: all cores)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run on Dask: tcp://HOST:PORT of a running scheduler, or 'local' to start "
+                        "a LocalCluster (pip install 'amtoolkit[distributed]')")
+    p.add_argument("--no-resume", dest="resume", action="store_false",
+                   help="run every job again and overwrite the stored ones (default: skip them)")
+    p.set_defaults(func=cmd_sweep)
+
+
+def cmd_sweep(args) -> int:
+    from ..sweeps import sweep
+
+    try:
+        report = sweep(args.spec, args.out, jobs=args.jobs, scheduler=args.scheduler, resume=args.resume)
+    except (ValueError, TypeError, OSError, ImportError) as err:
+        return fail(err)
+    for key, error in report.failed.items():
+        print(f"job {key} failed (not stored):\n{error}", file=sys.stderr)
+    print(report)
+    return 130 if report.interrupted else 1 if report.failed else 0
+
+
+def _add_results(sub) -> None:
+    p = sub.add_parser("results", help="the best configuration per problem and method in a sweep "
+                                       "store, with its final gaps")
+    p.add_argument("dir", help="the --out folder of a sweep")
+    p.add_argument("--where", action="append", default=[], metavar="COLUMN=VALUE",
+                   help="keep only rows with this value, e.g. --where method=mgd (repeatable)")
+    p.set_defaults(func=cmd_results)
+
+
+def cmd_results(args) -> int:
+    from ..sweeps import best_configs, load_results
+
+    try:
+        filters = {}
+        for item in args.where:
+            if "=" not in item:
+                raise ValueError(f"--where expects COLUMN=VALUE, got {item!r}")
+            key, value = item.split("=", 1)
+            parsed = parse_value(value)
+            filters[key] = value if isinstance(parsed, (tuple, np.ndarray)) else parsed
+        table = best_configs(load_results(args.dir, **filters))
+    except (ValueError, OSError) as err:
+        return fail(err)
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    return 0
+
+
+def _add_fetch(sub) -> None:
+    p = sub.add_parser("fetch", help="download registered LIBSVM datasets into the cache (before a "
+                                     "parallel sweep: pooch takes no file locks)")
+    p.add_argument("names", nargs="*", metavar="NAME", help="registered dataset names")
+    p.add_argument("--all", action="store_true", help="every registered dataset")
+    p.set_defaults(func=cmd_fetch)
+
+
+def cmd_fetch(args) -> int:
+    from ..datasets.libsvm import fetch, registry
+
+    if bool(args.names) == args.all:
+        print("amtoolkit: error: fetch takes dataset names or --all (one of them, not both)", file=sys.stderr)
+        return 2
+    try:
+        paths = fetch(None if args.all else args.names)
+    except (ValueError, OSError) as err:
+        return fail(err)
+    for name in (paths if not args.all else registry()):
+        print(f"{name}\t{paths[name]}" if name in paths else
+              f"{name}\tskipped: not found, and the registry has no URL ({registry()[name].status})")
+    return 0
+
+
+def register(sub) -> None:
+    _add_sweep(sub)
+    _add_results(sub)
+    _add_fetch(sub)

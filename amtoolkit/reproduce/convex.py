@@ -1,0 +1,273 @@
+"""The convex experiments of arXiv:2510.04988 reproduced with one command.
+
+``amtoolkit reproduce convex`` runs the protocol of Sec. 4.1 / Figure 3 (logistic
+regression on LIBSVM datasets, λ = 0, step size 1/L, x_0 = 0) and the quadratic of
+Sec. 3.1 / Figure 1, and writes a results file, a Markdown table and both figures.
+
+Per dataset and regularisation ``reg`` (mean logistic loss + reg/2‖w‖²):
+
+* one batched ``mgd`` run over :data:`GRID` (20 β in [0, 0.999]; β = 0 is GD and 0.9 is
+  the usual default), and β* = the grid value with the lowest final loss (Sec. 4.1's
+  criterion);
+* one batched ``am_mgd`` run (Algorithm 1, deterministic column) over
+  ``beta_max`` ∈ :data:`AM_BETA_MAX`; the one judged is ``beta_max = 1`` (Algorithm 1
+  line 6's clip to [0, 1]; Sec. 4.1 does not state β_max).
+
+Budget: every method runs the same number of steps T per problem, the number of steps the
+fastest AM-MGD run needs to reach a relative gap of :data:`FLOOR` (so that no final gap
+of AM-MGD sits at round-off), capped at ``max_steps``.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .. import optimizers
+from .._checks import check_int, check_out_path, check_positive
+from ..datasets import find_libsvm, load_problem, registry
+from ..problems import Quadratic
+from ..runner.run import run
+
+__all__ = ["GRID", "AM_BETA_MAX", "default_datasets", "convex_problem", "quadratic_problem",
+           "reproduce_convex"]
+
+GRID = np.unique(np.concatenate([np.linspace(0.0, 0.9, 10), 1.0 - np.geomspace(0.1, 1e-3, 11)]))
+AM_BETA_MAX = (0.9, 0.99, 1.0)
+JUDGED = AM_BETA_MAX.index(1.0)  # the run of the batched am_mgd that is judged (β_max = 1)
+REL_GAP = 1e-6  # the "steps to" column
+FLOOR = 1e-10  # the budget: steps for the fastest AM-MGD run to this relative gap
+ROUND_OFF = 1e-14  # absolute gaps at or below this are ties at round-off
+REGS = (1e-3, 1e-5)
+FIG3_DATASETS = ("a1a", "w1a", "mushrooms", "phishing")
+CONDITIONS = (1e2, 1e3, 1e4)
+# Datasets left out of the default list: the test splits (*.t, the same problems as their
+# training files) and the four largest training files (> 20000 rows; pass them with
+# --datasets, about 40 ms per step for the 23 runs on 2 shared cores).
+LARGE = ("a8a", "a9a", "w8a", "ijcnn1")
+
+
+def default_datasets() -> list[str]:
+    """The registered training files present locally (``$AMTOOLKIT_DATA`` or the cache),
+    without the test splits and the four largest files (module constant ``LARGE``)."""
+    out = []
+    for name in registry():
+        if name.endswith(".t") or name in LARGE:
+            continue
+        try:
+            find_libsvm(name, download=False)
+        except FileNotFoundError:
+            continue
+        out.append(name)
+    return out
+
+
+def _steps_to(gap: np.ndarray, rel: float) -> float:
+    hit = np.flatnonzero(gap <= rel * gap[0])
+    return float(hit[0]) if hit.size else np.nan
+
+
+def _am_runs(problem, lr, max_steps, f_star, floor):
+    """The batched AM-MGD run, stopped once its best run reaches ``floor`` (absolute)."""
+
+    def stop(t, state):  # the optimizer keeps f(x_t) as f_prev: no extra evaluation
+        return bool(np.min(state.buffers["f_prev"]) - f_star <= floor)
+
+    opt = optimizers.am_mgd(lr=lr, beta_max=np.asarray(AM_BETA_MAX))
+    return run(opt, problem, max_steps, f_star=f_star, callback=stop)
+
+
+def _compare(problem, name: str, reg: float, max_steps: int, keep_curves: bool, extra=()):
+    """One row of the table (and the curves of GD, MGD 0.9, MGD β*, AM-MGD with β_max = 1
+    and MGD with the β's in ``extra`` when asked)."""
+    t0 = time.perf_counter()
+    f_star, lr = float(problem.f_star), 1.0 / problem.smoothness
+    gap0 = float(problem.value(problem.default_x0())) - f_star
+    am = _am_runs(problem, lr, max_steps, f_star, FLOOR * gap0)
+    steps = int(am.frame.step.max())
+    fixed = run(optimizers.mgd(lr=lr, beta=GRID), problem, steps, f_star=f_star)
+    final = fixed.final()
+    ok = final[np.isfinite(final.loss)]
+    best = ok.sort_values(["loss", "hp_beta"]).iloc[0]  # lowest final loss (Sec. 4.1)
+    runs = {"GD": 0, "MGD 0.9": int(np.flatnonzero(GRID == 0.9)[0]), "MGD β*": int(best["run"])}
+    runs |= {f"MGD {b:g}": int(np.flatnonzero(np.isclose(GRID, b))[0]) for b in extra}
+    gaps = {k: fixed.frame[fixed.frame.run == r].gap.to_numpy() for k, r in runs.items()}
+    for i, bmax in enumerate(AM_BETA_MAX):
+        gaps[f"AM-MGD {bmax:g}"] = am.frame[am.frame.run == i].gap.to_numpy()
+    row = {"problem": name, "reg": reg, "n": getattr(problem, "n_samples", None), "d": problem.dim,
+           "L": problem.smoothness, "f_star": f_star, "steps": steps, "beta_star": float(best["hp_beta"])}
+    for label, g in gaps.items():
+        row[f"gap {label}"] = float(g[-1])
+        row[f"steps to 1e-6 {label}"] = _steps_to(g, REL_GAP)
+    beta_judged = am.frame[am.frame.run == JUDGED].beta
+    row["AM β_t mean"] = float(np.nanmean(beta_judged.iloc[1:-1]))
+    row["AM β_t = 1 share"] = float(np.mean(beta_judged.iloc[1:-1] == 1.0))
+    row["wall_seconds"] = time.perf_counter() - t0
+    _judge(row)
+    curves = None
+    if keep_curves:
+        beta_am = beta_judged.to_numpy()
+        names = {"MGD β*": f"MGD β*={row['beta_star']:.3g}"}
+        curves = pd.concat([pd.DataFrame({"label": names.get(k, k), "step": np.arange(len(g)), "gap": g,
+                                          "beta": beta_am if k == "AM-MGD 1" else np.nan})
+                            for k, g in gaps.items() if not k.startswith("AM") or k == "AM-MGD 1"],
+                           ignore_index=True)
+    return row, curves
+
+
+def _outcome(am_gap: float, other: float) -> tuple[str, str]:
+    """``(outcome, text)``: outcome ``win``/``loss`` when AM-MGD's final gap is at least 2×
+    lower/higher, ``par`` within a factor 2, ``tie`` when both are at round-off."""
+    if max(am_gap, other) <= ROUND_OFF:
+        return "tie", "tie (both at round-off)"
+    r = am_gap / other if other > 0 else np.inf
+    if r <= 0.5:
+        return "win", f"wins ({1 / r:.3g}× lower gap)"
+    if r >= 2.0:
+        return "loss", f"LOSES ({r:.3g}× higher gap)"
+    return "par", f"par (gap ratio {r:.2f})"
+
+
+def _judge(row: dict) -> None:
+    """Adds ``vs 0.9``, ``vs β*`` and the one-line ``verdict`` of AM-MGD (β_max = 1)."""
+    am = row["gap AM-MGD 1"]
+    (row["vs 0.9"], t09), (row["vs β*"], tbest) = (_outcome(am, row["gap MGD 0.9"]),
+                                                  _outcome(am, row["gap MGD β*"]))
+    row["verdict"] = f"vs β=0.9: {t09}; vs β*={row['beta_star']:.3g}: {tbest}"
+
+
+def convex_problem(name: str, reg: float, max_steps: int = 4000, keep_curves: bool = False):
+    """The protocol of Sec. 4.1 on one LIBSVM dataset: ``(row, curves or None)``; the row's
+    ``cpu_seconds`` counts loading, f*, and both runs."""
+    cpu = time.process_time()
+    row, curves = _compare(load_problem(name, reg=reg), name, reg, max_steps, keep_curves)
+    row["cpu_seconds"] = time.process_time() - cpu
+    return row, curves
+
+
+def quadratic_problem(cond: float, max_steps: int = 20000, dim: int = 100, seed: int = 0):
+    """Figure 1's setting (Sec. 3.1) with the same protocol: a random quadratic with
+    condition number ``cond`` (log-spaced spectrum in [1/cond, 1], b ~ N(0, I)); the curves
+    add MGD with β = 0.5 and 0.99 to the four methods of Figure 3."""
+    cpu = time.process_time()
+    q = Quadratic.random(dim=dim, cond=cond, seed=seed)
+    row, curves = _compare(q, q.name, np.nan, max_steps, True, extra=(0.5, 0.99))
+    row["cpu_seconds"] = time.process_time() - cpu
+    return row, curves
+
+
+def summary_markdown(table: pd.DataFrame) -> str:
+    """The counts, the full table and one verdict per row, as Markdown."""
+    n = len(table)
+    count = {(k, o): int((table[k] == o).sum()) for k in ("vs 0.9", "vs β*") for o in ("win", "loss")}
+    lines = [f"AM-MGD (β_max = 1) against MGD β = 0.9: wins {count['vs 0.9', 'win']}/{n}, loses "
+             f"{count['vs 0.9', 'loss']}/{n}; against the grid-tuned β*: wins {count['vs β*', 'win']}/{n}, "
+             f"loses {count['vs β*', 'loss']}/{n} (win/loss: final gap at least 2× lower/higher "
+             "at the same budget T).", ""]
+    cols = ["problem", "reg", "n", "d", "steps", "beta_star", "gap GD", "gap MGD 0.9", "gap MGD β*",
+            "gap AM-MGD 0.9", "gap AM-MGD 0.99", "gap AM-MGD 1", "steps to 1e-6 MGD 0.9",
+            "steps to 1e-6 MGD β*", "steps to 1e-6 AM-MGD 1", "AM β_t = 1 share"]
+    head = ["dataset", "reg", "n", "d", "T", "β*", "GD", "MGD 0.9", "MGD β*", "AM 0.9", "AM 0.99",
+            "AM 1", "→1e-6 MGD 0.9", "→1e-6 β*", "→1e-6 AM 1", "AM β_t=1"]
+    lines.append("| " + " | ".join(head) + " |")
+    lines.append("|" + "---|" * len(head))
+    for _, r in table.iterrows():
+        cells = []
+        for c in cols:
+            v = r[c]
+            if v is None or (isinstance(v, float) and np.isnan(v) and c in ("reg", "n")):
+                cells.append("–")
+            elif c.startswith("gap"):
+                cells.append(f"{v:.2e}")
+            elif c.startswith("steps to"):
+                cells.append("never" if not np.isfinite(v) else f"{int(v)}")
+            elif c in ("reg",):
+                cells.append(f"{v:g}")
+            elif c == "beta_star":
+                cells.append(f"{v:.3g}")
+            elif c == "AM β_t = 1 share":
+                cells.append(f"{100 * v:.0f}%")
+            else:
+                cells.append(str(v))
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "Verdicts (AM-MGD with β_max = 1, by final gap at the same budget T):", ""]
+    lines += [f"* {r.problem}" + ("" if np.isnan(r.reg) else f", reg {r.reg:g}") + f": {r.verdict}"
+              for r in table.itertuples()]
+    return "\n".join(lines) + "\n"
+
+
+def _collect(fn, tasks: list[tuple], jobs: int, partial: Path) -> list:
+    """``fn(*task)`` for every task (``(row, curves)`` each), in parallel, in task order. Each
+    result's row is added to ``partial`` (CSV) as soon as it arrives, so a failure or an
+    interrupt keeps every finished row; ``partial`` is removed once all are in."""
+    from joblib import Parallel, delayed
+
+    def tagged(i, *args):
+        return i, fn(*args)
+
+    done: dict[int, Any] = {}
+    for i, result in Parallel(n_jobs=jobs, return_as="generator_unordered")(
+            delayed(tagged)(i, *task) for i, task in enumerate(tasks)):
+        done[i] = result
+        pd.DataFrame([done[j][0] for j in sorted(done)]).to_csv(partial, index=False)
+    partial.unlink()
+    return [done[i] for i in range(len(tasks))]
+
+
+def reproduce_convex(datasets: Sequence[str] | None = None, regs: Sequence[float] = REGS,
+                     out: str | Path = "reproduction", figures: str | Path | None = "figures",
+                     max_steps: int = 4000, quadratic_steps: int = 20000, jobs: int = 2) -> pd.DataFrame:
+    """Run the protocol on every (dataset, reg), write ``<out>/results.csv``,
+    ``<out>/quadratic.csv`` and ``<out>/table.md``, and the figures
+    ``<figures>/fig3_libsvm`` and ``<figures>/fig1_quadratic`` (PDF and PNG). Returns the table.
+    The rows finished so far are in ``<out>/results.partial.csv`` (``quadratic.partial.csv``)
+    while a stage runs, and stay there if it fails or is interrupted."""
+    from ..plotting.reproduction import save_paper_panels
+
+    max_steps = check_int("max_steps", max_steps)
+    quadratic_steps = check_int("quadratic_steps", quadratic_steps)
+    jobs = check_int("jobs", jobs)
+    for arg, value in (("regs", regs), ("datasets", datasets)):
+        if isinstance(value, (str, bytes)) or (value is not None and not hasattr(value, "__iter__")):
+            raise TypeError(f"{arg} must be a list, got {value!r}")
+    regs = [float(check_positive("reg", r)) for r in regs]
+    if not regs or len(set(regs)) < len(regs):
+        raise ValueError(f"regs must hold distinct regularisation values, got {regs}")
+    names = list(default_datasets() if datasets is None else datasets)
+    if len(set(names)) < len(names):
+        raise ValueError(f"datasets must be distinct, got {names}")
+    if not names:
+        raise ValueError("datasets: none given and no registered LIBSVM file found; set "
+                         "AMTOOLKIT_DATA to the folder of the LIBSVM files")
+    for name in names:  # fail before any long computation
+        find_libsvm(name, download=False)
+    out = check_out_path("out", out, folder=True)
+    figures = None if figures is None else check_out_path("figures", figures, folder=True)
+    fig_names = [n for n in FIG3_DATASETS if n in names] or names[:4]
+    tasks = [(n, r, r == regs[0] and n in fig_names) for r in regs for n in names]
+    # the largest problems first, so that the parallel workers finish together
+    tasks.sort(key=lambda t: -registry()[t[0]].nnz if t[0] in registry() else 0)
+    results = _collect(convex_problem, [(n, r, max_steps, keep) for n, r, keep in tasks], jobs,
+                       out / "results.partial.csv")
+    order = {(n, r): i for i, (n, r) in enumerate((n, r) for r in regs for n in names)}
+    pairs = sorted(zip(tasks, results), key=lambda p: order[(p[0][0], p[0][1])])
+    table = pd.DataFrame([row for _, (row, _) in pairs])
+    curves = {f"{t[0]}, reg={t[1]:g}": c for t, (_, c) in pairs if c is not None}
+    table.to_csv(out / "results.csv", index=False)  # kept if the quadratics below fail
+    if figures is not None:
+        save_paper_panels(curves, figures / "fig3_libsvm")
+    quad = _collect(quadratic_problem, [(c, quadratic_steps) for c in CONDITIONS], jobs,
+                    out / "quadratic.partial.csv")
+    quad_table = pd.DataFrame([r for r, _ in quad])
+    quad_table.to_csv(out / "quadratic.csv", index=False)
+    (out / "table.md").write_text(summary_markdown(table) + "\nQuadratics (Figure 1):\n\n"
+                                  + summary_markdown(quad_table))
+    if figures is not None:
+        save_paper_panels({f"κ = {c:.0e}": cur for c, (_, cur) in zip(CONDITIONS, quad)},
+                          figures / "fig1_quadratic")
+    return table
+
