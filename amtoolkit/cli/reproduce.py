@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .._checks import check_int, check_out_path
+from ..reproduce.convex import DEFAULT_STORE
 from ._common import fail
 
 
@@ -39,6 +40,9 @@ def _add_reproduce(sub) -> None:
                    help="folder of results.csv, quadratic.csv and table.md (default: reproduction)")
     p.add_argument("--figures", default="figures", metavar="DIR",
                    help="folder of fig3_libsvm and fig1_quadratic (.pdf, .png) (default: figures)")
+    p.add_argument("--store", default=DEFAULT_STORE, metavar="DIR",
+                   help="the runs, one Parquet file per problem, shared with 'amtoolkit figures' "
+                        f"(default: {DEFAULT_STORE})")
     p.add_argument("--max-steps", type=int, default=4000,
                    help="step cap per dataset (default: 4000)")
     p.add_argument("--quadratic-steps", type=int, default=20000,
@@ -48,21 +52,32 @@ def _add_reproduce(sub) -> None:
 
 
 def cmd_reproduce(args) -> int:
+    """The protocol's tables, then its two figures through the one figure builder (which reads
+    the runs just stored). Exit codes: 0 done, 1 a figure failed (the tables are written),
+    2 bad input."""
     import time
-
-    from ..reproduce.convex import reproduce_convex, summary_markdown
 
     import pandas as pd
 
+    from ..figures import FiguresFailed, build
+    from ..figures.figureset import reproduction_configs
+    from ..reproduce.convex import reproduce_convex, summary_markdown
+
     t0 = time.perf_counter()
     try:
-        table = reproduce_convex(args.datasets, args.reg, out=args.out, figures=args.figures,
+        check_out_path("figures (--figures)", args.figures, folder=True)
+        table = reproduce_convex(args.datasets, args.reg, out=args.out, store=args.store,
                                  max_steps=args.max_steps, quadratic_steps=args.quadratic_steps,
                                  jobs=args.jobs)
     except (ValueError, TypeError, FileNotFoundError) as err:
         return fail(err)
     cpu = table.cpu_seconds.sum() + pd.read_csv(f"{args.out}/quadratic.csv").cpu_seconds.sum()
     print(summary_markdown(table))
+    configs = reproduction_configs(list(table.problem.unique()), args.reg, args.max_steps, args.quadratic_steps)
+    try:
+        build(list(configs), out=args.figures, results=args.store, configs=configs, log=None)
+    except FiguresFailed as err:
+        return fail(f"{err} (the tables are in {args.out}/)", code=1)
     print(f"wrote {args.out}/results.csv, {args.out}/quadratic.csv, {args.out}/table.md and "
           f"{args.figures}/fig3_libsvm, {args.figures}/fig1_quadratic (.pdf, .png); "
           f"{time.perf_counter() - t0:.1f} s wall, {cpu:.1f} s CPU in the runs")

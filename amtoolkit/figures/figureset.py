@@ -1,9 +1,12 @@
-"""The figure set behind ``amtoolkit figures``: a registry of named figures, their runs
-cached as Parquet, and the drawing of each from its cached table.
+"""The figure set behind ``amtoolkit figures`` and ``amtoolkit reproduce convex``: a registry
+of named figures, their runs cached as Parquet, and the drawing of each from its cached
+table. :func:`build` is the only function that builds a paper figure.
 
 Every figure's data goes through :func:`_results`, which stores the table under the
 results folder keyed by a hash of the figure's configuration, so a second call with the
-same configuration (and :data:`FORMAT`) only re-plots.
+same configuration (and :data:`FORMAT`) only re-plots. The figures of the convex protocol
+(``fig1_quadratic``, ``fig3_libsvm``) also read each problem's runs from the same folder,
+where ``amtoolkit reproduce convex`` stores them (:func:`amtoolkit.reproduce.convex.convex_problem`).
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ import pandas as pd
 from .. import memory, optimizers
 from .._checks import check_out_path
 from ..model import two_plane
+from ..reproduce.convex import CONDITIONS, DEFAULT_STORE, FIG3_DATASETS, convex_problem, quadratic_problem
 from ..runner.run import run
 
-__all__ = ["FIGURES", "FiguresFailed", "build", "restarts", "lambda_summary", "fig2_function"]
+__all__ = ["FIGURES", "FiguresFailed", "build", "reproduction_configs", "restarts", "lambda_summary",
+           "fig2_function"]
 
-DEFAULT_RESULTS = "results/figures"
+DEFAULT_RESULTS = DEFAULT_STORE  # one store: figure tables and the convex protocol's runs
 
 
 class FiguresFailed(RuntimeError):
@@ -42,8 +47,9 @@ class FiguresFailed(RuntimeError):
 
 @dataclass(frozen=True)
 class Figure:
-    """A figure of the set: ``compute(config) -> DataFrame`` (its runs) and
-    ``draw(frame, config) -> matplotlib Figure``."""
+    """A figure of the set: ``compute(config) -> DataFrame`` (its runs; with
+    ``shares_runs``, ``compute(config, store)``, reading and writing per-problem runs in the
+    results folder) and ``draw(frame, config) -> matplotlib Figure``."""
 
     name: str
     what: str
@@ -51,6 +57,7 @@ class Figure:
     config: Mapping[str, Any]
     compute: Callable[[dict], pd.DataFrame]
     draw: Callable[[pd.DataFrame, dict], Any]
+    shares_runs: bool = False
 
 
 # --------------------------------------------------------------------------- store
@@ -88,11 +95,16 @@ def _results(name: str, config: Mapping[str, Any], results_dir: str | os.PathLik
     from ..sweeps.store import write_job
 
     spec = FIGURES[name]
+
+    def compute():
+        args = (copy.deepcopy(dict(config)),) + ((results_dir,) if spec.shares_runs else ())
+        return _storable(spec.compute(*args))
+
     if results_dir is None:
-        return _storable(spec.compute(copy.deepcopy(dict(config))))
+        return compute()
     path = _store_path(name, config, results_dir)
     if not path.is_file():
-        frame = _storable(spec.compute(copy.deepcopy(dict(config))))
+        frame = compute()
         path.parent.mkdir(parents=True, exist_ok=True)
         write_job(path.parent, path.stem, frame, {"figure": name, "config": dict(config), "state": "done"})
     return pd.read_parquet(path, engine="pyarrow")
@@ -291,21 +303,29 @@ def _draw_qp(frame: pd.DataFrame, cfg: dict):
 
 
 # --------------------------------------------------------------------------- fig1 / fig3
-def _compute_fig1(config: dict) -> pd.DataFrame:
-    """The curves of ``amtoolkit reproduce convex`` on Figure 1's quadratics (same protocol)."""
-    from ..reproduce.convex import quadratic_problem
-
-    return pd.concat([quadratic_problem(c, config["max_steps"], config["dim"], config["seed"])[1]
+def _compute_fig1(config: dict, store=None) -> pd.DataFrame:
+    """The curves of ``amtoolkit reproduce convex`` on Figure 1's quadratics (same protocol,
+    same stored runs)."""
+    return pd.concat([quadratic_problem(c, config["max_steps"], config["dim"], config["seed"], store=store)[1]
                       .assign(panel=f"κ = {c:.0e}") for c in config["conditions"]], ignore_index=True)
 
 
-def _compute_fig3(config: dict) -> pd.DataFrame:
+def _compute_fig3(config: dict, store=None) -> pd.DataFrame:
     """The curves of ``amtoolkit reproduce convex`` (Sec. 4.1 protocol) on the Figure 3 datasets."""
-    from ..reproduce.convex import convex_problem
-
-    return pd.concat([convex_problem(name, config["reg"], config["max_steps"], keep_curves=True)[1]
+    return pd.concat([convex_problem(name, config["reg"], config["max_steps"], keep_curves=True, store=store)[1]
                       .assign(panel=f"{name}, reg={config['reg']:g}") for name in config["datasets"]],
                      ignore_index=True)
+
+
+def reproduction_configs(datasets: Sequence[str], regs: Sequence[float], max_steps: int = 4000,
+                         quadratic_steps: int = 20000) -> dict[str, dict]:
+    """The configurations of ``fig3_libsvm`` and ``fig1_quadratic`` that draw what
+    :func:`amtoolkit.reproduce.reproduce_convex` ran with these arguments: Figure 3's datasets
+    among ``datasets`` (else the first four) at the first ``regs``, and Figure 1's quadratics."""
+    names = list(datasets)
+    shown = [n for n in FIG3_DATASETS if n in names] or names[:4]
+    return {"fig3_libsvm": dict(datasets=shown, reg=float(regs[0]), max_steps=int(max_steps)),
+            "fig1_quadratic": dict(conditions=list(CONDITIONS), max_steps=int(quadratic_steps), dim=100, seed=0)}
 
 
 def _draw_reproduction(frame: pd.DataFrame, config: dict):
@@ -393,14 +413,15 @@ _LIBSVM = {"problem": "a9a", "reg": 1e-3}
 FIGURES: dict[str, Figure] = {f.name: f for f in [
     Figure("fig1_quadratic", "quadratics (d = 100, κ ∈ {1e2, 1e3, 1e4}): fixed β (including the grid's β*) "
                              "against AM-MGD (β_max = 1)", "AM Fig. 1, Sec. 3.1",
-           dict(conditions=[1e2, 1e3, 1e4], max_steps=20000, dim=100, seed=0), _compute_fig1, _draw_reproduction),
+           dict(conditions=[1e2, 1e3, 1e4], max_steps=20000, dim=100, seed=0), _compute_fig1, _draw_reproduction,
+           shares_runs=True),
     Figure("fig2", "the two-plane model on f(x) = log cosh x: gradient plane, over- and underestimating "
                    "memory planes, the proximal objectives and where each step lands", "AM Fig. 2, Sec. 3.2",
            dict(x_prev=3.9, x_t=1.8, lr=1.0, lam=0.0, grid=[-2.0, 4.3, 631], plane_grid=[-0.4, 4.3, 471],
                 prox_grid=[-1.5, 3.0, 451]), _compute_fig2, _draw_fig2),
     Figure("fig3_libsvm", "LIBSVM logistic regression (reg 1e-3): GD, MGD 0.9, MGD β* and AM-MGD (β_max = 1)",
            "AM Fig. 3, Sec. 4.1", dict(datasets=["a1a", "w1a", "mushrooms", "phishing"], reg=1e-3, max_steps=4000),
-           _compute_fig3, _draw_reproduction),
+           _compute_fig3, _draw_reproduction, shares_runs=True),
     Figure("beta_traces", "β_t of AM-MGD (full gradient) and AM-MSGD (batch 64) on a9a, soft restarts (β_t falling "
                           "below θ = 0.7) marked",
            "AM Sec. 4.5", dict(_LIBSVM, steps=500, seed=0, batch_size=64, restart_theta=0.7,

@@ -4,14 +4,13 @@ with the AM-MGD β_t underneath."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Mapping
 
 import pandas as pd
 
-from .figures import _save, gap_and_beta_panels
+from .figures import gap_and_beta_panels
 
-__all__ = ["paper_panels", "save_paper_panels"]
+__all__ = ["paper_panels"]
 
 
 def _color(label: str):
@@ -30,9 +29,3 @@ def paper_panels(curves: Mapping[str, pd.DataFrame]):
 
 
 LEGEND = {"AM-MGD 1": "AM-MGD (β_max=1)"}
-
-
-def save_paper_panels(curves: Mapping[str, pd.DataFrame], path_stem: str | Path) -> Path:
-    """:func:`paper_panels` written as PDF and PNG: Figure 3 (GD, MGD β = 0.9, MGD β* and
-    AM-MGD per dataset) and Figure 1 (fixed β against AM-MGD per condition number)."""
-    return _save(paper_panels(curves), path_stem)

@@ -2,7 +2,14 @@
 
 ``amtoolkit reproduce convex`` runs the protocol of Sec. 4.1 / Figure 3 (logistic
 regression on LIBSVM datasets, λ = 0, step size 1/L, x_0 = 0) and the quadratic of
-Sec. 3.1 / Figure 1, and writes a results file, a Markdown table and both figures.
+Sec. 3.1 / Figure 1, and writes a results file and a Markdown table; the command then
+draws both figures through :func:`amtoolkit.figures.build`, the one builder of every paper
+figure.
+
+Each (problem, protocol parameters) is run once: its row and curves go to a store
+(:data:`DEFAULT_STORE`, one Parquet file each, written atomically), which ``amtoolkit
+figures`` reads too, so a figure that one command computed is not computed again by the
+other.
 
 Per dataset and regularisation ``reg`` (mean logistic loss + reg/2‖w‖²):
 
@@ -20,6 +27,8 @@ of AM-MGD sits at round-off), capped at ``max_steps``.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from pathlib import Path
 from typing import Any, Sequence
@@ -32,9 +41,15 @@ from .._checks import check_int, check_out_path, check_positive
 from ..datasets import find_libsvm, load_problem, registry
 from ..problems import Quadratic
 from ..runner.run import run
+from ..sweeps.store import read_job_meta, write_job
 
-__all__ = ["GRID", "AM_BETA_MAX", "default_datasets", "convex_problem", "quadratic_problem",
+__all__ = ["GRID", "AM_BETA_MAX", "DEFAULT_STORE", "default_datasets", "convex_problem", "quadratic_problem",
            "reproduce_convex"]
+
+#: the store of protocol runs shared by ``amtoolkit reproduce convex`` and ``amtoolkit figures``
+DEFAULT_STORE = "results/figures"
+#: part of each stored run's key: bump it when the protocol's computation changes
+FORMAT = 1
 
 GRID = np.unique(np.concatenate([np.linspace(0.0, 0.9, 10), 1.0 - np.geomspace(0.1, 1e-3, 11)]))
 AM_BETA_MAX = (0.9, 0.99, 1.0)
@@ -140,24 +155,61 @@ def _judge(row: dict) -> None:
     row["verdict"] = f"vs β=0.9: {t09}; vs β*={row['beta_star']:.3g}: {tbest}"
 
 
-def convex_problem(name: str, reg: float, max_steps: int = 4000, keep_curves: bool = False):
-    """The protocol of Sec. 4.1 on one LIBSVM dataset: ``(row, curves or None)``; the row's
-    ``cpu_seconds`` counts loading, f*, and both runs."""
-    cpu = time.process_time()
-    row, curves = _compare(load_problem(name, reg=reg), name, reg, max_steps, keep_curves)
-    row["cpu_seconds"] = time.process_time() - cpu
+def _stored(store, kind: str, params: dict, compute) -> tuple[dict, pd.DataFrame]:
+    """``compute() -> (row, curves)``, or what an earlier call stored under ``store`` for the same
+    ``kind`` and ``params`` (``<store>/<kind>-<hash>.parquet``: the curves as the table, the row
+    in its metadata). A damaged or foreign file is computed again and replaced."""
+    if store is None:
+        return compute()
+    text = json.dumps({"kind": kind, "params": params, "format": FORMAT}, sort_keys=True)
+    key = f"{kind}-{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+    path = Path(store) / f"{key}.parquet"
+    if path.is_file():
+        try:
+            meta = read_job_meta(path)
+            if meta.get("kind") == kind and meta.get("params") == params and meta.get("format") == FORMAT:
+                row = {k: (np.nan if v is None else v) for k, v in meta["row"].items()}
+                return row, pd.read_parquet(path)
+        except Exception:  # noqa: BLE001 - a damaged file is recomputed below and replaced
+            pass
+    row, curves = compute()
+    Path(store).mkdir(parents=True, exist_ok=True)
+    write_job(store, key, curves, {"kind": kind, "params": params, "format": FORMAT, "row": row})
     return row, curves
 
 
-def quadratic_problem(cond: float, max_steps: int = 20000, dim: int = 100, seed: int = 0):
+def convex_problem(name: str, reg: float, max_steps: int = 4000, keep_curves: bool = False,
+                   store: str | Path | None = None):
+    """The protocol of Sec. 4.1 on one LIBSVM dataset: ``(row, curves or None)``; the row's
+    ``cpu_seconds`` counts loading, f*, and both runs. With ``store`` (a folder), the result is
+    read from there when an earlier call stored it, else computed and stored (curves
+    included)."""
+    def compute():
+        cpu = time.process_time()
+        row, curves = _compare(load_problem(name, reg=reg), name, reg, max_steps, keep_curves or store is not None)
+        row["cpu_seconds"] = time.process_time() - cpu
+        return row, curves
+
+    row, curves = _stored(store, "convex", {"problem": name, "reg": float(reg), "max_steps": int(max_steps)},
+                          compute)
+    return row, (curves if keep_curves else None)
+
+
+def quadratic_problem(cond: float, max_steps: int = 20000, dim: int = 100, seed: int = 0,
+                      store: str | Path | None = None):
     """Figure 1's setting (Sec. 3.1) with the same protocol: a random quadratic with
     condition number ``cond`` (log-spaced spectrum in [1/cond, 1], b ~ N(0, I)); the curves
-    add MGD with β = 0.5 and 0.99 to the four methods of Figure 3."""
-    cpu = time.process_time()
-    q = Quadratic.random(dim=dim, cond=cond, seed=seed)
-    row, curves = _compare(q, q.name, np.nan, max_steps, True, extra=(0.5, 0.99))
-    row["cpu_seconds"] = time.process_time() - cpu
-    return row, curves
+    add MGD with β = 0.5 and 0.99 to the four methods of Figure 3. ``store`` as in
+    :func:`convex_problem`."""
+    def compute():
+        cpu = time.process_time()
+        q = Quadratic.random(dim=dim, cond=cond, seed=seed)
+        row, curves = _compare(q, q.name, np.nan, max_steps, True, extra=(0.5, 0.99))
+        row["cpu_seconds"] = time.process_time() - cpu
+        return row, curves
+
+    return _stored(store, "quadratic", {"cond": float(cond), "max_steps": int(max_steps), "dim": int(dim),
+                                        "seed": int(seed)}, compute)
 
 
 def summary_markdown(table: pd.DataFrame) -> str:
@@ -219,15 +271,17 @@ def _collect(fn, tasks: list[tuple], jobs: int, partial: Path) -> list:
 
 
 def reproduce_convex(datasets: Sequence[str] | None = None, regs: Sequence[float] = REGS,
-                     out: str | Path = "reproduction", figures: str | Path | None = "figures",
+                     out: str | Path = "reproduction", store: str | Path | None = DEFAULT_STORE,
                      max_steps: int = 4000, quadratic_steps: int = 20000, jobs: int = 2) -> pd.DataFrame:
-    """Run the protocol on every (dataset, reg), write ``<out>/results.csv``,
-    ``<out>/quadratic.csv`` and ``<out>/table.md``, and the figures
-    ``<figures>/fig3_libsvm`` and ``<figures>/fig1_quadratic`` (PDF and PNG). Returns the table.
-    The rows finished so far are in ``<out>/results.partial.csv`` (``quadratic.partial.csv``)
-    while a stage runs, and stay there if it fails or is interrupted."""
-    from ..plotting.reproduction import save_paper_panels
+    """Run the protocol on every (dataset, reg) and on Figure 1's quadratics; write
+    ``<out>/results.csv``, ``<out>/quadratic.csv`` and ``<out>/table.md``. Returns the table.
 
+    Every run's row and curves go to ``store`` (``None``: not kept), where an earlier call of
+    this function or of :func:`amtoolkit.figures.build` (figures ``fig3_libsvm`` and
+    ``fig1_quadratic``, see :func:`amtoolkit.figures.figureset.reproduction_configs`) finds
+    them instead of running them again. The rows finished so far are in
+    ``<out>/results.partial.csv`` (``quadratic.partial.csv``) while a stage runs, and stay
+    there if it fails or is interrupted."""
     max_steps = check_int("max_steps", max_steps)
     quadratic_steps = check_int("quadratic_steps", quadratic_steps)
     jobs = check_int("jobs", jobs)
@@ -246,28 +300,20 @@ def reproduce_convex(datasets: Sequence[str] | None = None, regs: Sequence[float
     for name in names:  # fail before any long computation
         find_libsvm(name, download=False)
     out = check_out_path("out", out, folder=True)
-    figures = None if figures is None else check_out_path("figures", figures, folder=True)
-    fig_names = [n for n in FIG3_DATASETS if n in names] or names[:4]
-    tasks = [(n, r, r == regs[0] and n in fig_names) for r in regs for n in names]
+    store = None if store is None else check_out_path("store", store, folder=True)
+    tasks = [(n, r) for r in regs for n in names]
     # the largest problems first, so that the parallel workers finish together
     tasks.sort(key=lambda t: -registry()[t[0]].nnz if t[0] in registry() else 0)
-    results = _collect(convex_problem, [(n, r, max_steps, keep) for n, r, keep in tasks], jobs,
+    results = _collect(convex_problem, [(n, r, max_steps, False, store) for n, r in tasks], jobs,
                        out / "results.partial.csv")
     order = {(n, r): i for i, (n, r) in enumerate((n, r) for r in regs for n in names)}
-    pairs = sorted(zip(tasks, results), key=lambda p: order[(p[0][0], p[0][1])])
+    pairs = sorted(zip(tasks, results), key=lambda p: order[p[0]])
     table = pd.DataFrame([row for _, (row, _) in pairs])
-    curves = {f"{t[0]}, reg={t[1]:g}": c for t, (_, c) in pairs if c is not None}
     table.to_csv(out / "results.csv", index=False)  # kept if the quadratics below fail
-    if figures is not None:
-        save_paper_panels(curves, figures / "fig3_libsvm")
-    quad = _collect(quadratic_problem, [(c, quadratic_steps) for c in CONDITIONS], jobs,
+    quad = _collect(quadratic_problem, [(c, quadratic_steps, 100, 0, store) for c in CONDITIONS], jobs,
                     out / "quadratic.partial.csv")
     quad_table = pd.DataFrame([r for r, _ in quad])
     quad_table.to_csv(out / "quadratic.csv", index=False)
     (out / "table.md").write_text(summary_markdown(table) + "\nQuadratics (Figure 1):\n\n"
                                   + summary_markdown(quad_table))
-    if figures is not None:
-        save_paper_panels({f"κ = {c:.0e}": cur for c, (_, cur) in zip(CONDITIONS, quad)},
-                          figures / "fig1_quadratic")
     return table
-

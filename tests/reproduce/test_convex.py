@@ -26,7 +26,7 @@ def table(tmp_path_factory):
     if libsvm_dir() is None:
         pytest.skip("AMTOOLKIT_DATA is not set to the LIBSVM data folder")
     out = tmp_path_factory.mktemp("rep")
-    t = R.reproduce_convex(NAMES, [1e-3], out=out, figures=out, max_steps=600, quadratic_steps=40, jobs=1)
+    t = R.reproduce_convex(NAMES, [1e-3], out=out, store=out / "store", max_steps=600, quadratic_steps=40, jobs=1)
     return t, out
 
 
@@ -74,9 +74,73 @@ def test_outputs_are_written(table):
     np.testing.assert_allclose(back["gap AM-MGD 1"], t["gap AM-MGD 1"], rtol=1e-12)
     md = (out / "table.md").read_text()
     assert md.count("| heart_scale |") == 1 and "Verdicts" in md and "Quadratics" in md
-    for stem in ("fig3_libsvm", "fig1_quadratic"):
-        assert (out / f"{stem}.png").stat().st_size > 10_000 and (out / f"{stem}.pdf").is_file()
     assert len(pd.read_csv(out / "quadratic.csv")) == 3
+    # one stored run per (problem, reg) and per quadratic, each with its row and curves
+    stored = sorted(p.name.split("-")[0] for p in (out / "store").glob("*.parquet"))
+    assert stored == ["convex"] * 2 + ["quadratic"] * 3
+
+
+@pytest.fixture
+def oracle_calls(monkeypatch):
+    from amtoolkit.problems.base import Problem
+
+    calls = {"n": 0}
+    original = Problem.value_and_grad
+
+    def counted(self, x, batch=None):
+        calls["n"] += 1
+        return original(self, x, batch)
+
+    monkeypatch.setattr(Problem, "value_and_grad", counted)
+    return calls
+
+
+def test_figures_and_the_cli_reuse_the_stored_runs(table, tmp_path, oracle_calls, capsys):
+    """fig1/fig3 have one builder, and it reads the runs that reproduce_convex stored: neither
+    ``figures.build`` nor ``amtoolkit reproduce convex`` on the same store runs a step again, and
+    the stored curves are the protocol's own (the row's final gap is the curve's last point)."""
+    from amtoolkit.figures import build
+    from amtoolkit.figures.figureset import FIGURES, _results, reproduction_configs
+
+    t, out = table
+    store, figs = out / "store", tmp_path / "figs"
+    configs = reproduction_configs(NAMES, [1e-3], 600, 40)
+    assert configs["fig3_libsvm"]["datasets"] == NAMES and set(configs) == {"fig3_libsvm", "fig1_quadratic"}
+    build(list(configs), figs, store, configs=configs, log=None)
+    assert oracle_calls["n"] == 0
+    for stem in ("fig3_libsvm", "fig1_quadratic"):
+        assert (figs / f"{stem}.png").stat().st_size > 10_000 and (figs / f"{stem}.pdf").is_file()
+    curves = _results("fig3_libsvm", configs["fig3_libsvm"], store)
+    for row in t.itertuples():
+        am = curves[(curves.panel == f"{row.problem}, reg=0.001") & (curves.label == "AM-MGD 1")]
+        assert am.gap.iloc[-1] == t.set_index("problem").loc[row.problem, "gap AM-MGD 1"]
+    assert set(FIGURES) >= set(configs)
+    args = ["reproduce", "convex", "--datasets", *NAMES, "--reg", "1e-3", "--out", str(tmp_path / "o"),
+            "--figures", str(tmp_path / "f"), "--store", str(store), "--max-steps", "600",
+            "--quadratic-steps", "40", "--jobs", "1"]
+    assert cli.main(args) == 0
+    assert oracle_calls["n"] == 0 and (tmp_path / "f" / "fig3_libsvm.png").is_file()
+    back = pd.read_csv(tmp_path / "o" / "results.csv")
+    np.testing.assert_array_equal(back["gap AM-MGD 1"], t["gap AM-MGD 1"])
+
+
+def test_a_damaged_stored_run_is_computed_again(tmp_path):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"x": 1.0, "nothing": float("nan")}, pd.DataFrame({"step": [0, 1], "gap": [1.0, 0.5]})
+
+    params = {"problem": "p", "reg": 1e-3}
+    row, curves = R._stored(tmp_path, "convex", params, compute)
+    again, curves2 = R._stored(tmp_path, "convex", params, compute)
+    assert len(calls) == 1 and again["x"] == 1.0 and np.isnan(again["nothing"]) and curves2.equals(curves)
+    [path] = tmp_path.glob("convex-*.parquet")
+    path.write_bytes(path.read_bytes()[:50])  # cut
+    R._stored(tmp_path, "convex", params, compute)
+    assert len(calls) == 2 and R._stored(tmp_path, "convex", params, compute)[0]["x"] == 1.0 and len(calls) == 2
+    R._stored(tmp_path, "convex", {**params, "reg": 1e-5}, compute)  # other parameters: another run
+    assert len(calls) == 3
 
 
 def test_cli_bad_input(tmp_path, capsys):
@@ -102,7 +166,8 @@ def test_cli_bad_input(tmp_path, capsys):
     (["--jobs", "0"], "jobs must be an integer >= 1"),
     (["--quadratic-steps", "0"], "quadratic_steps must be an integer >= 1"),
     (["--out", "FILE"], "out must be a folder, but .* is a file"),
-    (["--figures", "FILE"], "figures must be a folder, but .* is a file"),
+    (["--figures", "FILE"], r"figures \(--figures\) must be a folder, but .* is a file"),
+    (["--store", "FILE"], "store must be a folder, but .* is a file"),
 ])
 def test_cli_output_and_count_flags_are_checked_before_any_run(tmp_path, capsys, monkeypatch, args, message):
     """Bad counts and output folders are refused before the first run (none may start)."""
