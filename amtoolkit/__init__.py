@@ -20,7 +20,7 @@ from .datasets import load_problem
 from .problems import LogisticRegression, Quadratic
 from .plotting import plot, plot_results
 from .reproduce.theorems import check_theorem_3_3, check_theorem_3_4
-from .runner import History, RunError, concat, grid, load_history, minimize, run
+from .runner import History, RunError, RunInterrupted, concat, grid, load_history, minimize, run
 from .sweeps import load_results, sweep
 
 # the theorem checks run optimizers, so they live in reproduce/; amt.theory names them too
@@ -29,5 +29,5 @@ del check_theorem_3_3, check_theorem_3_4
 
 __all__ = ["__version__", "backend", "datasets", "memory", "model", "theory", "optimizers", "plotting",
            "problems", "validate", "runner", "sweeps", "reproduce", "figures", "Quadratic",
-           "LogisticRegression", "load_problem", "run", "minimize", "History", "RunError", "grid",
+           "LogisticRegression", "load_problem", "run", "minimize", "History", "RunError", "RunInterrupted", "grid",
            "load_history", "concat", "sweep", "load_results", "plot", "plot_results"]

@@ -130,7 +130,7 @@ def cmd_list(args) -> int:
 def cmd_run(args) -> int:
     """Exit codes: 0 done (any status but interrupted), 1 the run failed (the rows so far are
     written), 2 bad input (nothing computed), 130 interrupted (the rows so far are written)."""
-    from ..runner import RunError, run
+    from ..runner import RunError, RunInterrupted, run
 
     try:  # every option is checked before the problem is built (a dataset may be parsed or fetched)
         check_int("steps (--steps)", args.steps)
@@ -160,9 +160,9 @@ def cmd_run(args) -> int:
     except RunError as err:
         fail(err)
         history, code = err.history, 1
-    if code == 0 and "interrupted" in history.status:
+    except RunInterrupted as err:
         print("amtoolkit: interrupted", file=sys.stderr)
-        code = 130
+        history, code = err.history, 130
     if len(history.frame):
         print(history.summary().to_string(index=False, float_format=lambda v: f"{v:.3g}"))
     if args.out:

@@ -28,7 +28,7 @@ from .._checks import meta_path
 from ..backend import to_numpy
 from ..optimizers.base import Optimizer, OptState
 
-__all__ = ["History", "RunError", "package_versions", "save_history", "load_history", "concat", "x0_record",
+__all__ = ["History", "RunError", "RunInterrupted", "package_versions", "save_history", "load_history", "concat", "x0_record",
            "PARQUET_META_KEY", "JOB_META", "read_job_meta"]
 
 PARQUET_META_KEY = b"amtoolkit"
@@ -117,6 +117,17 @@ class RunError(RuntimeError):
     """A run stopped by an exception (from the problem, the optimizer, a schedule or the
     callback). ``__cause__`` is that exception; ``history`` holds every row recorded
     before it, with status ``failed`` for the runs that were still going."""
+
+    def __init__(self, message: str, history: History) -> None:
+        super().__init__(message)
+        self.history = history
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a run. It is a ``KeyboardInterrupt``, so it goes on through every caller
+    that runs several runs (a sweep, a figure, the demo, the seeds of ``run(seeds=...)``),
+    none of which may take a cut run for a finished one; ``history`` holds every row recorded
+    before it, with status ``interrupted`` for the runs that were still going."""
 
     def __init__(self, message: str, history: History) -> None:
         super().__init__(message)

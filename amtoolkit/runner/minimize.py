@@ -10,7 +10,7 @@ from scipy.optimize import OptimizeResult
 from .. import optimizers
 from .._checks import check_finite_array, check_int, check_positive
 from ..problems.base import FunctionProblem, check_real_dtype
-from .run import STATUS_CONVERGED, STATUS_DIVERGED, STATUS_INTERRUPTED, run
+from .run import STATUS_CONVERGED, STATUS_DIVERGED, run
 
 
 def minimize(fun: Callable, x0, jac: Callable | None = None, method: str = "am_mgd",
@@ -22,8 +22,9 @@ def minimize(fun: Callable, x0, jac: Callable | None = None, method: str = "am_m
     that ``lr="c/L"`` divides by). Returns a
     ``scipy.optimize.OptimizeResult`` with ``x, fun, jac, nit, nfev, njev, status,
     success, message`` and the run's ``history``. ``status``: 0 converged, 1 maxiter
-    reached, 2 diverged, 3 interrupted. An exception raised by ``fun`` or ``jac`` comes
-    out as :class:`amtoolkit.RunError` (chained to it) holding the iterations so far.
+    reached, 2 diverged. An exception raised by ``fun`` or ``jac`` comes out as
+    :class:`amtoolkit.RunError` (chained to it) holding the iterations so far; Ctrl-C as
+    :class:`amtoolkit.RunInterrupted` (a ``KeyboardInterrupt``) holding them too.
     """
     if options is not None and not isinstance(options, dict):
         raise TypeError(f"options must be a dict of hyperparameters plus maxiter/gtol, got {options!r}")
@@ -43,13 +44,10 @@ def minimize(fun: Callable, x0, jac: Callable | None = None, method: str = "am_m
     opt = optimizers.get(method, **options)
     hist = run(opt, problem, steps=maxiter, x0=x0, gtol=gtol, f_star=None)
     status = hist.status[0]
-    if hist.frame.empty:  # Ctrl-C before the first iteration
-        raise KeyboardInterrupt
     last = hist.frame.iloc[-1]
     code, message = {
         STATUS_CONVERGED: (0, f"gradient norm below gtol={gtol:g}"),
         STATUS_DIVERGED: (2, "diverged: a non-finite loss or iterate"),
-        STATUS_INTERRUPTED: (3, "interrupted (Ctrl-C)"),
     }.get(status, (1, f"maximum number of iterations ({maxiter}) reached"))
     x = np.asarray(hist.x)
     if status == STATUS_CONVERGED:

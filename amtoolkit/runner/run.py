@@ -25,7 +25,7 @@ from .._checks import check_bool, check_finite_array, check_int, check_positive,
 from ..backend import asarray_like, namespace, to_numpy
 from ..optimizers.base import Optimizer, OptState
 from ..problems.base import Problem
-from .history import History, concat, RunError, _per_run, package_versions, x0_record
+from .history import History, RunError, RunInterrupted, _per_run, concat, package_versions, x0_record
 from .start import resolve_lr, warn_minibatch_offset
 from .summary import add_derived_columns
 
@@ -275,6 +275,7 @@ class _Outcome:
     last_step: np.ndarray       # per run, its last kept step (-1: the last recorded row)
     error: BaseException | None = None
     failed_step: int = -1
+    interrupted_step: int | None = None
 
 
 def _loop(s: _Setup, rec: _Recorder) -> _Outcome:
@@ -353,6 +354,7 @@ def _loop(s: _Setup, rec: _Recorder) -> _Outcome:
                     break
     except KeyboardInterrupt:
         status[active] = STATUS_INTERRUPTED
+        out.interrupted_step = t
     except Exception as err:  # noqa: BLE001 - every row so far goes out with the RunError
         status[active] = STATUS_FAILED
         out.error, out.failed_step = err, t
@@ -443,8 +445,11 @@ def run(optimizer: Optimizer, problem: Problem, steps: int, x0=None, batch_size:
                   ``steps``, each full-loss evaluation and each run's stopping step are
                   always recorded. Memory grows with the recorded rows only (a few float64
                   per row and run).
-    callback:     ``callback(step, state)`` after each update; returning ``True`` stops
-                  the run (status ``stopped``).
+    callback:     ``callback(step, state)`` after each update; returning ``True`` (the
+                  object itself) stops the run, status ``stopped``: a stopped run is cut
+                  before its horizon, so the sweeps and figures never store one as done.
+                  A callback that only observes must return ``None`` (beware of functions
+                  such as ``tqdm.update`` that return ``True``).
     seeds:        a list of seeds: one run per seed, returned as one History with unique
                   ``run`` ids and a ``seed`` column (:func:`run_seeds`).
     dist_to_opt:  record ``‖x_t - x*‖`` in a ``dist_to_opt`` column when the problem knows x*
@@ -462,8 +467,11 @@ def run(optimizer: Optimizer, problem: Problem, steps: int, x0=None, batch_size:
     A run whose loss, gradient or next iterate is non-finite (the last row included)
     stops with status ``diverged``, keeps its rows and its last finite iterate; the other
     runs of a batch go on. ``History.x`` is, per run, the iterate of its last row.
-    Ctrl-C returns the history so far with status ``interrupted``. Any other exception
-    raises :class:`RunError` chained to it, whose ``history`` holds every row so far.
+    Ctrl-C raises :class:`RunInterrupted` (a ``KeyboardInterrupt``, so a caller that runs
+    several runs stops too), whose ``history`` holds every row so far, with status
+    ``interrupted``. Any other exception raises :class:`RunError` chained to it, whose
+    ``history`` holds every row so far. With ``seeds``, both carry the rows of the seeds
+    finished before.
     """
     if seeds is not None:
         if not (isinstance(seed, (int, np.integer)) and seed == 0):
@@ -490,6 +498,9 @@ def run(optimizer: Optimizer, problem: Problem, steps: int, x0=None, batch_size:
         err = out.error
         raise RunError(f"run failed at step {out.failed_step} with {type(err).__name__}: {err} "
                        f"(the {len(frame)} rows recorded before are in .history)", history) from err
+    if out.interrupted_step is not None:
+        raise RunInterrupted(f"run interrupted (Ctrl-C) at step {out.interrupted_step} of {s.steps} (the "
+                             f"{len(frame)} rows recorded before are in .history)", history)
     return history
 
 
@@ -515,4 +526,11 @@ def run_seeds(optimizer, problem, steps: int, seeds: Sequence[int], **kwargs):
     if kwargs.get("batch_size") is None and len(seeds) > 1:
         warnings.warn("seeds only change the minibatch sampler; without batch_size the runs of "
                       f"seeds {seeds} are identical", UserWarning, stacklevel=3)
-    return concat([run(optimizer, problem, steps, seed=int(s), **kwargs) for s in seeds])
+    done: list[History] = []
+    for s in seeds:
+        try:
+            done.append(run(optimizer, problem, steps, seed=int(s), **kwargs))
+        except (RunError, RunInterrupted) as err:  # keep the finished seeds' rows with the cut one
+            err.history = concat(done + [err.history])
+            raise
+    return concat(done)

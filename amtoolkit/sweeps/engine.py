@@ -38,7 +38,7 @@ from .._checks import check_out_path
 from ..datasets import load_problem
 from ..problems import Quadratic
 from ..runner.history import package_versions
-from ..runner.run import STATUS_INTERRUPTED, run
+from ..runner.run import STATUS_FAILED, STATUS_INTERRUPTED, STATUS_STOPPED, run
 from .spec import Job, expand, grid_hyper, parse_lr
 from .store import stored_keys, write_job
 
@@ -114,7 +114,11 @@ def execute_job(job: Job, step_bar: bool = False) -> tuple[str, Any, dict | None
 
                 bar = tqdm(total=job.steps, delay=1.0, leave=False, unit="step",
                            desc=f"{job.optimizer} on {job.problem['name']}")
-                callback = lambda t, state: bar.update()  # noqa: E731
+
+                def advance(t, state) -> None:  # observes only: tqdm.update's True would stop the run
+                    bar.update()
+
+                callback = advance
             history = run(opt, problem, job.steps, batch_size=job.batch_size, seed=job.seed,
                           gtol=job.gtol, callback=callback)
     except Exception as err:  # a failed job is reported, never stored (benchopt's FailedRun)
@@ -124,8 +128,10 @@ def execute_job(job: Job, step_bar: bool = False) -> tuple[str, Any, dict | None
     finally:
         if bar is not None:
             bar.close()
-    if STATUS_INTERRUPTED in history.status:
-        raise KeyboardInterrupt
+    cut = sorted(set(history.status) & {STATUS_STOPPED, STATUS_INTERRUPTED, STATUS_FAILED})
+    if cut:  # a run cut before its horizon is never stored as a finished job
+        return job.key, None, None, (f"the job's runs ended {', '.join(cut)} at step "
+                                     f"{int(history.frame.step.max())} of {job.steps}; not stored")
     frame = history.frame
     at = next((i for i, c in enumerate(frame.columns) if c.startswith("hp_")), len(frame.columns))
     for name, value in reversed(job.problem.items()):  # problem parameters next to the hp_ columns

@@ -268,7 +268,9 @@ def test_interrupted_long_minibatch_run_has_gap_values():
         if step == 40:
             raise KeyboardInterrupt
 
-    h = amt.run(O.sgd(lr=0.1), p, 100_000, batch_size=16, callback=interrupt)
+    with pytest.raises(amt.RunInterrupted) as info:
+        amt.run(O.sgd(lr=0.1), p, 100_000, batch_size=16, callback=interrupt)
+    h = info.value.history
     assert h.status == ["interrupted"]
     gaps = h.frame.dropna(subset=["gap"])
     assert list(gaps.step) == [0, 1, 2, 4, 8, 16, 32]

@@ -54,8 +54,11 @@ def test_interrupt_keeps_history(quad):
     def stop(step, state):
         if step == 7:
             raise KeyboardInterrupt
-    h = amt.run(O.gd(lr=0.1), quad, steps=100, callback=stop)
-    assert h.status == ["interrupted"] and h.frame.step.max() == 7
+    with pytest.raises(amt.RunInterrupted, match="at step 7 of 100") as info:
+        amt.run(O.gd(lr=0.1), quad, steps=100, callback=stop)
+    assert isinstance(info.value, KeyboardInterrupt)
+    h = info.value.history
+    assert h.status == ["interrupted"] and h.frame.step.max() == 7 and set(h.frame.status) == {"interrupted"}
 
 
 def test_stochastic_run_records_full_loss():
