@@ -2,8 +2,8 @@
 
 Every module of the ``amtoolkit`` package whose source holds ``>>>`` is found by walking the
 package (so a module added later is picked up without editing this file), imported, and its
-examples are run with ``NORMALIZE_WHITESPACE | ELLIPSIS``, NumPy's print options fixed and
-NumPy's global random generator seeded. A module that cannot be imported fails its test:
+examples are run with ``NORMALIZE_WHITESPACE | ELLIPSIS``, NumPy's print options fixed,
+NumPy's global random generator seeded and the dataset cache in a temporary folder. A module that cannot be imported fails its test:
 nothing is skipped. ``__main__`` modules are left out (importing one runs the command line).
 """
 
@@ -51,7 +51,9 @@ def test_the_walk_finds_the_documented_modules():
 
 
 @pytest.fixture
-def fixed_numpy():
+def fixed_numpy(tmp_path, monkeypatch):
+    """Fixed print options and seed; the parsed-data cache of the dataset examples in tmp_path."""
+    monkeypatch.setenv("AMTOOLKIT_CACHE", str(tmp_path / "cache"))
     saved = np.get_printoptions()
     state = np.random.get_state()
     np.set_printoptions(**PRINT_OPTIONS)
