@@ -6,7 +6,7 @@ import numpy as np
 
 
 def load_breast_cancer() -> tuple[np.ndarray, np.ndarray]:
-    """scikit-learn's Wisconsin breast-cancer data (569 × 30), standardised, with labels in {-1, +1}.
+    """The Wisconsin breast-cancer data of scikit-learn (569 × 30), standardised, labels in {-1, +1}.
 
     Each feature is standardised to mean 0 and standard deviation 1; malignant → -1,
     benign → +1 (scikit-learn's 0/1). Works offline (the data ship with scikit-learn).

@@ -19,7 +19,7 @@ Caveats:
   This class is numerically delicate: for heavy ball at Polyak's parameters with κ = 25 and
   n = 8, Clarabel fails and SCS at cvxpy's default tolerances returns 0.0205, where the
   exact worst case over such quadratics (a 1-D maximisation,
-  :func:`~amtoolkit.theory.spectral.quadratic_worst_case`) is 0.3128; SCS at 1e-8 gives
+  :func:`~amtoolkit.theory.quadratic_worst_case`) is 0.3128; SCS at 1e-8 gives
   0.3128. The result therefore carries that exact value as ``exact``, and a
   ``RuntimeWarning`` is raised when the two differ by more than ``1e-4·max(1, exact)``
   (absolute below 1, relative above).
@@ -65,7 +65,7 @@ class WorstCase(NamedTuple):
         The solve's wall time (of the first, uncached call).
     exact : float
         For the quadratic class, the solver-free value of
-        :func:`~amtoolkit.theory.spectral.quadratic_worst_case` (NaN for the other class).
+        :func:`~amtoolkit.theory.quadratic_worst_case` (NaN for the other class).
 
     Examples
     --------

@@ -81,7 +81,7 @@ def _radius_2x2(trace: np.ndarray, det: np.ndarray) -> np.ndarray:
 
 
 def spectral_radius(method: str, lr, beta, eigenvalue) -> np.ndarray:
-    """ρ(λ): the spectral radius of the iteration matrix of ``method`` for one eigenvalue λ of A.
+    """The spectral radius ρ(λ) of the iteration matrix of ``method`` for one eigenvalue λ of A.
 
     Evaluated in closed form from the trace and determinant of the method's 2×2 recursion
     (module docstring), broadcast elementwise over ``lr``, ``beta`` and ``eigenvalue``.
@@ -310,7 +310,7 @@ def optimal_parameters(method: str, eigenvalues, grid: int = 120) -> tuple[float
     Notes
     -----
     The search is numerical: for heavy ball it recovers Polyak's closed form
-    (:func:`~amtoolkit.theory.rates.polyak_heavy_ball`) to about 1e-6 in the rate.
+    (:func:`~amtoolkit.theory.polyak_heavy_ball`) to about 1e-6 in the rate.
 
     Examples
     --------
