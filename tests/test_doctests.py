@@ -25,10 +25,15 @@ PRINT_OPTIONS = dict(precision=8, suppress=False, linewidth=88, threshold=1000, 
                      floatmode="maxprec", sign="-", legacy=False)
 
 
+def _unimportable(name: str) -> None:
+    raise ImportError(f"{name} cannot be imported, so its examples cannot run")  # walk_packages would skip it
+
+
 def _modules_with_examples() -> list[str]:
     """Names of the package's modules whose source contains '>>>', in sorted order."""
     names = [amtoolkit.__name__]
-    names += [info.name for info in pkgutil.walk_packages(amtoolkit.__path__, prefix="amtoolkit.")]
+    names += [info.name for info in pkgutil.walk_packages(amtoolkit.__path__, prefix="amtoolkit.",
+                                                          onerror=_unimportable)]
     found = []
     for name in names:
         if name.rsplit(".", 1)[-1] == "__main__":

@@ -71,7 +71,7 @@ class LinearMemory:
     References
     ----------
     B. Szegedy, D. Czifra and P. Kőrösi-Szabó, Dynamic Memory Based Adaptive Optimization,
-    arXiv:2402.15262: the linear memory update rule (Sec. 3) and the direct sum ⊕.
+    arXiv:2402.15262: linear memory update rules and their direct sum ⊕.
 
     Examples
     --------

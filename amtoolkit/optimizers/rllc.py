@@ -172,7 +172,8 @@ def rllc(lr=0.1, memory="M(0.9)+M(0.0)", c2=0.0, law0=None, pinv="svd", rcond=1e
     ----------
     B. Szegedy, D. Czifra and P. Kőrösi-Szabó, Dynamic Memory Based Adaptive Optimization,
     arXiv:2402.15262: linear memory, the learning law and its retrospective correction
-    (Definition 3.2), and the linear-invariance lemma (Lemma 3.8).
+    ``L ← L + c2 M⁺g``, ``θ ← θ - c1 M L`` (the RLLC functional form, Definition 3.2 in the
+    paper's summary), and the linear-invariance lemma (Lemma 3.8).
 
     Examples
     --------

@@ -68,7 +68,8 @@ class LogisticRegression(Problem):
     """L2-regularised logistic regression: the mean logistic loss plus ``(reg/2)‖w‖²``.
 
     ``f(w) = (1/n) Σ_i log(1 + exp(-y_i a_iᵀw)) + (reg/2)‖w‖²`` with labels in {-1, +1},
-    the objective of the AM paper's convex experiments (Sec. 4.1); the same minimiser as
+    the model of the AM paper's convex experiments (Sec. 4.1, whose text states no
+    regularisation); the same minimiser as
     scikit-learn's ``LogisticRegression(C=1/(n·reg), fit_intercept=False)``. Batched over
     leading axes of ``w``; ``value_and_grad(w, batch=idx)`` evaluates the minibatch loss on
     the rows ``idx`` (mean over the batch, plus the full penalty). The loss is computed as
