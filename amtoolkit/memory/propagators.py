@@ -670,10 +670,12 @@ _TERM = re.compile(r"^\s*(M|J|C|CJ)\s*\(([^()]*)\)\s*$")
 
 
 def parse_memory(text: str) -> LinearMemory:
-    """Read the string form of a memory: ``"M(0.9)+M(0.0)"``, ``"J(0.9,2)"``, ``"C(0.9,0.3)"``, ``"CJ(0.9,0.3,2)"``.
+    """Read the string form of a memory, such as ``"M(0.9)+M(0.0)"`` or ``"J(0.9,2)"``.
 
-    Terms are joined by ``+`` (``⊕`` is accepted); ``str(memory)`` writes this form. A
-    LinearMemory is returned unchanged.
+    The terms are ``M(beta)`` (:func:`momentum`), ``J(lam,size)`` (:func:`jordan`),
+    ``C(r,phi)`` (:func:`complex_block`) and ``CJ(r,phi,size)`` (:func:`complex_jordan`),
+    joined by ``+`` (``⊕`` is accepted); ``str(memory)`` writes this form. A LinearMemory is
+    returned unchanged.
 
     Parameters
     ----------

@@ -191,8 +191,9 @@ def dual_objective(beta, f, f_hat, g, d, lr, lam=0.0, P=None, mu=0.0, x_t=None):
 
     References
     ----------
-    K. Topollai and A. Choromanska, Adaptive Memory Momentum via a Model-Based Framework
-    for Deep Learning Optimization, arXiv:2510.04988, 2025: Eq. 11, and the dual of Eq. 14 derived in this module's docstring.
+    K. Topollai and A. Choromanska, Adaptive Memory Momentum via a Model-Based Framework for
+    Deep Learning Optimization, arXiv:2510.04988, 2025: Eq. 11, and the dual of Eq. 14 derived
+    in this module's docstring.
 
     Examples
     --------
@@ -260,8 +261,9 @@ def beta_star_from_gap(gap, g, d, lr, lam=0.0, P=None, mu=0.0, x_t=None):
 
     References
     ----------
-    K. Topollai and A. Choromanska, Adaptive Memory Momentum via a Model-Based Framework
-    for Deep Learning Optimization, arXiv:2510.04988, 2025: Eq. 12, Eq. 14 and its closed form in Sec. 3.3 (with the sign of the μ-term corrected, docs/errata.md entry 1).
+    K. Topollai and A. Choromanska, Adaptive Memory Momentum via a Model-Based Framework for
+    Deep Learning Optimization, arXiv:2510.04988, 2025: Eq. 12, Eq. 14 and its closed form in
+    Sec. 3.3 (with the sign of the μ-term corrected, docs/errata.md entry 1).
 
     Examples
     --------
@@ -326,7 +328,7 @@ def clip_beta(beta, beta_max=1.0):
 
 
 def beta_star(f, f_hat, g, d, lr, lam=0.0, beta_max=1.0, P=None, mu=0.0, x_t=None):
-    """The adaptive momentum coefficient of Eq. 12, clipped to [0, β_max]; the checked public entry point.
+    """The adaptive momentum coefficient β* of Eq. 12, clipped to [0, β_max], with input checks.
 
     ``β* = clip_[0, β_max]([(λ+1)(f_hat - f)/η - ⟨d - g, g + λd⟩]/‖d - g‖²)``, 0 where
     ``d = g``; with ``P``, ``mu`` and ``x_t`` the closed form after Eq. 14 (Sec. 3.3),
@@ -373,8 +375,9 @@ def beta_star(f, f_hat, g, d, lr, lam=0.0, beta_max=1.0, P=None, mu=0.0, x_t=Non
 
     References
     ----------
-    K. Topollai and A. Choromanska, Adaptive Memory Momentum via a Model-Based Framework
-    for Deep Learning Optimization, arXiv:2510.04988, 2025: Eq. 11 (dual), Eq. 12 (closed form), Algorithm 1 lines 4 and 6, Sec. 3.3 (Eq. 14).
+    K. Topollai and A. Choromanska, Adaptive Memory Momentum via a Model-Based Framework for
+    Deep Learning Optimization, arXiv:2510.04988, 2025: Eq. 11 (dual), Eq. 12 (closed form),
+    Algorithm 1 lines 4 and 6, Sec. 3.3 (Eq. 14).
 
     Examples
     --------
@@ -440,7 +443,10 @@ def direction(beta, g, d, lam=0.0, P=None):
 
 
 def step(x_t, d_next, lr, P=None, mu=0.0):
-    """The iterate update ``x_{t+1} = x_t - η d_{t+1}`` (Eq. 13), or ``(x_t - η P⁻¹ d_{t+1})/(1 + μη)`` (Eq. 14).
+    """The iterate update of Eq. 13 (``x_{t+1} = x_t - η d_{t+1}``) or of Eq. 14.
+
+    With a preconditioner and decoupled weight decay (Eq. 14) it is
+    ``x_{t+1} = (x_t - η P⁻¹ d_{t+1})/(1 + μη)``.
 
     Parameters
     ----------

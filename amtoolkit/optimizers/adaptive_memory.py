@@ -169,10 +169,10 @@ def am_mgd(lr: Schedule = 0.5, lam: Hyper = 0.0, beta_max: Schedule = 1.0, offse
     Parameters
     ----------
     lr : float, ndarray of shape (K,), callable or str, default 0.5
-        Step size η > 0: a float, one value per configuration (K runs at once), a
-        schedule ``lr(t)`` of the step count t = 0, 1, ..., or ``"c/L"`` (c divided by the
-        problem's smoothness constant, resolved when the run starts). The paper's convex step sizes are in its supplement,
-        which is not available here; 0.5 is amtoolkit's default.
+        Step size η > 0: a float, one value per configuration (K runs at once), a schedule
+        ``lr(t)`` of the step count t = 0, 1, ..., or ``"c/L"`` (c divided by the problem's
+        smoothness constant, resolved when the run starts). The paper's convex step sizes are in
+        its supplement, which is not available here; 0.5 is amtoolkit's default.
     lam : float or ndarray of shape (K,), default 0.0
         λ ≥ 0, the proximal pull towards the previous direction (Eq. 9); 0 as in the
         convex runs of Sec. 4.1 (Figure 3's caption).
@@ -184,7 +184,8 @@ def am_mgd(lr: Schedule = 0.5, lam: Hyper = 0.0, beta_max: Schedule = 1.0, offse
     offset : {"previous", "bundle", "distance"}, default "previous"
         The memory plane's offset ``f_hat(x_t) - f(x_t)`` in Eq. 12:
 
-        * ``"previous"``: ``f_hat(x_t) = f(x_{{t-1}})``, the overestimate of Sec. 3.2 (Algorithm 1 line 4).
+        * ``"previous"``: ``f_hat(x_t) = f(x_{t-1})``, the overestimate of Sec. 3.2
+          (Algorithm 1 line 4).
         * ``"bundle"``: the classical aggregate ``f_hat(x_{t+1}) = f_t^m(x_{t+1})``
           (Eq. 8's model at the new point, at most ``f(x_t)``), the bundle-method choice
           that Sec. 3.2 sets aside in favour of the overestimate; needs the loss.
@@ -301,10 +302,10 @@ def am_msgd(lr: Schedule = 0.1, lam: Hyper = 0.1, beta_max: Schedule = 0.9, offs
     Parameters
     ----------
     lr : float, ndarray of shape (K,), callable or str, default 0.1
-        Step size η > 0: a float, one value per configuration (K runs at once), a
-        schedule ``lr(t)`` of the step count t = 0, 1, ..., or ``"c/L"`` (c divided by the
-        problem's smoothness constant, resolved when the run starts). 0.1 is amtoolkit's default (the paper's step sizes are
-        in its supplement).
+        Step size η > 0: a float, one value per configuration (K runs at once), a schedule
+        ``lr(t)`` of the step count t = 0, 1, ..., or ``"c/L"`` (c divided by the problem's
+        smoothness constant, resolved when the run starts). 0.1 is amtoolkit's default (the
+        paper's step sizes are in its supplement).
     lam : float or ndarray of shape (K,), default 0.1
         λ ≥ 0 (Eq. 9); 0.1 as in the paper's deep-learning runs (Sec. 4.2 and the λ
         ablation of Sec. 4.6).
@@ -316,7 +317,8 @@ def am_msgd(lr: Schedule = 0.1, lam: Hyper = 0.1, beta_max: Schedule = 0.9, offs
     offset : {"previous", "bundle", "distance"}, default "previous"
         The memory plane's offset ``f_hat(x_t) - f(x_t)`` in Eq. 12:
 
-        * ``"previous"``: AM-MSGD uses its first-order estimate ``η_{{t-1}} g_tᵀd_t`` (line 5) and needs no loss.
+        * ``"previous"``: AM-MSGD uses its first-order estimate ``η_{t-1} g_tᵀd_t``
+          (line 5) and needs no loss.
         * ``"bundle"``: the classical aggregate ``f_hat(x_{t+1}) = f_t^m(x_{t+1})``
           (Eq. 8's model at the new point, at most ``f(x_t)``), the bundle-method choice
           that Sec. 3.2 sets aside in favour of the overestimate; needs the loss.
@@ -478,9 +480,10 @@ def am_adamw(lr: Schedule = 1e-3, beta_max: float = 0.9, beta2: float = 0.999, e
     Parameters
     ----------
     lr : float, ndarray of shape (K,), callable or str, default 1e-3
-        Step size η > 0: a float, one value per configuration (K runs at once), a
-        schedule ``lr(t)`` of the step count t = 0, 1, ..., or ``"c/L"`` (c divided by the
-        problem's smoothness constant, resolved when the run starts). 1e-3 is ``torch.optim.AdamW``'s default.
+        Step size η > 0: a float, one value per configuration (K runs at once), a schedule
+        ``lr(t)`` of the step count t = 0, 1, ..., or ``"c/L"`` (c divided by the problem's
+        smoothness constant, resolved when the run starts). 1e-3 is ``torch.optim.AdamW``'s
+        default.
     beta_max : float or ndarray of shape (K,), default 0.9
         Upper clip of β and Adam's β_1 in P_t, in [0, 1) (Algorithm 1 line 6; 0.9 in
         Sec. 4.2). Not a schedule: it also sets the bias factor of P_t.

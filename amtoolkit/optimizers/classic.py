@@ -114,8 +114,9 @@ def heavy_ball(lr=0.1, beta=0.9) -> Optimizer:
         of the form ``"c/L"`` with c > 0 (a schedule is checked at step 0 here, then at
         every step of a run); if ``beta`` is outside [0, 1).
     TypeError
-        If ``lr`` is not a real number, an array of them, a callable or a ``"c/L"`` string
-        (e.g. the string ``"0.1"``, a bool, a tuple); also if ``beta`` is not a real number or an array of them.
+        If ``lr`` is not a real number, an array of them, a callable or a ``"c/L"`` string (e.g.
+        the string ``"0.1"``, a bool, a tuple); also if ``beta`` is not a real number or an
+        array of them.
 
     See Also
     --------
@@ -194,8 +195,9 @@ def mgd(lr=0.1, beta=0.9) -> Optimizer:
         of the form ``"c/L"`` with c > 0 (a schedule is checked at step 0 here, then at
         every step of a run); if ``beta`` is outside [0, 1).
     TypeError
-        If ``lr`` is not a real number, an array of them, a callable or a ``"c/L"`` string
-        (e.g. the string ``"0.1"``, a bool, a tuple); also if ``beta`` is not a real number or an array of them.
+        If ``lr`` is not a real number, an array of them, a callable or a ``"c/L"`` string (e.g.
+        the string ``"0.1"``, a bool, a tuple); also if ``beta`` is not a real number or an
+        array of them.
 
     See Also
     --------
@@ -380,8 +382,9 @@ def nag(lr=0.1, beta=None, record="y") -> Optimizer:
         of the form ``"c/L"`` with c > 0 (a schedule is checked at step 0 here, then at
         every step of a run); if ``beta`` is outside [0, 1), or ``record`` is not ``"y"`` or ``"x"``.
     TypeError
-        If ``lr`` is not a real number, an array of them, a callable or a ``"c/L"`` string
-        (e.g. the string ``"0.1"``, a bool, a tuple); also if ``beta`` is not None, a real number or an array of them.
+        If ``lr`` is not a real number, an array of them, a callable or a ``"c/L"`` string (e.g.
+        the string ``"0.1"``, a bool, a tuple); also if ``beta`` is not None, a real number or
+        an array of them.
 
     See Also
     --------

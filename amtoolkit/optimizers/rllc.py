@@ -103,9 +103,9 @@ def rllc(lr=0.1, memory="M(0.9)+M(0.0)", c2=0.0, law0=None, pinv="svd", rcond=1e
     Parameters
     ----------
     lr : float, ndarray of shape (K,), callable or str, default 0.1
-        c1 > 0, the learning rate of ``θ ← θ - c1 M L``: a float, one value per configuration (K runs at once), a schedule
-        ``lr(t)`` of the step count t = 0, 1, ..., or ``"c/L"`` (c divided by the problem's
-        smoothness constant, resolved when the run starts).
+        c1 > 0, the learning rate of ``θ ← θ - c1 M L``: a float, one value per configuration (K
+        runs at once), a schedule ``lr(t)`` of the step count t = 0, 1, ..., or ``"c/L"`` (c
+        divided by the problem's smoothness constant, resolved when the run starts).
     memory : LinearMemory or str, default "M(0.9)+M(0.0)"
         The linear memory (A, b): a :class:`amtoolkit.memory.LinearMemory` or a string
         such as ``"M(0.9)+M(0.0)"`` (momentum units), ``"J(0.9,2)"`` (Jordan block),

@@ -17,7 +17,7 @@ from ..backend import asarray_like, namespace
 
 
 class Problem:
-    """Base class of the problems: a batched oracle for ``value`` and ``grad`` in the iterate's namespace.
+    """Base class of the problems: a batched oracle for ``value`` and ``grad`` in any namespace.
 
     Subclasses implement ``_numpy_data()`` (their arrays, mirrored once per namespace,
     dtype and device on first use) and ``_value_and_grad(x, data, batch)``; problems with a

@@ -262,7 +262,7 @@ def _is_cupy_sparse(X) -> bool:
 
 def make_logistic_data(n_samples: int = 500, n_features: int = 20, seed: int = 0,
                        noise: float = 1.0, density: float = 1.0):
-    """Seeded synthetic binary data: Gaussian features, labels from a random linear model with logistic noise.
+    """Seeded synthetic binary data: Gaussian features, labels from a noisy random linear model.
 
     Parameters
     ----------

@@ -13,7 +13,7 @@ __all__ = ["LRPCounterexample", "lrp_counterexample"]
 
 
 class LRPCounterexample(Problem):
-    """The piecewise quadratic of Lessard, Recht and Packard, on which Polyak's heavy ball does not converge.
+    """The piecewise quadratic of Lessard, Recht and Packard, where Polyak's heavy ball cycles.
 
     ``f(x) = (L/2) x²`` for x < 1, ``(μ/2) x² + (L-μ)x - (L-μ)/2`` for 1 ≤ x < 2 and
     ``(L/2) x² - (L-μ)x + 3(L-μ)/2`` for x ≥ 2 (one coordinate; with μ = 1, L = 25 it is

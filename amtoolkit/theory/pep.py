@@ -146,7 +146,7 @@ _cached_solve = functools.lru_cache(maxsize=512)(_solve)
 
 def worst_case(method: str, mu: float, L: float, lr: float, beta: float, n: int,
                function_class: str = "smooth_strongly_convex") -> WorstCase:
-    """The tight worst ``‖x_n - x*‖²/‖x_0 - x*‖²`` of a fixed momentum method over a function class (PEPit).
+    """The tight worst ``‖x_n - x*‖²/‖x_0 - x*‖²`` of a fixed momentum method over a class (PEPit).
 
     ``method`` is ``gd``, ``heavy_ball``, ``mgd`` or ``nag`` with constant β, as in
     :mod:`amtoolkit.optimizers.classic`, from the same starts; the performance estimation

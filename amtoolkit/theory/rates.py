@@ -25,7 +25,7 @@ def _check_mu_L(mu: float, L: float) -> float:
 
 
 def gd_rate(lr: float, mu: float, L: float) -> float:
-    """The tight rate of gradient descent on L-smooth μ-strongly convex f, ``ρ = max(|1 - ημ|, |1 - ηL|)``.
+    """The tight rate ``ρ = max(|1 - ημ|, |1 - ηL|)`` of gradient descent on L-smooth μ-strongly convex f.
 
     ``‖x_t - x*‖ ≤ ρ^t ‖x_0 - x*‖`` for ``x_{t+1} = x_t - η∇f(x_t)``, any η > 0 (ρ < 1 iff
     η < 2/L); minimised by η = 2/(μ+L), where ρ = (κ-1)/(κ+1).
@@ -374,7 +374,7 @@ def triple_momentum(mu: float, L: float) -> dict[str, float]:
 
 
 def ghadimi_heavy_ball(lr: float, mu: float, L: float) -> tuple[float, float]:
-    """The heavy ball that converges on the whole smooth strongly convex class: ``(β, ρ)`` for a step η ≤ 1/L.
+    """The heavy ball that converges on the whole smooth strongly convex class: ``(β, ρ)`` for η ≤ 1/L.
 
     β = √((1-ημ)(1-ηL)) and ρ = 1 - ημ, the rate of ``f(x_t) - f* ≤ ρ^t (f(x_0) - f*)``
     (from ``x_{-1} = x_0``).

@@ -133,7 +133,7 @@ def spectral_radius(method: str, lr, beta, eigenvalue) -> np.ndarray:
 
 
 def spectral_rate(method: str, lr, beta, eigenvalues) -> np.ndarray | float:
-    """The exact asymptotic rate ``max_λ ρ(λ)`` of a fixed linear method on a quadratic with the given spectrum.
+    """The exact asymptotic rate ``max_λ ρ(λ)`` of a fixed linear method on a quadratic.
 
     ``method`` is ``gd``, ``heavy_ball``, ``mgd`` or ``nag`` (module docstring) with step
     ``lr`` and momentum ``beta``; the error behaves as ρ^t up to a polynomial factor. ρ(λ)
@@ -417,7 +417,7 @@ def check_worst_case_args(method: str, methods, mu: float, L: float, lr: float, 
 
 def quadratic_worst_case(method: str, mu: float, L: float, lr: float, beta: float, n: int,
                          grid: int = 20001) -> float:
-    """The exact worst ``‖x_n - x*‖²/‖x_0 - x*‖²`` of a method after n steps over quadratics with spectrum in [μ, L].
+    """The exact worst ``‖x_n - x*‖²/‖x_0 - x*‖²`` after n steps over quadratics with spectrum in [μ, L].
 
     That is ``max_{λ∈[μ,L]} p_n(λ)²``, where p_n is the method's error polynomial
     (``x_n - x* = p_n(A)(x_0 - x*)``, equality at an eigenvector), from the starts of

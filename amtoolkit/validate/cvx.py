@@ -214,7 +214,8 @@ def solve_primal(f, f_hat, g, d, lr, lam=0.0, beta_max=1.0, P=None, mu=0.0, x_t=
 
     References
     ----------
-    K. Topollai and A. Choromanska, arXiv:2510.04988, 2025: Eq. 8-9 (model and proximal step), Eq. 14 (preconditioned form).
+    K. Topollai and A. Choromanska, arXiv:2510.04988, 2025: Eq. 8-9 (model and proximal step),
+    Eq. 14 (preconditioned form).
 
     Examples
     --------
@@ -565,7 +566,8 @@ def validate_history(history, problem, every: int = 10, tol: float = 1e-6,
 
     References
     ----------
-    K. Topollai and A. Choromanska, arXiv:2510.04988, 2025: Eq. 9, 11-14, Sec. 3.2 and 3.4 (offsets), Algorithm 1.
+    K. Topollai and A. Choromanska, arXiv:2510.04988, 2025: Eq. 9, 11-14, Sec. 3.2 and 3.4
+    (offsets), Algorithm 1.
 
     Examples
     --------
