@@ -8,6 +8,7 @@ from ..problems import LogisticRegression, make_logistic_data
 from .builtin import load_breast_cancer
 from .libsvm import DatasetInfo, cache_dir, find_libsvm, load_libsvm, registry, sha256sum
 
+#: the problem names :func:`load_problem` builds without a file
 BUILTIN = ("breast_cancer", "synthetic")
 
 

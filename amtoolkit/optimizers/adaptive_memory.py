@@ -45,8 +45,10 @@ from .base import UNIT_INTERVAL, Optimizer, check_lr, make_state, register
 
 __all__ = ["am_mgd", "am_msgd", "am_adamw", "adamw_preconditioner"]
 
+#: the memory-plane offsets (module docstring) and the variants of Sec. 4.5
 OFFSETS = {"previous", "bundle", "distance"}
 VARIANTS = {"am", "clip", "reset"}
+#: the entries of ``state.info`` recorded besides lr and beta
 COLUMNS = ("beta_am", "beta_raw", "effective_momentum", "offset_gap")
 ADAMW_COLUMNS = ("beta_am", "beta_raw", "offset_gap")
 

@@ -256,9 +256,11 @@ def sgd(lr=0.1, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0) -
         ``lr(t)`` of the step count t = 0, 1, ..., or ``"c/L"`` (c divided by the problem's
         smoothness constant, resolved when the run starts). The default is amtoolkit's.
     momentum : float or ndarray of shape (K,), default 0.0
-        μ in [0, 1); recorded as ``beta``.
+        μ in [0, 1); recorded as ``beta``. The defaults of ``momentum``, ``dampening``,
+        ``nesterov`` and ``weight_decay`` are PyTorch's.
     dampening : float or ndarray of shape (K,), default 0.0
-        τ in [0, 1]; ``momentum = dampening = β`` is ``mgd(beta=β)`` (AM paper Eq. 5).
+        τ in [0, 1]; ``momentum = dampening = β`` is ``mgd(beta=β)`` (AM paper Eq. 5; the
+        paper's MGD baselines set PyTorch's dampening to 0.9, Sec. 4.2).
     nesterov : bool, default False
         ``True`` for the Nesterov step ``g + μ b`` (needs μ > 0 and τ = 0, as PyTorch).
     weight_decay : float or ndarray of shape (K,), default 0.0

@@ -109,10 +109,13 @@ def rllc(lr=0.1, memory="M(0.9)+M(0.0)", c2=0.0, law0=None, pinv="svd", rcond=1e
     memory : LinearMemory or str, default "M(0.9)+M(0.0)"
         The linear memory (A, b): a :class:`amtoolkit.memory.LinearMemory` or a string
         such as ``"M(0.9)+M(0.0)"`` (momentum units), ``"J(0.9,2)"`` (Jordan block),
-        ``"C(0.9,0.3)"`` (complex momentum); k units in all.
+        ``"C(0.9,0.3)"`` (complex momentum); k units in all. The default is the
+        ``M(0.9) ⊕ M(0.0)`` optimizer of the RLLC paper's Figure 2 (as its summary describes
+        it).
     c2 : float or ndarray of shape (K,), default 0.0
         The meta learning rate c2 ≥ 0 of the retrospective correction; ``c2 = 0`` keeps
-        ``L = law0`` (a fixed linear-memory method).
+        ``L = law0`` (a fixed linear-memory method). The default 0 is amtoolkit's: the
+        available summary gives no value.
     law0 : array_like of shape (k,) or (K, k), or None, default None
         The initial learning law L_0 ∈ R^k, the weight of each memory unit in the step;
         None is e_1 (the first unit only). With ``c2 = 0`` and ``memory = M(μ) + M(0.0)``
@@ -125,7 +128,7 @@ def rllc(lr=0.1, memory="M(0.9)+M(0.0)", c2=0.0, law0=None, pinv="svd", rcond=1e
         it squares cond(M), so the trajectory depends on the basis at the 1e-3 level after
         tens of steps; docs/rllc.md) or ``"ridge"``.
     rcond : float, default 1e-7
-        Relative cutoff in (0, 1) on the singular values of M.
+        Relative cutoff in (0, 1) on the singular values of M (amtoolkit's choice).
     ridge : float, default 0.0
         > 0 with ``pinv="ridge"``: ``(MᵀM + ridge·I)⁻¹Mᵀg``; 0 otherwise.
     skip_until_full_rank : bool, default False

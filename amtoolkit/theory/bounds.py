@@ -60,6 +60,7 @@ def am_theorem_3_3(x0_dist_sq: float, G: float, T: int) -> float:
     return (0.5 * x0_dist_sq + G * G) / math.sqrt(T)
 
 
+#: the forms of :func:`am_theorem_3_4`: Eq. 18 as printed, and with 2(1-c)
 FORMS = ("printed", "corrected")
 
 

@@ -41,7 +41,9 @@ from .spectral import check_worst_case_args, quadratic_worst_case
 
 __all__ = ["WorstCase", "worst_case", "MAX_STEPS", "FUNCTION_CLASSES"]
 
+#: the largest n of a PEPit solve (the SDP grows as n²)
 MAX_STEPS = 30
+#: the function classes of :func:`worst_case`
 FUNCTION_CLASSES = ("smooth_strongly_convex", "quadratic")
 PEP_METHODS = ("gd", "heavy_ball", "mgd", "nag")
 # SCS with cvxpy's default tolerances returned 0.0205 where the answer is 0.313 (module docstring)

@@ -42,6 +42,7 @@ from ..memory import LinearMemory, parse_memory
 __all__ = ["METHODS", "spectral_radius", "spectral_rate", "linear_memory_rate", "optimal_parameters",
            "quadratic_worst_case"]
 
+#: the fixed methods whose 2×2 recursion is known (module docstring)
 METHODS = ("gd", "heavy_ball", "mgd", "nag")
 
 

@@ -445,6 +445,7 @@ def _model_value(f, f_hat, g, d, lr, lam, beta_max, P, mu, x_t, u) -> float:
                  + 0.5 * mu * (Pt * (u + x_t)) @ (u + x_t))
 
 
+#: where :func:`validate_history` takes the QPs' data from
 SOURCES = ("recomputed", "recorded")
 
 
