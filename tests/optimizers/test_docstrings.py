@@ -1,8 +1,8 @@
 """The public API documents what it takes and what it returns, in numpydoc form.
 
 For every registered optimizer constructor (``amtoolkit.optimizers.available()``) and every
-public function of ``amtoolkit.model``, ``amtoolkit.memory`` and ``amtoolkit.theory`` (their
-``__all__``): the docstring parses with numpydoc without a warning, every parameter of the
+public function (``__all__``) defined in ``amtoolkit.model``, ``memory``, ``theory``,
+``problems``, ``datasets``, ``validate`` and ``backend``: the docstring parses with numpydoc without a warning, every parameter of the
 signature has a ``name : type`` entry in its Parameters section, and a function that returns
 a value has a Returns section. A registered constructor also cites its source (References)
 and carries an example (Examples).
@@ -19,7 +19,7 @@ import pytest
 from numpydoc.docscrape import FunctionDoc
 
 import amtoolkit
-from amtoolkit import memory, model, optimizers, theory
+from amtoolkit import backend, datasets, memory, model, optimizers, problems, theory, validate
 
 
 def _parsed(fn) -> FunctionDoc:
@@ -61,13 +61,14 @@ def _public_functions(package) -> list:
     out = []
     for name in package.__all__:
         obj = getattr(package, name)
-        if inspect.isfunction(obj) and obj.__module__.startswith(package.__name__ + "."):
+        if inspect.isfunction(obj) and (obj.__module__ + ".").startswith(package.__name__ + "."):
             out.append(pytest.param(obj, id=f"{package.__name__.split('.')[-1]}.{name}"))
     return out
 
 
 CONSTRUCTORS = [pytest.param(getattr(optimizers, name), id=f"optimizers.{name}") for name in optimizers.available()]
-FUNCTIONS = CONSTRUCTORS + _public_functions(model) + _public_functions(memory) + _public_functions(theory)
+FUNCTIONS = CONSTRUCTORS + [p for package in (model, memory, theory, problems, datasets, validate, backend)
+                            for p in _public_functions(package)]
 
 
 def test_every_registered_optimizer_is_a_public_function():
@@ -82,7 +83,8 @@ def test_every_parameter_is_documented_with_its_type(fn):
     documented = _documented(doc)
     for name, param in inspect.signature(fn).parameters.items():
         assert name in documented, f"{fn.__qualname__}: parameter {name!r} is not in its Parameters section"
-        assert documented[name].strip(), f"{fn.__qualname__}: parameter {name!r} has no type ('{name} : type')"
+        if param.kind not in (param.VAR_POSITIONAL, param.VAR_KEYWORD):  # numpydoc leaves **kwargs untyped
+            assert documented[name].strip(), f"{fn.__qualname__}: parameter {name!r} has no type ('{name} : type')"
     extra = set(documented) - set(inspect.signature(fn).parameters)
     assert not extra, f"{fn.__qualname__} documents parameters it does not take: {sorted(extra)}"
     assert doc["Summary"] and len(doc["Summary"]) == 1, f"{fn.__qualname__}: the summary must be one line"
