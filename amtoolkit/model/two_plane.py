@@ -257,7 +257,7 @@ def beta_star_from_gap(gap, g, d, lr, lam=0.0, P=None, mu=0.0, x_t=None):
     Notes
     -----
     Where ``‖d - g‖²_P̃⁻¹ = 0`` the update does not depend on β (Eq. 13 gives
-    ``d_{t+1} = g = d``) and β is 0 [choice: Eq. 12 is 0/0 there].
+    ``d_{t+1} = g = d``) and β is 0 [choice: Eq. 12 divides by zero there].
 
     References
     ----------

@@ -246,7 +246,7 @@ def am_mgd(lr: Schedule = 0.5, lam: Hyper = 0.0, beta_max: Schedule = 1.0, offse
 
     * Algorithm 1 starts its loop at t = 1 without defining ``x_1``; the first step here is
       ``x_1 = x_0 - η d_0`` with ``d_0 = g_0`` (line 7 gives ``d_1 = g_0`` for any β).
-    * Where ``d_t = g_t`` Eq. 12 is 0/0; every β gives the same step (Eq. 13), and β = 0
+    * Where ``d_t = g_t`` Eq. 12 divides by zero; every β gives the same step (Eq. 13), and β = 0
       is recorded [choice].
     * With a step-size schedule the memory plane's slope is ``(x_{t-1} - x_t)/η_{t-1}``,
       the direction actually taken, and Eq. 12 is evaluated with the current η_t.
@@ -372,7 +372,7 @@ def am_msgd(lr: Schedule = 0.1, lam: Hyper = 0.1, beta_max: Schedule = 0.9, offs
     -----
     Sec. 3.4 writes the estimate for a fixed η; with a schedule the ratio
     ``η_{t-1}/η_t`` above comes from ``x_{t-1} - x_t = η_{t-1} d_t`` [reading]. Where
-    ``d_t = g_t`` Eq. 12 is 0/0 and β = 0 is recorded [choice]; the first step
+    ``d_t = g_t`` Eq. 12 divides by zero and β = 0 is recorded [choice]; the first step
     (``d_0 = g_0``) is a gradient step.
 
     References
