@@ -45,7 +45,29 @@ PARSED_FORMAT = 1  # bump when the layout of the parsed-data cache changes
 
 @dataclass(frozen=True)
 class DatasetInfo:
-    """One registry row (``amtoolkit/data/libsvm_registry.tsv``)."""
+    """One row of the LIBSVM registry (``amtoolkit/data/libsvm_registry.tsv``).
+
+    Attributes
+    ----------
+    name : str
+        The registered name.
+    file : str
+        The file name (``.bz2`` files are decompressed beside the download).
+    n_samples, n_features : int
+        n and the LIBSVM site's d (passed to the parser so train and test agree).
+    labels : str
+        The label counts, e.g. ``"+1:7841 -1:24720"``.
+    nnz : int
+        Stored entries.
+    bytes : int
+        The file's size.
+    sha256 : str
+        The file's checksum.
+    status : str
+        ``"original"`` or the kind of variant of the registered copy.
+    url : str
+        Where to download it (empty where the registered copy differs from the site's).
+    """
 
     name: str
     file: str
@@ -61,7 +83,20 @@ class DatasetInfo:
 
 @lru_cache(maxsize=1)
 def registry() -> dict[str, DatasetInfo]:
-    """The registry of known binary LIBSVM datasets, by name."""
+    """The registry of known binary LIBSVM datasets, by name.
+
+    Returns
+    -------
+    dict of str to DatasetInfo
+        Read once from the packaged registry file.
+
+    Examples
+    --------
+    >>> from amtoolkit.datasets import registry
+    >>> info = registry()["a9a"]
+    >>> info.n_samples, info.n_features
+    (32561, 123)
+    """
     text = resources.files("amtoolkit").joinpath("data/libsvm_registry.tsv").read_text()
     lines = [ln for ln in text.splitlines() if ln and not ln.startswith("#")]
     out = {}
@@ -74,7 +109,16 @@ def registry() -> dict[str, DatasetInfo]:
 
 
 def cache_dir() -> Path:
-    """The user cache directory for downloaded datasets (``$AMTOOLKIT_CACHE`` if set)."""
+    """The user cache directory for downloaded datasets.
+
+    ``$AMTOOLKIT_CACHE`` if set, else ``$XDG_CACHE_HOME/amtoolkit/libsvm`` (default
+    ``~/.cache/amtoolkit/libsvm``).
+
+    Returns
+    -------
+    pathlib.Path
+        The folder (not created here).
+    """
     if os.environ.get("AMTOOLKIT_CACHE"):
         return Path(os.environ["AMTOOLKIT_CACHE"]).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
@@ -82,7 +126,33 @@ def cache_dir() -> Path:
 
 
 def sha256sum(path: str | os.PathLike) -> str:
-    """The hex sha256 digest of a file."""
+    """The hex sha256 digest of a file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+
+    Returns
+    -------
+    str
+        64 hex digits.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be read.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from amtoolkit.datasets import sha256sum
+    >>> path = os.path.join(tempfile.mkdtemp(), "abc.txt")
+    >>> with open(path, "wb") as fh:
+    ...     _ = fh.write(b"abc")
+    >>> sha256sum(path)
+    'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'
+    """
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -123,10 +193,30 @@ def _by_file() -> dict[str, DatasetInfo]:
 
 
 def find_libsvm(name_or_path: str | os.PathLike, download: bool = True) -> tuple[Path, DatasetInfo | None]:
-    """Locate a dataset file; return ``(path, registry info or None)``.
+    """Locate a dataset file by name or path, in the order of the module docstring.
 
-    Raises ``FileNotFoundError`` naming every place it looked, and ``ValueError`` for a
-    file whose sha256 differs from the registry's.
+    Parameters
+    ----------
+    name_or_path : str or os.PathLike
+        A registered name or a file path.
+    download : bool, default True
+        Whether a registered dataset with a URL may be downloaded into the user cache.
+
+    Returns
+    -------
+    path : pathlib.Path
+        The file.
+    info : DatasetInfo or None
+        Its registry row (None for an unregistered file).
+
+    Raises
+    ------
+    TypeError
+        If ``name_or_path`` is not a string or path.
+    FileNotFoundError
+        Naming every place it looked.
+    ValueError
+        For a file whose sha256 differs from the registry's.
     """
     if not isinstance(name_or_path, (str, os.PathLike)):
         raise TypeError(f"name_or_path must be a dataset name or a file path, got "
@@ -175,9 +265,31 @@ def find_libsvm(name_or_path: str | os.PathLike, download: bool = True) -> tuple
 
 
 def fetch(names: list[str] | None = None) -> dict[str, Path]:
-    """Make registered datasets available before a parallel run: each is found in
-    ``$AMTOOLKIT_DATA`` or the cache, or downloaded; ``None`` means every registered
-    dataset that has a URL or is already present. Returns ``name → path``."""
+    """Make registered datasets available before a parallel run: found locally or downloaded.
+
+    Each is found in ``$AMTOOLKIT_DATA`` or the cache, or downloaded (pooch takes no file
+    locks, so a parallel sweep should fetch first).
+
+    Parameters
+    ----------
+    names : list of str or None, default None
+        Registered names; None means every registered dataset that has a URL or is already
+        present.
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        ``name → path``.
+
+    Raises
+    ------
+    TypeError
+        If ``names`` is a string or not iterable.
+    ValueError
+        If a name is not registered, or a file's sha256 differs from the registry's.
+    FileNotFoundError
+        If a dataset can be neither found nor downloaded.
+    """
     if names is None:
         out = {}
         for name, info in registry().items():
@@ -234,11 +346,50 @@ def _load_cached(path: str, sha256: str, n_features: int | None) -> tuple[sp.csr
 
 def load_libsvm(name_or_path: str | os.PathLike, n_features: int | None = None,
                 download: bool = True) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Load a binary LIBSVM dataset as ``(X, y)``: CSR float64 ``X``, ``y`` in {-1, +1}.
+    r"""Load a binary LIBSVM dataset as ``(X, y)``: CSR float64 ``X``, ``y`` in {-1, +1}.
 
-    ``n_features`` defaults to the registry's d for registered names (so that a train
-    and a test split have the same width), and to the largest index in the file
-    otherwise.
+    Parsed arrays are cached by the file's sha256 (module docstring), so a second load reads
+    arrays instead of text.
+
+    Parameters
+    ----------
+    name_or_path : str or os.PathLike
+        A registered name or a file path (:func:`find_libsvm`).
+    n_features : int or None, default None
+        The number of columns ≥ 1; None is the registry's d for registered names (so that
+        a train and a test split have the same width) and the largest index in the file
+        otherwise.
+    download : bool, default True
+        Whether a registered dataset may be downloaded.
+
+    Returns
+    -------
+    X : scipy.sparse.csr_matrix of shape (n, n_features)
+        The features.
+    y : ndarray of shape (n,)
+        The labels, the smaller one mapped to -1.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the dataset cannot be found (or downloaded).
+    ValueError
+        If a file's sha256 differs from the registry's, the file is not valid LIBSVM, its
+        labels are not two classes, or ``n_features`` < 1.
+    TypeError
+        If ``n_features`` is not an integer.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from amtoolkit.datasets import load_libsvm
+    >>> path = os.path.join(tempfile.mkdtemp(), "tiny.svm")
+    >>> with open(path, "w") as fh:
+    ...     _ = fh.write("+1 1:0.5 3:1\n-1 2:2\n")
+    >>> X, y = load_libsvm(path)
+    >>> print(X.toarray(), y)
+    [[0.5 0.  1. ]
+     [0.  2.  0. ]] [ 1. -1.]
     """
     path, info = find_libsvm(name_or_path, download=download)
     if n_features is None and info is not None:

@@ -36,7 +36,51 @@ __all__ = ["LinearMemory", "spectral_radius", "momentum", "jordan", "complex_blo
 
 @dataclass(frozen=True, eq=False)
 class LinearMemory:
-    """The linear memory rule ``M ← M A + g bᵀ`` (A of shape (k, k), b of shape (k,))."""
+    """The linear memory rule ``M ← M A + g bᵀ`` of RLLC: k units, a propagator A and an injection b.
+
+    ``M ∈ R^{d×k}`` holds the units as columns; each step multiplies them by ``A`` and adds
+    the gradient with the weights ``b``. ``a + b`` is the direct sum (:func:`direct_sum`),
+    ``str(memory)`` the string form that :func:`parse_memory` reads. The arrays are
+    copied to float64 and made read-only.
+
+    Parameters
+    ----------
+    A : array_like of shape (k, k)
+        The propagator, finite.
+    b : array_like of shape (k,)
+        The injection of the current gradient, finite.
+    label : str, default ""
+        The string form (empty for a memory built from arbitrary arrays).
+
+    Attributes
+    ----------
+    k : int
+        The number of memory units.
+
+    Raises
+    ------
+    ValueError
+        If ``A`` is not a non-empty square matrix, ``b`` does not have shape (k,), or an
+        entry is not finite.
+
+    See Also
+    --------
+    parse_memory : The string form.
+    amtoolkit.optimizers.rllc : The optimizer that uses it.
+
+    References
+    ----------
+    B. Szegedy, D. Czifra and P. Kőrösi-Szabó, Dynamic Memory Based Adaptive Optimization,
+    arXiv:2402.15262: linear memory update rules and their direct sum ⊕.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from amtoolkit import memory
+    >>> mem = memory.LinearMemory(np.array([[0.9]]), np.array([1.0]), "M(0.9)")
+    >>> mem.k, str(mem), mem.allclose(memory.momentum(0.9))
+    (1, 'M(0.9)', True)
+    """
 
     A: np.ndarray
     b: np.ndarray
@@ -71,12 +115,47 @@ class LinearMemory:
         return f"LinearMemory({self})"
 
     def allclose(self, other: "LinearMemory", atol: float = 1e-12) -> bool:
+        """Whether ``other`` has the same shape and A, b equal within ``atol``.
+
+        Parameters
+        ----------
+        other : LinearMemory
+            The memory to compare with.
+        atol : float, default 1e-12
+            Absolute tolerance on every entry.
+
+        Returns
+        -------
+        bool
+            True when A and b agree.
+        """
         return self.A.shape == other.A.shape and np.allclose(self.A, other.A, atol=atol) \
             and np.allclose(self.b, other.b, atol=atol)
 
 
 def spectral_radius(memory: LinearMemory) -> float:
-    """``max |λ_i(A)|``: above 1 the units grow geometrically (RLLC's memory is unstable)."""
+    """``max |λ_i(A)|``, the spectral radius of the propagator.
+
+    Above 1 the units grow geometrically and RLLC's memory is unstable
+    (:func:`amtoolkit.optimizers.rllc` refuses it unless ``allow_unstable``).
+
+    Parameters
+    ----------
+    memory : LinearMemory
+        The memory.
+
+    Returns
+    -------
+    float
+        The largest eigenvalue modulus of ``memory.A``.
+
+    Examples
+    --------
+    >>> from amtoolkit.memory import complex_block
+    >>> from amtoolkit.memory.propagators import spectral_radius
+    >>> round(spectral_radius(complex_block(0.9, 0.3)), 12)
+    0.9
+    """
     return float(np.max(np.abs(np.linalg.eigvals(memory.A))))
 
 
@@ -85,13 +164,83 @@ def _fmt(x: float) -> str:
 
 
 def momentum(beta: float) -> LinearMemory:
-    """M(β): ``m ← β m + g``. ``momentum(0.0)`` holds the current gradient."""
+    """The momentum unit M(β), ``m ← β m + g`` (A = [β], b = [1]).
+
+    ``momentum(0.0)`` holds the current gradient, so ``M(β) + M(0.0)`` spans heavy ball,
+    gradient descent and Nesterov with a fixed learning law.
+
+    Parameters
+    ----------
+    beta : float
+        The decay β (any finite real; ``|β| > 1`` is unstable).
+
+    Returns
+    -------
+    LinearMemory
+        One unit, labelled ``"M(β)"``.
+
+    Raises
+    ------
+    ValueError
+        If ``beta`` is not finite.
+    TypeError
+        If ``beta`` is not a single real number.
+
+    References
+    ----------
+    B. Szegedy, D. Czifra and P. Kőrösi-Szabó, Dynamic Memory Based Adaptive Optimization,
+    arXiv:2402.15262: the momentum unit M(β).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from amtoolkit import memory
+    >>> mem = memory.momentum(0.9) + memory.momentum(0.0)
+    >>> print(mem, mem.A.tolist(), mem.b.tolist())
+    M(0.9)+M(0.0) [[0.9, 0.0], [0.0, 0.0]] [1.0, 1.0]
+    """
     beta = _check_real("beta", beta)
     return LinearMemory(np.array([[beta]]), np.array([1.0]), f"M({_fmt(beta)})")
 
 
 def jordan(lam: float, size: int) -> LinearMemory:
-    """J_size(λ): ``m_1 ← λ m_1 + g``, ``m_i ← λ m_i + m_{i-1}``."""
+    """The real Jordan block J_size(λ): ``m_1 ← λ m_1 + g``, ``m_i ← λ m_i + m_{i-1}``.
+
+    A = λI plus ones on the superdiagonal, b = e_1: each unit filters the one before it.
+
+    Parameters
+    ----------
+    lam : float
+        The eigenvalue λ (finite).
+    size : int
+        The block size m ≥ 1.
+
+    Returns
+    -------
+    LinearMemory
+        ``size`` units, labelled ``"J(λ,size)"``.
+
+    Raises
+    ------
+    ValueError
+        If ``size`` is not an integer ≥ 1 (any type), the propagator would not fit in
+        memory, or ``lam`` is not finite.
+    TypeError
+        If ``lam`` is not a single real number.
+
+    References
+    ----------
+    B. Szegedy, D. Czifra and P. Kőrösi-Szabó, Dynamic Memory Based Adaptive Optimization,
+    arXiv:2402.15262: Jordan-block memories and the real Jordan normal form of a memory.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from amtoolkit import memory
+    >>> print(memory.jordan(0.5, 2).A)
+    [[0.5 1. ]
+     [0.  0.5]]
+    """
     size = _check_size(size)
     lam = _check_real("lam", lam)
     A = float(lam) * np.eye(size) + np.eye(size, k=1)
@@ -99,12 +248,86 @@ def jordan(lam: float, size: int) -> LinearMemory:
 
 
 def complex_block(r: float, phi: float) -> LinearMemory:
-    """Complex momentum ``z ← r e^{iφ} z + g`` on the units (Re z, Im z)."""
+    """Complex momentum ``z ← r e^{iφ} z + g`` on the two real units (Re z, Im z).
+
+    A = [[r cos φ, r sin φ], [-r sin φ, r cos φ]], b = e_1; :func:`complex_jordan` with
+    ``size = 1``.
+
+    Parameters
+    ----------
+    r : float
+        The modulus r ≥ 0 of the eigenvalue.
+    phi : float
+        Its argument φ (radians).
+
+    Returns
+    -------
+    LinearMemory
+        Two units, labelled ``"C(r,φ)"``.
+
+    Raises
+    ------
+    ValueError
+        If ``r`` is negative or a value is not finite.
+    TypeError
+        If ``r`` or ``phi`` is not a single real number.
+
+    References
+    ----------
+    B. Szegedy, D. Czifra and P. Kőrösi-Szabó, Dynamic Memory Based Adaptive Optimization,
+    arXiv:2402.15262: complex momentum memories.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from amtoolkit import memory
+    >>> print(np.abs(np.linalg.eigvals(memory.complex_block(0.9, 0.3).A)).round(12))
+    [0.9 0.9]
+    """
     return complex_jordan(r, phi, 1)
 
 
 def complex_jordan(r: float, phi: float, size: int) -> LinearMemory:
-    """A chain of ``size`` complex blocks (the real form of a complex Jordan block)."""
+    """A chain of ``size`` complex blocks: the real form of a complex Jordan block.
+
+    The propagator is block upper-bidiagonal: the 2×2 blocks of :func:`complex_block` on
+    the diagonal, identities above them.
+
+    Parameters
+    ----------
+    r : float
+        The modulus r ≥ 0 of the eigenvalue.
+    phi : float
+        Its argument φ (radians).
+    size : int
+        The number of blocks ≥ 1 (2·size units).
+
+    Returns
+    -------
+    LinearMemory
+        Labelled ``"C(r,φ)"`` for one block, ``"CJ(r,φ,size)"`` otherwise.
+
+    Raises
+    ------
+    ValueError
+        If ``size`` is not an integer ≥ 1 or too large for memory, ``r`` is negative, or a
+        value is not finite.
+    TypeError
+        If ``r`` or ``phi`` is not a single real number.
+
+    References
+    ----------
+    B. Szegedy, D. Czifra and P. Kőrösi-Szabó, Dynamic Memory Based Adaptive Optimization,
+    arXiv:2402.15262: the real Jordan normal form of a memory (complex blocks).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from amtoolkit import memory
+    >>> mem = memory.complex_jordan(0.9, 0.3, 2)
+    >>> mem.k, str(mem)
+    (4, 'CJ(0.9,0.3,2)')
+    """
     size = _check_size(size, units=2)
     r, phi = _check_real("r", r), _check_real("phi", phi)
     if r < 0:
@@ -117,7 +340,41 @@ def complex_jordan(r: float, phi: float, size: int) -> LinearMemory:
 
 
 def direct_sum(*blocks: LinearMemory) -> LinearMemory:
-    """The paper's ⊕: block-diagonal propagator, stacked injections."""
+    """The direct sum ⊕ of memories: block-diagonal propagator, stacked injections.
+
+    Also written ``a + b``. The label joins the blocks' labels with ``+`` when they all
+    have one.
+
+    Parameters
+    ----------
+    *blocks : LinearMemory
+        At least one memory.
+
+    Returns
+    -------
+    LinearMemory
+        With ``k = Σ k_i`` units.
+
+    Raises
+    ------
+    ValueError
+        If no block is given.
+    TypeError
+        If a block is not a LinearMemory.
+
+    References
+    ----------
+    B. Szegedy, D. Czifra and P. Kőrösi-Szabó, Dynamic Memory Based Adaptive Optimization,
+    arXiv:2402.15262: the direct sum ⊕ of memories.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from amtoolkit import memory
+    >>> mem = memory.direct_sum(memory.momentum(0.9), memory.jordan(0.5, 2))
+    >>> print(mem, mem.k)
+    M(0.9)+J(0.5,2) 3
+    """
     if not blocks:
         raise ValueError("direct_sum needs at least one LinearMemory")
     for blk in blocks:
@@ -130,7 +387,48 @@ def direct_sum(*blocks: LinearMemory) -> LinearMemory:
 
 
 def change_basis(memory: LinearMemory, Q) -> LinearMemory:
-    """The rule U^Q: ``A' = Q⁻¹ A Q``, ``b' = Qᵀ b`` (the memory ``M' = M Q``)."""
+    """The rule U^Q of a change of memory basis ``M' = M Q``: ``A' = Q⁻¹ A Q``, ``b' = Qᵀ b``.
+
+    With ``L0' = Q⁻¹ L0`` the optimizer's step ``M'L' = M L`` is unchanged while M has full
+    column rank (RLLC Lemma 3.8, the linear invariance of RLLC).
+
+    Parameters
+    ----------
+    memory : LinearMemory
+        The rule U.
+    Q : array_like of shape (k, k)
+        An invertible matrix.
+
+    Returns
+    -------
+    LinearMemory
+        The rule U^Q (unlabelled).
+
+    Raises
+    ------
+    ValueError
+        If ``Q`` does not have shape (k, k) or its condition number is above 1e12 (or not
+        finite).
+
+    Notes
+    -----
+    The summary of the RLLC paper available here states Lemma 3.8 for an arbitrary Q;
+    ``A' = Q⁻¹ A Q`` needs an invertible one, and a numerically singular Q is refused.
+
+    References
+    ----------
+    B. Szegedy, D. Czifra and P. Kőrösi-Szabó, Dynamic Memory Based Adaptive Optimization,
+    arXiv:2402.15262: Definition of U^Q and Lemma 3.8 (linear invariance).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from amtoolkit import memory
+    >>> mem = memory.change_basis(memory.jordan(0.5, 2), [[2.0, 1.0], [1.0, 1.0]])
+    >>> print(mem.A, mem.b)
+    [[ 1.5  1. ]
+     [-1.  -0.5]] [2. 1.]
+    """
     Q = np.asarray(Q, dtype=float)
     if Q.shape != (memory.k, memory.k):
         raise ValueError(f"Q must have shape ({memory.k}, {memory.k}), got {Q.shape}")
@@ -141,7 +439,38 @@ def change_basis(memory: LinearMemory, Q) -> LinearMemory:
 
 
 def impulse_response(memory: LinearMemory, steps: int) -> np.ndarray:
-    """Weights ``W[j, i]`` of ``g_{t-j}`` in unit i: row j is ``bᵀ A^j``."""
+    """The weight of each past gradient in each unit: ``W[j, i]`` is that of ``g_{t-j}`` in unit i.
+
+    Row j is ``bᵀ A^j`` (the memory started at 0 and fed one gradient j steps ago).
+
+    Parameters
+    ----------
+    memory : LinearMemory
+        The memory.
+    steps : int
+        The number of rows ≥ 1.
+
+    Returns
+    -------
+    ndarray of shape (steps, k)
+        The weights.
+
+    Raises
+    ------
+    TypeError
+        If ``memory`` is not a LinearMemory or ``steps`` not an integer.
+    ValueError
+        If ``steps`` < 1 or the array would not fit in memory.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from amtoolkit import memory
+    >>> print(memory.impulse_response(memory.jordan(0.5, 2), 3))
+    [[1.   0.  ]
+     [0.5  1.  ]
+     [0.25 1.  ]]
+    """
     if not isinstance(memory, LinearMemory):
         raise TypeError(f"memory must be a LinearMemory, got {type(memory).__name__}")
     steps = check_int("steps", steps)
@@ -220,20 +549,49 @@ SIMILARITY_FLOOR = 1e-6
 
 
 def real_jordan_form(memory: LinearMemory, tol: float = 1e-4) -> tuple[LinearMemory, np.ndarray]:
-    """An equivalent memory whose propagator is a direct sum of real Jordan blocks
-    ``J(λ, m)`` and complex chains ``CJ(r, φ, m)`` (0 < φ < π: each conjugate pair is
-    written with its eigenvalue of positive imaginary part), and the basis Q with
-    ``A = Q J Q⁻¹`` (so the canonical memory is ``change_basis(memory, Q)``, whose
-    injection is ``Qᵀ b``). A chain of length m has columns whose lengths differ by up to
-    ‖A‖^(m-1) (J keeps ones above its diagonal), so far from ‖A‖ = 1 cond(Q) is large and
-    ``change_basis`` refuses Q; the returned canonical memory is exact by construction.
+    """An equivalent memory whose propagator is a direct sum of real Jordan and complex blocks.
 
-    Every cutoff is relative to ‖A‖, so c·A has the blocks of A with eigenvalues c·λ:
+    The blocks are ``J(λ, m)`` and complex chains ``CJ(r, φ, m)`` (0 < φ < π: each conjugate
+    pair is written with its eigenvalue of positive imaginary part), and the basis Q has
+    ``A = Q J Q⁻¹`` (so the canonical memory is ``change_basis(memory, Q)``, whose injection
+    is ``Qᵀ b``). A chain of length m has columns whose lengths differ by up to
+    ``‖A‖^(m-1)`` (J keeps ones above its diagonal), so far from ``‖A‖ = 1`` cond(Q) is
+    large and ``change_basis`` refuses Q; the returned canonical memory is exact by
+    construction.
+
+    Parameters
+    ----------
+    memory : LinearMemory
+        The memory to bring to canonical form.
+    tol : float, default 1e-4
+        Relative tolerance in (0, 1): eigenvalues within ``tol·‖A‖`` are one cluster.
+
+    Returns
+    -------
+    canonical : LinearMemory
+        The direct sum of blocks, with injection ``Qᵀ b``.
+    Q : ndarray of shape (k, k)
+        The basis, ``A = Q J Q⁻¹``.
+
+    Raises
+    ------
+    TypeError
+        If ``memory`` is not a LinearMemory, or ``tol`` not a single real number.
+    ValueError
+        If ``tol`` is outside (0, 1).
+    numpy.linalg.LinAlgError
+        When no Jordan structure fits, or the blocks found reproduce A only to more than
+        ``max(tol, 1e-6)·‖A‖`` (A is then too close to a matrix of another structure for
+        this ``tol``).
+
+    Notes
+    -----
+    Every cutoff is relative to ``‖A‖``, so c·A has the blocks of A with eigenvalues c·λ:
 
     * eigenvalues within ``tol·‖A‖`` form one cluster, at their mean (a conjugate pair
-      within that is real). Rounding splits a defective eigenvalue of
-      multiplicity m into a cluster of width about (ε·cond)^(1/m): 1e-5 for m = 3, but
-      1e-4 for m = 4, which needs a larger ``tol`` (1e-3);
+      within that is real). Rounding splits a defective eigenvalue of multiplicity m into
+      a cluster of width about ``(ε·cond)^(1/m)``: 1e-5 for m = 3, but 1e-4 for m = 4,
+      which needs a larger ``tol`` (1e-3);
     * a cluster's chains are read from the kernels of the powers of ``A − λI`` (each one
       the kernel of ``A − λI`` followed by the projection off the previous one, so no
       cutoff is raised to a power). Singular values up to ``1e-8·‖A‖``
@@ -241,12 +599,24 @@ def real_jordan_form(memory: LinearMemory, tol: float = 1e-4) -> tuple[LinearMem
       eigenvalue is resolved even when its chains are ill-conditioned;
     * a cluster whose kernels do not fit its multiplicity at that cutoff holds distinct
       eigenvalues: it is resolved again with the cutoff ``tol·‖A‖``, i.e. as the form of a
-      matrix within about ``tol·‖A‖`` of A (two eigenvalues 0.5·tol·‖A‖ apart give two
+      matrix within about ``tol·‖A‖`` of A (two eigenvalues ``0.5·tol·‖A‖`` apart give two
       blocks at their mean).
 
-    The result is checked: ``LinAlgError`` is raised when no Jordan structure fits, or
-    when the blocks found reproduce A only to more than ``max(tol, 1e-6)·‖A‖`` (A is
-    then too close to a matrix of another structure for this ``tol``).
+    References
+    ----------
+    B. Szegedy, D. Czifra and P. Kőrösi-Szabó, Dynamic Memory Based Adaptive Optimization,
+    arXiv:2402.15262: the real Jordan normal form of a linear memory.
+
+    Examples
+    --------
+    A Jordan block hidden by a change of basis is found again:
+
+    >>> import numpy as np
+    >>> from amtoolkit import memory
+    >>> hidden = memory.change_basis(memory.jordan(0.5, 2), [[2.0, 1.0], [1.0, 1.0]])
+    >>> canonical, Q = memory.real_jordan_form(hidden)
+    >>> print(canonical, bool(np.allclose(Q @ canonical.A, hidden.A @ Q)))
+    J(0.5,2) True
     """
     if not isinstance(memory, LinearMemory):
         raise TypeError(f"memory must be a LinearMemory, got {type(memory).__name__}")
@@ -300,8 +670,43 @@ _TERM = re.compile(r"^\s*(M|J|C|CJ)\s*\(([^()]*)\)\s*$")
 
 
 def parse_memory(text: str) -> LinearMemory:
-    """Parse ``"M(0.9)+M(0.0)"``, ``"J(0.9,2)"``, ``"C(0.9,0.3)"``, ``"CJ(0.9,0.3,2)"``
-    (``⊕`` accepted for ``+``)."""
+    """Read the string form of a memory, such as ``"M(0.9)+M(0.0)"`` or ``"J(0.9,2)"``.
+
+    The terms are ``M(beta)`` (:func:`momentum`), ``J(lam,size)`` (:func:`jordan`),
+    ``C(r,phi)`` (:func:`complex_block`) and ``CJ(r,phi,size)`` (:func:`complex_jordan`),
+    joined by ``+`` (``⊕`` is accepted); ``str(memory)`` writes this form. A LinearMemory is
+    returned unchanged.
+
+    Parameters
+    ----------
+    text : str or LinearMemory
+        The memory.
+
+    Returns
+    -------
+    LinearMemory
+        The direct sum of the terms.
+
+    Raises
+    ------
+    ValueError
+        If ``text`` is not a LinearMemory or a non-empty string, a term is not one of
+        ``M(beta)``, ``J(lam,size)``, ``C(r,phi)``, ``CJ(r,phi,size)``, has the wrong number
+        of arguments or a non-integer size, or a block refuses its arguments.
+
+    References
+    ----------
+    B. Szegedy, D. Czifra and P. Kőrösi-Szabó, Dynamic Memory Based Adaptive Optimization,
+    arXiv:2402.15262: the notation M(β) ⊕ M(β') of memories.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from amtoolkit import memory
+    >>> mem = memory.parse_memory("M(0.9)⊕J(0.5,2)")
+    >>> print(mem, mem.k)
+    M(0.9)+J(0.5,2) 3
+    """
     if isinstance(text, LinearMemory):
         return text
     if not isinstance(text, str) or not text.strip():

@@ -35,8 +35,43 @@ __all__ = ["rllc", "memory_lstsq"]
 
 
 def memory_lstsq(M, g, method: str = "svd", rcond: float = 1e-7, ridge: float = 0.0):
-    """``z = M⁺ g`` for M of shape (..., d, k) and g (..., d), with the cutoff of the module
-    docstring. Returns ``(z, full_rank)``: z of shape (..., k), full_rank (...) booleans."""
+    """The least-squares coefficients ``z = M⁺ g`` of a gradient in the memory units.
+
+    Solves ``min_z ‖M z - g‖`` with the cutoff of the module docstring: by an SVD of M,
+    dropping singular values below ``rcond·s_max`` (``method="svd"``), or through the k×k
+    Gram matrix ``MᵀM``, dropping eigenvalues below ``rcond²·w_max`` and, with
+    ``ridge > 0``, solving ``(MᵀM + ridge·I) z = Mᵀg`` on the rest. No input checks: this
+    is the optimizer's per-step path (:func:`rllc` checks its arguments).
+
+    Parameters
+    ----------
+    M : ndarray of shape (..., d, k)
+        The memory, units as columns.
+    g : ndarray of shape (..., d)
+        The gradient.
+    method : {"svd", "gram"}, default "svd"
+        Any value other than ``"svd"`` takes the Gram path.
+    rcond : float, default 1e-7
+        Relative cutoff on the singular values of M.
+    ridge : float, default 0.0
+        Added to the kept Gram eigenvalues (Gram path only).
+
+    Returns
+    -------
+    z : ndarray of shape (..., k)
+        The coefficients.
+    full_rank : ndarray of bool, shape (...)
+        True where no direction was dropped (M has full column rank at this cutoff).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from amtoolkit.optimizers import memory_lstsq
+    >>> M = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    >>> z, full = memory_lstsq(M, np.array([1.0, 2.0, 3.0]))
+    >>> print(np.round(z, 12), bool(full))
+    [1. 2.] True
+    """
     xp = namespace(M, g)
     Mt = xp.matrix_transpose(M)
     if method == "svd":
@@ -59,40 +94,104 @@ def memory_lstsq(M, g, method: str = "svd", rcond: float = 1e-7, ridge: float = 
 @register("rllc")
 def rllc(lr=0.1, memory="M(0.9)+M(0.0)", c2=0.0, law0=None, pinv="svd", rcond=1e-7, ridge=0.0,
          skip_until_full_rank=False, allow_unstable=False) -> Optimizer:
-    """RLLC with a linear memory ``M ← M A + g bᵀ`` and a learning law L corrected by
-    ``c2 · M⁺g`` (one step: module docstring).
+    """RLLC: a linear memory ``M ← M A + g bᵀ`` and a learning law L corrected by ``c2 · M⁺g``.
+
+    One step, in this order (module docstring): ``L ← L + c2 · M⁺ g`` (the retrospective
+    correction, with the memory that made the previous step), ``M ← M A + g bᵀ`` (linear
+    memory, :mod:`amtoolkit.memory`), ``θ ← θ - c1 · M L``.
 
     Parameters
     ----------
-    lr:      c1 > 0, the learning rate of ``θ ← θ - c1 M L`` (float, array (K,) or a
-             schedule ``lr(t)``).
-    memory:  the linear memory (A, b): a :class:`amtoolkit.memory.LinearMemory` or a string
-             such as ``"M(0.9)+M(0.0)"`` (momentum units), ``"J(0.9,2)"`` (Jordan block),
-             ``"C(0.9,0.3)"`` (complex momentum); k units in all.
-    c2:      the meta learning rate c2 ≥ 0 of the retrospective correction (float or
-             array (K,)); ``c2 = 0`` keeps ``L = law0`` (a fixed linear-memory method).
-    law0:    the initial learning law L_0 ∈ R^k, the weight of each memory unit in the
-             step: shape (k,) or (K, k); default e_1 (the first unit only). With ``c2 = 0``
-             and ``memory = M(μ) + M(0.0)`` (a momentum unit and the current gradient),
-             ``law0 = (0, 1)`` is gradient descent, ``(1, 0)`` PyTorch heavy ball
-             ``sgd(momentum=μ)`` and ``(μ, 1)`` Nesterov ``sgd(momentum=μ, nesterov=True)``.
-    pinv:    how ``M⁺g`` is computed: ``"svd"`` (default; an orthogonal change of the
-             memory basis leaves the trajectory unchanged to rounding), ``"gram"`` (through
-             ``MᵀM``: same cost, but it squares cond(M), so the trajectory depends on the
-             basis at the 1e-3 level after tens of steps; docs/rllc.md) or ``"ridge"``.
-    rcond:   relative cutoff in (0, 1) on the singular values of M (default 1e-7).
-    ridge:   > 0 with ``pinv="ridge"``: ``(MᵀM + ridge·I)⁻¹Mᵀg``; 0 otherwise.
-    skip_until_full_rank: apply no correction while M has rank < k (the linear-invariance
-             lemma needs full column rank).
-    allow_unstable: accept a memory whose propagator A has spectral radius > 1 (refused by
-             default: its units grow geometrically and the run ends at a huge loss).
+    lr : float, ndarray of shape (K,), callable or str, default 0.1
+        c1 > 0, the learning rate of ``θ ← θ - c1 M L``: a float, one value per configuration (K
+        runs at once), a schedule ``lr(t)`` of the step count t = 0, 1, ..., or ``"c/L"`` (c
+        divided by the problem's smoothness constant, resolved when the run starts).
+    memory : LinearMemory or str, default "M(0.9)+M(0.0)"
+        The linear memory (A, b): a :class:`amtoolkit.memory.LinearMemory` or a string
+        such as ``"M(0.9)+M(0.0)"`` (momentum units), ``"J(0.9,2)"`` (Jordan block),
+        ``"C(0.9,0.3)"`` (complex momentum); k units in all. The default is the
+        ``M(0.9) ⊕ M(0.0)`` optimizer of the RLLC paper's Figure 2 (as its summary describes
+        it).
+    c2 : float or ndarray of shape (K,), default 0.0
+        The meta learning rate c2 ≥ 0 of the retrospective correction; ``c2 = 0`` keeps
+        ``L = law0`` (a fixed linear-memory method). The default 0 is amtoolkit's: the
+        available summary gives no value.
+    law0 : array_like of shape (k,) or (K, k), or None, default None
+        The initial learning law L_0 ∈ R^k, the weight of each memory unit in the step;
+        None is e_1 (the first unit only). With ``c2 = 0`` and ``memory = M(μ) + M(0.0)``
+        (a momentum unit and the current gradient), ``law0 = (0, 1)`` is gradient descent,
+        ``(1, 0)`` PyTorch's heavy ball ``sgd(momentum=μ)`` and ``(μ, 1)`` Nesterov
+        ``sgd(momentum=μ, nesterov=True)``.
+    pinv : {"svd", "gram", "ridge"}, default "svd"
+        How ``M⁺g`` is computed: ``"svd"`` (an orthogonal change of the memory basis leaves
+        the trajectory unchanged to rounding), ``"gram"`` (through ``MᵀM``: same cost, but
+        it squares cond(M), so the trajectory depends on the basis at the 1e-3 level after
+        tens of steps; docs/rllc.md) or ``"ridge"``.
+    rcond : float, default 1e-7
+        Relative cutoff in (0, 1) on the singular values of M (amtoolkit's choice).
+    ridge : float, default 0.0
+        > 0 with ``pinv="ridge"``: ``(MᵀM + ridge·I)⁻¹Mᵀg``; 0 otherwise.
+    skip_until_full_rank : bool, default False
+        Apply no correction while M has rank < k (the linear-invariance lemma needs full
+        column rank).
+    allow_unstable : bool, default False
+        Accept a memory whose propagator A has spectral radius > 1 (refused by default: its
+        units grow geometrically and the run ends at a huge loss).
+
+    Returns
+    -------
+    Optimizer
+        ``init(x0)`` and ``update(state, grad)``; buffers ``M`` (shape (..., d, k)), ``L``,
+        ``A``, ``b``; ``state.info`` records the law ``law``, the norm of the correction
+        ``correction`` and ``full_rank``.
+
+    Raises
+    ------
+    ValueError
+        If ``lr`` is not > 0 (or a malformed ``"c/L"``), ``memory`` cannot be parsed or has
+        spectral radius > 1 without ``allow_unstable``, ``c2`` or ``ridge`` is negative,
+        ``pinv`` is not one of its choices, ``rcond`` is outside (0, 1), ``pinv="ridge"``
+        comes without ``ridge > 0`` (or ``ridge`` without it), or ``law0`` is not finite or
+        not of shape (k,) or (K, k). ``init`` raises it when k exceeds the dimension d or
+        ``law0`` does not match the batch of ``x0``.
+    TypeError
+        If ``skip_until_full_rank`` or ``allow_unstable`` is not a bool, or a
+        hyperparameter is not a real number or an array of them.
+
+    See Also
+    --------
+    amtoolkit.memory.parse_memory : The string form of a memory.
+    amtoolkit.theory.linear_memory_rate : The exact rate with ``c2 = 0`` on quadratics.
+
+    Notes
+    -----
+    Only the paper's summary was available: the step order, the initial state (M = 0,
+    L = ``law0``) and the pseudo-inverse with its cutoff are amtoolkit's choices
+    (docs/rllc.md). The SVD cutoff drops directions whose singular values are below
+    ``rcond·s_max``, so a rank-deficient M gives a bounded correction where
+    ``numpy.linalg.pinv``'s 1e-15 cutoff does not.
 
     References
     ----------
-    arXiv:2402.15262 (Szegedy, Czifra, Kőrösi-Szabó, Dynamic Memory Based Adaptive
-    Optimization): linear memory, the learning law and its retrospective correction, and
-    the linear-invariance lemma (Lemma 3.8). Only the paper's summary was available; the
-    step order, initial state and pseudo-inverse are amtoolkit's choices (docs/rllc.md).
+    B. Szegedy, D. Czifra and P. Kőrösi-Szabó, Dynamic Memory Based Adaptive Optimization,
+    arXiv:2402.15262: linear memory, the learning law and its retrospective correction
+    ``L ← L + c2 M⁺g``, ``θ ← θ - c1 M L`` (the RLLC functional form, Definition 3.2 in the
+    paper's summary), and the linear-invariance lemma (Lemma 3.8).
+
+    Examples
+    --------
+    With its defaults (``c2 = 0``, ``law0 = e_1`` on ``M(0.9)+M(0.0)``) it is PyTorch's
+    heavy ball ``sgd(momentum=0.9)``:
+
+    >>> import numpy as np
+    >>> import amtoolkit as amt
+    >>> q = amt.Quadratic(np.diag([1.0, 4.0]), np.zeros(2))
+    >>> a, b = amt.optimizers.rllc(lr=0.05), amt.optimizers.sgd(lr=0.05, momentum=0.9)
+    >>> sa, sb = a.init(np.ones(2)), b.init(np.ones(2))
+    >>> for _ in range(10):
+    ...     sa, sb = a.update(sa, q.grad(sa.x)), b.update(sb, q.grad(sb.x))
+    >>> bool(np.allclose(sa.x, sb.x, rtol=1e-12, atol=0))
+    True
     """
     check_lr(lr)
     mem: LinearMemory = parse_memory(memory)

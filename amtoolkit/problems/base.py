@@ -17,7 +17,21 @@ from ..backend import asarray_like, namespace
 
 
 class Problem:
-    """Base class. Subclasses implement ``_value_and_grad(x, data, batch)``."""
+    """Base class of the problems: a batched oracle for ``value`` and ``grad`` in any namespace.
+
+    Subclasses implement ``_numpy_data()`` (their arrays, mirrored once per namespace,
+    dtype and device on first use) and ``_value_and_grad(x, data, batch)``; problems with a
+    known minimiser override ``_solution``.
+
+    Attributes
+    ----------
+    name : str
+        A label for tables and plots.
+    dim : int
+        The dimension d of the iterates ``(..., d)``.
+    n_samples : int or None
+        The number of samples (None for problems without samples, which refuse ``batch``).
+    """
 
     name: str = "problem"
     dim: int
@@ -52,16 +66,39 @@ class Problem:
 
     # -- oracle -------------------------------------------------------------------
     def value_and_grad(self, x, batch=None):
-        """Loss and gradient at ``x`` (shape ``(..., d)``); ``batch`` selects samples."""
+        """Loss and gradient at ``x``, batched over leading axes.
+
+        Parameters
+        ----------
+        x : ndarray of shape (..., d)
+            The points, in any array-API namespace.
+        batch : array_like of int or None, default None
+            Sample indices of a minibatch (problems with samples only).
+
+        Returns
+        -------
+        value : ndarray of shape (...)
+            The loss.
+        grad : ndarray of shape (..., d)
+            Its gradient.
+
+        Raises
+        ------
+        ValueError
+            If ``x`` does not have shape (..., d), or ``batch`` is given to a problem
+            without samples.
+        """
         self._check_x(x)
         if batch is not None and self.n_samples is None:
             raise ValueError(f"batch is not supported by {type(self).__name__}: it has no samples")
         return self._value_and_grad(x, self._data_like(x), batch)
 
     def value(self, x, batch=None):
+        """The loss at ``x`` (``value_and_grad(x, batch)[0]``)."""
         return self.value_and_grad(x, batch)[0]
 
     def grad(self, x, batch=None):
+        """The gradient at ``x`` (``value_and_grad(x, batch)[1]``)."""
         return self.value_and_grad(x, batch)[1]
 
     def _value_and_grad(self, x, data, batch):
@@ -69,9 +106,31 @@ class Problem:
 
     # -- minibatches ----------------------------------------------------------------
     def sampler(self, batch_size: int, seed: int = 0) -> Iterator[np.ndarray]:
-        """Seeded minibatch indices: shuffled epochs, consecutive chunks, without
-        replacement inside an epoch (the last incomplete chunk of an epoch is merged
-        into the next permutation)."""
+        """Seeded minibatch indices: shuffled epochs cut into consecutive chunks.
+
+        Sampling is without replacement inside an epoch; the last incomplete chunk of an
+        epoch is merged into the next permutation.
+
+        Parameters
+        ----------
+        batch_size : int
+            Samples per batch, in [1, n_samples].
+        seed : int, default 0
+            The seed of the permutations, ≥ 0.
+
+        Yields
+        ------
+        ndarray of int64, shape (batch_size,)
+            The indices of one batch.
+
+        Raises
+        ------
+        ValueError
+            If the problem has no samples, ``batch_size`` is outside [1, n_samples] or
+            ``seed`` is negative.
+        TypeError
+            If ``batch_size`` or ``seed`` is not an integer.
+        """
         if self.n_samples is None:
             raise ValueError(f"batch_size is not supported by {type(self).__name__}: it has no samples")
         n = self.n_samples
@@ -95,14 +154,16 @@ class Problem:
 
     @property
     def x_star(self):
-        """The minimiser (a copy)."""
+        """The minimiser (a copy); AttributeError where it is not known."""
         return self._solution[0].copy()
 
     @property
     def f_star(self) -> float:
+        """The optimal value ``f(x_star)``."""
         return float(self._solution[1])
 
     def has_x_star(self) -> bool:
+        """Whether the minimiser is known (and exists)."""
         try:
             self.x_star
         except (AttributeError, ValueError):
@@ -110,6 +171,7 @@ class Problem:
         return True
 
     def describe(self) -> dict[str, Any]:
+        """The problem's name and dimension, for a run's metadata."""
         return {"problem": self.name, "dim": self.dim}
 
     def default_x0(self):
@@ -118,8 +180,42 @@ class Problem:
 
 
 class FunctionProblem(Problem):
-    """A problem given by user callables ``fun(x)`` and ``jac(x)`` on 1-D NumPy-like
-    arrays (used by :func:`amtoolkit.minimize`)."""
+    """A problem given by user callables ``fun(x)`` and ``jac(x)`` (used by :func:`amtoolkit.minimize`).
+
+    Parameters
+    ----------
+    fun : callable
+        ``fun(x)``: one real number per point of ``x``.
+    jac : callable
+        ``jac(x)``: the gradient, an array of the shape of ``x`` (no finite differences:
+        the methods are first-order).
+    dim : int
+        The dimension d ≥ 1.
+    name : str, default "function"
+        A label.
+
+    Attributes
+    ----------
+    nfev, njev : int
+        The number of calls of ``fun`` and ``jac``.
+
+    Raises
+    ------
+    TypeError
+        If ``fun`` or ``jac`` is not callable, or ``dim`` not an integer.
+    ValueError
+        If ``jac`` is None or True, or ``dim`` < 1. The oracle raises it when ``jac``
+        returns a wrong shape or ``fun`` more than one number per point.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from amtoolkit.problems import FunctionProblem
+    >>> p = FunctionProblem(lambda x: x @ x, lambda x: 2 * x, dim=2)
+    >>> f, g = p.value_and_grad(np.ones(2))
+    >>> print(f, g, p.nfev)
+    2.0 [2. 2.] 1
+    """
 
     def __init__(self, fun, jac, dim: int, name: str = "function") -> None:
         super().__init__()
@@ -152,8 +248,22 @@ class FunctionProblem(Problem):
 
 
 def check_real_dtype(name: str, arr) -> None:
-    """Refuse complex, string and object arrays (NumPy would drop an imaginary part with
-    only a warning); integer and boolean (0/1) data are accepted."""
+    """Refuse complex, string and object arrays; integer and boolean (0/1) data are accepted.
+
+    NumPy would drop an imaginary part with only a warning.
+
+    Parameters
+    ----------
+    name : str
+        The name used in the message.
+    arr : ndarray or scipy.sparse matrix
+        The data.
+
+    Raises
+    ------
+    TypeError
+        If the dtype is complex or not numeric.
+    """
     kind = np.dtype(arr.dtype).kind
     if kind == "c":
         raise TypeError(f"{name} must be real, got the complex dtype {arr.dtype} (take .real "
@@ -163,7 +273,29 @@ def check_real_dtype(name: str, arr) -> None:
 
 
 def as_float_matrix(name: str, a, ndim: int) -> np.ndarray:
-    """Validated float64 NumPy copy of an input array of the given rank."""
+    """A validated float64 NumPy copy of an input array of the given rank.
+
+    Parameters
+    ----------
+    name : str
+        The name used in messages.
+    a : array_like
+        The data (any array-API array).
+    ndim : int
+        The required number of axes.
+
+    Returns
+    -------
+    ndarray of float64
+        The copy.
+
+    Raises
+    ------
+    TypeError
+        If ``a`` is not real and numeric.
+    ValueError
+        If ``a`` does not have ``ndim`` axes or holds NaN or inf.
+    """
     from ..backend import to_numpy
 
     try:

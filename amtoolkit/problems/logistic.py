@@ -22,7 +22,31 @@ from .base import Problem, check_real_dtype
 def map_labels(y) -> np.ndarray:
     """Map a two-class label vector to {-1, +1}: the smaller label becomes -1.
 
-    (0/1 → -1/+1, 1/2 → -1/+1, -1/1 unchanged.) Raises unless exactly two classes.
+    0/1 → -1/+1, 1/2 → -1/+1, -1/1 unchanged.
+
+    Parameters
+    ----------
+    y : array_like
+        The labels (raveled).
+
+    Returns
+    -------
+    ndarray of float64
+        The labels in {-1, +1}.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` is empty, holds NaN or inf or non-numeric labels, or does not hold exactly
+        two classes.
+    TypeError
+        If ``y`` is complex.
+
+    Examples
+    --------
+    >>> from amtoolkit.problems import map_labels
+    >>> print(map_labels([0, 1, 1]), map_labels([1, 2]))
+    [-1.  1.  1.] [-1.  1.]
     """
     y = np.asarray(to_numpy(y)).ravel()
     if y.dtype.kind == "c":
@@ -41,12 +65,51 @@ def map_labels(y) -> np.ndarray:
 
 
 class LogisticRegression(Problem):
-    """Mean logistic loss plus ``reg/2 ‖w‖²``; ``X`` dense or ``scipy.sparse`` CSR.
+    """L2-regularised logistic regression: the mean logistic loss plus ``(reg/2)‖w‖²``.
 
-    Batched over leading axes of ``w``. ``value_and_grad(w, batch=idx)`` evaluates the
-    minibatch loss on the rows ``idx`` (mean over the batch, plus the full penalty).
-    The loss is computed as ``max(-m, 0) + log1p(exp(-|m|))`` for margins
-    ``m = y aᵀw``, which does not overflow for any finite margin.
+    ``f(w) = (1/n) Σ_i log(1 + exp(-y_i a_iᵀw)) + (reg/2)‖w‖²`` with labels in {-1, +1},
+    the model of the AM paper's convex experiments (Sec. 4.1, whose text states no
+    regularisation); the same minimiser as
+    scikit-learn's ``LogisticRegression(C=1/(n·reg), fit_intercept=False)``. Batched over
+    leading axes of ``w``; ``value_and_grad(w, batch=idx)`` evaluates the minibatch loss on
+    the rows ``idx`` (mean over the batch, plus the full penalty). The loss is computed as
+    ``max(-m, 0) + log1p(exp(-|m|))`` for margins ``m = y aᵀw``, which does not overflow
+    for any finite margin.
+
+    Parameters
+    ----------
+    X : array_like or scipy.sparse matrix of shape (n, d)
+        The design matrix, dense or sparse (kept as CSR), finite and real.
+    y : array_like of shape (n,)
+        Two-class labels (mapped by :func:`map_labels`).
+    reg : float, default 1e-3
+        The L2 coefficient ≥ 0 (the strong-convexity constant).
+    name : str or None, default None
+        A label (default ``"logistic(n=...,d=...)"``).
+
+    Raises
+    ------
+    ValueError
+        If ``reg`` is negative, ``X`` is not 2-D or not finite, or ``y`` does not hold one
+        label per row of two classes.
+    TypeError
+        If ``X`` or ``y`` is complex or not numeric.
+
+    Notes
+    -----
+    ``x_star`` and ``f_star`` come from SciPy's L-BFGS polished by Newton steps to
+    ``‖∇f‖ ≤ 1e-10`` (computed once; a RuntimeWarning says when that is not reached).
+
+    Examples
+    --------
+    At w = 0 every margin is 0 and the loss is log 2:
+
+    >>> import numpy as np
+    >>> from amtoolkit.problems import LogisticRegression
+    >>> p = LogisticRegression(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), [0, 1, 1], reg=0.1)
+    >>> f, g = p.value_and_grad(np.zeros(2))
+    >>> print(bool(np.isclose(f, np.log(2))), g)
+    True [ 0.         -0.33333333]
     """
 
     def __init__(self, X, y, reg: float = 1e-3, *, name: str | None = None) -> None:
@@ -188,6 +251,7 @@ class LogisticRegression(Problem):
         return w, f
 
     def describe(self) -> dict:
+        """Name, dimension, number of samples and ``reg``, for a run's metadata."""
         return {"problem": self.name, "dim": self.dim, "n_samples": self.n_samples,
                 "reg": self.reg}
 
@@ -198,9 +262,43 @@ def _is_cupy_sparse(X) -> bool:
 
 def make_logistic_data(n_samples: int = 500, n_features: int = 20, seed: int = 0,
                        noise: float = 1.0, density: float = 1.0):
-    """Seeded synthetic binary data: Gaussian features, labels from a random linear
-    model with logistic noise (``noise`` scales the logit). ``density < 1`` returns a
-    sparse CSR ``X``. Returns ``(X, y)`` with ``y`` in {-1, +1}."""
+    """Seeded synthetic binary data: Gaussian features, labels from a noisy random linear model.
+
+    Parameters
+    ----------
+    n_samples : int, default 500
+        The number of rows ≥ 2.
+    n_features : int, default 20
+        The number of columns ≥ 1.
+    seed : int, default 0
+        The seed, ≥ 0.
+    noise : float, default 1.0
+        Scales the logit (≥ 0; 0 gives noiseless labels).
+    density : float, default 1.0
+        The fraction of nonzero features, in (0, 1]; below 1 ``X`` is sparse CSR.
+
+    Returns
+    -------
+    X : ndarray or scipy.sparse.csr_matrix of shape (n_samples, n_features)
+        The features.
+    y : ndarray of shape (n_samples,)
+        Labels in {-1, +1}, both present.
+
+    Raises
+    ------
+    ValueError
+        If a value is out of its range, or the data would not fit in memory.
+    TypeError
+        If ``n_samples``, ``n_features`` or ``seed`` is not an integer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from amtoolkit.problems import make_logistic_data
+    >>> X, y = make_logistic_data(n_samples=50, n_features=3, seed=0)
+    >>> X.shape, np.unique(y).tolist()
+    ((50, 3), [-1.0, 1.0])
+    """
     from .._checks import check_fits_memory, check_int, check_range
 
     n_samples = check_int("n_samples", n_samples, 2)

@@ -13,14 +13,37 @@ __all__ = ["LRPCounterexample", "lrp_counterexample"]
 
 
 class LRPCounterexample(Problem):
-    """``f(x) = L/2 x²`` for x < 1, ``μ/2 x² + (L-μ)x - (L-μ)/2`` for 1 ≤ x < 2 and
-    ``L/2 x² - (L-μ)x + 3(L-μ)/2`` for x ≥ 2 (one coordinate; with μ = 1, L = 25 it is
-    the paper's function). Its gradient ``Lx``, ``μx + L - μ``, ``Lx - (L - μ)`` is
-    continuous and has slopes in {μ, L}, so f is L-smooth and μ-strongly convex;
-    x* = 0, f* = 0.
+    """The piecewise quadratic of Lessard, Recht and Packard, where Polyak's heavy ball cycles.
 
+    ``f(x) = (L/2) x²`` for x < 1, ``(μ/2) x² + (L-μ)x - (L-μ)/2`` for 1 ≤ x < 2 and
+    ``(L/2) x² - (L-μ)x + 3(L-μ)/2`` for x ≥ 2 (one coordinate; with μ = 1, L = 25 it is
+    the paper's function). Its gradient ``Lx``, ``μx + L - μ``, ``Lx - (L - μ)`` is
+    continuous with slopes in {μ, L}, so f is L-smooth and μ-strongly convex; x* = 0,
+    f* = 0.
+
+    Parameters
+    ----------
+    mu : float, default 1.0
+        μ > 0.
+    L : float, default 25.0
+        L > μ.
+
+    Raises
+    ------
+    ValueError
+        If ``mu`` or ``L`` is not > 0, or ``mu`` is not < ``L``.
+    TypeError
+        If a value is not a real number.
+
+    Notes
+    -----
     With κ = 25, heavy ball at Polyak's η = 1/9, β = 4/9 from x_0 = 3.3 settles on a
     3-cycle (tested in tests/problems/test_lrp.py).
+
+    References
+    ----------
+    L. Lessard, B. Recht and A. Packard, Analysis and design of optimization algorithms via
+    integral quadratic constraints, SIAM J. Optim. 26(1), 2016 (arXiv:1408.3595).
     """
 
     def __init__(self, mu: float = 1.0, L: float = 25.0) -> None:
@@ -48,10 +71,12 @@ class LRPCounterexample(Problem):
 
     @property
     def smoothness(self) -> float:
+        """L."""
         return self.L
 
     @property
     def strong_convexity(self) -> float:
+        """μ."""
         return self.mu
 
     @property
@@ -59,6 +84,7 @@ class LRPCounterexample(Problem):
         return np.zeros(1), 0.0
 
     def describe(self) -> dict:
+        """Name, dimension, smoothness and strong convexity, for a run's metadata."""
         return {"problem": self.name, "dim": 1, "smoothness": self.L, "strong_convexity": self.mu}
 
     def default_x0(self):
@@ -67,5 +93,35 @@ class LRPCounterexample(Problem):
 
 
 def lrp_counterexample(mu: float = 1.0, L: float = 25.0) -> LRPCounterexample:
-    """The Lessard-Recht-Packard counterexample (arXiv:1408.3595) as a problem."""
+    """The Lessard-Recht-Packard counterexample (arXiv:1408.3595) as a problem.
+
+    Parameters
+    ----------
+    mu : float, default 1.0
+        The strong-convexity constant μ > 0.
+    L : float, default 25.0
+        The smoothness constant L > μ.
+
+    Returns
+    -------
+    LRPCounterexample
+        The one-dimensional problem, with ``default_x0() = [3.3]``.
+
+    Raises
+    ------
+    ValueError
+        If ``mu`` or ``L`` is not > 0, or ``mu`` is not < ``L``.
+
+    See Also
+    --------
+    amtoolkit.theory.polyak_heavy_ball : The parameters that cycle on it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from amtoolkit.problems import lrp_counterexample
+    >>> f = lrp_counterexample(mu=1.0, L=25.0)
+    >>> print(f.value(np.array([[0.5], [1.5], [3.3]])), f.x_star, f.f_star)
+    [ 3.125 25.125 92.925] [0.] 0.0
+    """
     return LRPCounterexample(mu, L)

@@ -11,11 +11,46 @@ from .base import Problem, as_float_matrix
 
 
 class Quadratic(Problem):
-    """``f(x) = ½ xᵀAx + bᵀx + c`` with symmetric positive semi-definite ``A``.
+    """The convex quadratic ``f(x) = ½ xᵀAx + bᵀx + c`` with exact reference quantities.
 
-    ``value`` and ``grad = A x + b`` are batched over leading axes of ``x``.
-    ``smoothness`` is λ_max(A), ``strong_convexity`` is λ_min(A) (0 when singular),
-    ``x_star`` solves ``A x = -b`` and ``f_star = c + ½ bᵀx_star``.
+    ``value`` and ``grad = A x + b`` are batched over leading axes of ``x``;
+    ``smoothness`` is λ_max(A), ``strong_convexity`` λ_min(A) (0 when singular),
+    ``x_star`` solves ``A x = -b`` (least norm) and ``f_star = c + ½ bᵀx_star``. The
+    AM paper's motivating example (Sec. 3.1, Figure 1) is of this form.
+
+    Parameters
+    ----------
+    A : array_like of shape (d, d)
+        Symmetric (to 1e-10·max|A|) positive semi-definite matrix; symmetrised.
+    b : array_like of shape (d,)
+        The linear term.
+    c : float, default 0.0
+        The constant.
+    name : str or None, default None
+        A label (default ``"quadratic(d=...)"``).
+
+    Raises
+    ------
+    ValueError
+        If ``A`` is not square, symmetric or positive semi-definite, ``b`` does not have
+        shape (d,), or a value is not finite. ``x_star`` raises it when A is singular and
+        b is not in its range (f is unbounded below).
+    TypeError
+        If ``A`` or ``b`` is not a real numeric array, or ``c`` not a real number.
+
+    See Also
+    --------
+    Quadratic.random : A random instance with a given condition number.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from amtoolkit.problems import Quadratic
+    >>> q = Quadratic(np.diag([1.0, 4.0]), np.array([1.0, -4.0]), c=0.5)
+    >>> print(q.value(np.zeros(2)), q.grad(np.zeros(2)), q.x_star, q.f_star)
+    0.5 [ 1. -4.] [-1.  1.] -2.0
+    >>> q.smoothness, q.strong_convexity
+    (4.0, 1.0)
     """
 
     def __init__(self, A, b, c: float = 0.0, *, name: str | None = None,
@@ -52,8 +87,40 @@ class Quadratic(Problem):
                spectrum: str = "log", smoothness: float = 1.0) -> "Quadratic":
         """A random quadratic with eigenvalues in [smoothness/cond, smoothness].
 
-        ``spectrum="log"`` spaces the eigenvalues geometrically, ``"uniform"`` evenly;
-        the eigenvectors are a Haar-random orthogonal matrix, ``b ~ N(0, I)``, ``c = 0``.
+        The eigenvectors are a Haar-random orthogonal matrix, ``b ~ N(0, I)``, ``c = 0``.
+
+        Parameters
+        ----------
+        dim : int, default 50
+            The dimension ≥ 1 (one eigenvalue, ``smoothness``, when 1).
+        cond : float, default 1e3
+            The condition number κ ≥ 1.
+        seed : int, default 0
+            The seed, ≥ 0.
+        spectrum : {"log", "uniform"}, default "log"
+            Eigenvalues spaced geometrically or evenly.
+        smoothness : float, default 1.0
+            The largest eigenvalue L > 0.
+
+        Returns
+        -------
+        Quadratic
+            Named ``"quadratic(d=...,cond=...,spectrum)"``.
+
+        Raises
+        ------
+        ValueError
+            If a value is out of its range, ``spectrum`` is not one of the two, or the
+            matrix would not fit in memory.
+        TypeError
+            If ``dim`` or ``seed`` is not an integer.
+
+        Examples
+        --------
+        >>> from amtoolkit.problems import Quadratic
+        >>> q = Quadratic.random(dim=5, cond=10.0, seed=0)
+        >>> round(q.smoothness, 12), round(q.strong_convexity, 12), q.name
+        (1.0, 0.1, 'quadratic(d=5,cond=10,log)')
         """
         dim = check_int("dim", dim)
         seed = check_int("seed", seed, 0)
@@ -89,10 +156,12 @@ class Quadratic(Problem):
 
     @property
     def smoothness(self) -> float:
+        """λ_max(A), the smoothness constant L."""
         return float(self._eigvals[-1])
 
     @property
     def strong_convexity(self) -> float:
+        """λ_min(A), the strong-convexity constant μ (0 when A is singular)."""
         return float(self._eigvals[0])
 
     @cached_property
@@ -109,5 +178,6 @@ class Quadratic(Problem):
         return x, float(self.c + 0.5 * self.b @ x)
 
     def describe(self) -> dict:
+        """Name, dimension, smoothness and strong convexity, for a run's metadata."""
         return {"problem": self.name, "dim": self.dim, "smoothness": self.smoothness,
                 "strong_convexity": self.strong_convexity}

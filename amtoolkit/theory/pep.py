@@ -19,7 +19,7 @@ Caveats:
   This class is numerically delicate: for heavy ball at Polyak's parameters with κ = 25 and
   n = 8, Clarabel fails and SCS at cvxpy's default tolerances returns 0.0205, where the
   exact worst case over such quadratics (a 1-D maximisation,
-  :func:`~amtoolkit.theory.spectral.quadratic_worst_case`) is 0.3128; SCS at 1e-8 gives
+  :func:`~amtoolkit.theory.quadratic_worst_case`) is 0.3128; SCS at 1e-8 gives
   0.3128. The result therefore carries that exact value as ``exact``, and a
   ``RuntimeWarning`` is raised when the two differ by more than ``1e-4·max(1, exact)``
   (absolute below 1, relative above).
@@ -41,7 +41,9 @@ from .spectral import check_worst_case_args, quadratic_worst_case
 
 __all__ = ["WorstCase", "worst_case", "MAX_STEPS", "FUNCTION_CLASSES"]
 
+#: the largest n of a PEPit solve (the SDP grows as n²)
 MAX_STEPS = 30
+#: the function classes of :func:`worst_case`
 FUNCTION_CLASSES = ("smooth_strongly_convex", "quadratic")
 PEP_METHODS = ("gd", "heavy_ball", "mgd", "nag")
 # SCS with cvxpy's default tolerances returned 0.0205 where the answer is 0.313 (module docstring)
@@ -49,11 +51,30 @@ SOLVER_OPTIONS = {"CLARABEL": {}, "SCS": {"eps_abs": 1e-8, "eps_rel": 1e-8, "max
 
 
 class WorstCase(NamedTuple):
-    """``value``: the worst ``‖x_n - x*‖²/‖x_0 - x*‖²`` after ``n`` steps; ``solver``:
-    ``"CLARABEL"`` or ``"SCS"`` (the fallback); ``status``: the solver's status;
-    ``seconds``: the solve's wall time (of the first, uncached call); ``exact``: for the
-    quadratic class, the solver-free value of
-    :func:`~amtoolkit.theory.spectral.quadratic_worst_case` (NaN for the other class)."""
+    """The result of :func:`worst_case`: the worst ratio, the solver that found it and the check value.
+
+    Attributes
+    ----------
+    value : float
+        The worst ``‖x_n - x*‖²/‖x_0 - x*‖²`` after ``n`` steps.
+    n : int
+        The number of steps.
+    solver : str
+        ``"CLARABEL"`` or ``"SCS"`` (the fallback).
+    status : str
+        The solver's status.
+    seconds : float
+        The solve's wall time (of the first, uncached call).
+    exact : float
+        For the quadratic class, the solver-free value of
+        :func:`~amtoolkit.theory.quadratic_worst_case` (NaN for the other class).
+
+    Examples
+    --------
+    >>> from amtoolkit.theory import WorstCase
+    >>> round(WorstCase(0.6561, 2, "CLARABEL", "optimal", 0.0).rate, 12)  # 0.6561^(1/4)
+    0.9
+    """
 
     value: float
     n: int
@@ -127,19 +148,69 @@ _cached_solve = functools.lru_cache(maxsize=512)(_solve)
 
 def worst_case(method: str, mu: float, L: float, lr: float, beta: float, n: int,
                function_class: str = "smooth_strongly_convex") -> WorstCase:
-    """The worst ``‖x_n - x*‖²/‖x_0 - x*‖²`` of ``method`` (``gd``, ``heavy_ball``, ``mgd``,
-    ``nag`` with constant β, as in :mod:`amtoolkit.optimizers.classic`, from the same
-    starts) after ``n`` steps, over all functions of ``function_class``:
+    """The tight worst ``‖x_n - x*‖²/‖x_0 - x*‖²`` of a fixed momentum method over a class (PEPit).
 
-    * ``"smooth_strongly_convex"``: L-smooth, μ-strongly convex functions;
-    * ``"quadratic"``: quadratics with spectrum in [μ, L] (caveat in the module docstring).
+    ``method`` is ``gd``, ``heavy_ball``, ``mgd`` or ``nag`` with constant β, as in
+    :mod:`amtoolkit.optimizers.classic`, from the same starts; the performance estimation
+    problem over all functions of the class and all starts with ``‖x_0 - x*‖² ≤ 1`` is
+    solved as an SDP (module docstring).
 
-    Guarantee: **tight** for this n (a solver's value, accurate to about 1e-8 with Clarabel,
-    1e-5 with SCS). Results are cached per argument tuple; ``n`` above 30 is refused.
-    Reference: Taylor, Hendrickx & Glineur, Math. Program. 161 (2017); PEPit,
-    arXiv:2201.04040.
+    Parameters
+    ----------
+    method : {"gd", "heavy_ball", "mgd", "nag"}
+        The method.
+    mu, L : float
+        The class constants, 0 < μ ≤ L.
+    lr : float
+        The step size η > 0.
+    beta : float
+        The momentum β in [0, 1) (0 for ``gd``).
+    n : int
+        The number of steps, 1 ≤ n ≤ 30.
+    function_class : {"smooth_strongly_convex", "quadratic"}, default "smooth_strongly_convex"
+        L-smooth μ-strongly convex functions, or quadratics with spectrum in [μ, L]
+        (caveat in the module docstring).
 
-    Returns a :class:`WorstCase` ``(value, n, solver, status, seconds, exact)``.
+    Returns
+    -------
+    WorstCase
+        ``(value, n, solver, status, seconds, exact)``.
+
+    Raises
+    ------
+    ValueError
+        If a value is out of its range, ``beta`` is not 0 for ``gd``, ``function_class``
+        is not one of the two, or ``n`` > 30.
+    TypeError
+        If ``n`` is not an integer, or another value not a real number.
+    RuntimeError
+        If both Clarabel and SCS fail.
+
+    Warns
+    -----
+    RuntimeWarning
+        For the quadratic class, when the solver's value and the exact one differ by more
+        than ``1e-4·max(1, exact)``.
+
+    Notes
+    -----
+    Guarantee: **tight** for this n (a solver's value, accurate to about 1e-8 with
+    Clarabel, 1e-5 with SCS). Results are cached per argument tuple.
+
+    References
+    ----------
+    A. Taylor, J. Hendrickx and F. Glineur, Smooth strongly convex interpolation and exact
+    worst-case performance of first-order methods, Math. Program. 161, 2017; B. Goujaud et
+    al., PEPit, arXiv:2201.04040.
+
+    Examples
+    --------
+    Gradient descent's worst case over the class is its tight rate squared, per step:
+
+    >>> from amtoolkit.theory import gd_rate, worst_case
+    >>> result = worst_case("gd", mu=1.0, L=10.0, lr=0.1, beta=0.0, n=2)
+    >>> round(result.value, 6), round(gd_rate(0.1, 1.0, 10.0) ** 4, 6)
+    (0.6561, 0.6561)
     """
     n = check_worst_case_args(method, PEP_METHODS, mu, L, lr, beta, n)
     check_choice("function_class", function_class, FUNCTION_CLASSES)

@@ -42,6 +42,7 @@ from ..memory import LinearMemory, parse_memory
 __all__ = ["METHODS", "spectral_radius", "spectral_rate", "linear_memory_rate", "optimal_parameters",
            "quadratic_worst_case"]
 
+#: the fixed methods whose 2×2 recursion is known (module docstring)
 METHODS = ("gd", "heavy_ball", "mgd", "nag")
 
 
@@ -81,9 +82,43 @@ def _radius_2x2(trace: np.ndarray, det: np.ndarray) -> np.ndarray:
 
 
 def spectral_radius(method: str, lr, beta, eigenvalue) -> np.ndarray:
-    """ρ(λ): the spectral radius of the iteration matrix of ``method`` for one eigenvalue
-    λ of A, broadcast elementwise over ``lr``, ``beta`` and ``eigenvalue``.
-    ``beta`` is ignored for ``gd`` (pass 0)."""
+    """The spectral radius ρ(λ) of the iteration matrix of ``method`` for one eigenvalue λ of A.
+
+    Evaluated in closed form from the trace and determinant of the method's 2×2 recursion
+    (module docstring), broadcast elementwise over ``lr``, ``beta`` and ``eigenvalue``.
+
+    Parameters
+    ----------
+    method : {"gd", "heavy_ball", "mgd", "nag"}
+        The method, as in :mod:`amtoolkit.optimizers.classic` (nag with constant β).
+    lr : float or ndarray
+        The step size η > 0.
+    beta : float or ndarray
+        The momentum β in [0, 1); ignored for ``gd`` (pass 0).
+    eigenvalue : float or ndarray
+        The eigenvalue λ.
+
+    Returns
+    -------
+    ndarray
+        ρ(λ), of the broadcast shape of the inputs.
+
+    Raises
+    ------
+    ValueError
+        If ``method`` is not one of the four, ``lr`` is not > 0, ``beta`` is outside
+        [0, 1), or an input is not finite.
+    TypeError
+        If an input is not a real number or an array of them.
+
+    Examples
+    --------
+    mgd is heavy ball with step η(1-β), whose complex roots have modulus √β:
+
+    >>> from amtoolkit.theory import spectral_radius
+    >>> print(spectral_radius("mgd", 0.1, 0.9, [1.0, 10.0]))
+    [0.9486833 0.9486833]
+    """
     check_choice("method", method, METHODS)
     lr = _as_array("lr", lr, positive=True)
     beta = _as_array("beta", beta, unit=True)
@@ -99,17 +134,64 @@ def spectral_radius(method: str, lr, beta, eigenvalue) -> np.ndarray:
 
 
 def spectral_rate(method: str, lr, beta, eigenvalues) -> np.ndarray | float:
-    """The exact asymptotic rate ``max_λ ρ(λ)`` of ``method`` (``gd``, ``heavy_ball``,
-    ``mgd``, ``nag``; see the module docstring) with step ``lr`` and momentum ``beta`` on a
-    quadratic whose Hessian has the spectrum ``eigenvalues``.
+    """The exact asymptotic rate ``max_λ ρ(λ)`` of a fixed linear method on a quadratic.
 
-    ``lr`` and ``beta`` broadcast against each other (e.g. a (200, 1) column of steps and
-    a (1, 200) row of momenta give a (200, 200) map); ``eigenvalues`` is a 1-D array.
-    A rate ≥ 1 means the method does not converge on this quadratic.
+    ``method`` is ``gd``, ``heavy_ball``, ``mgd`` or ``nag`` (module docstring) with step
+    ``lr`` and momentum ``beta``; the error behaves as ρ^t up to a polynomial factor. ρ(λ)
+    is quasi-convex in an affine function of λ, so only the smallest and the largest
+    eigenvalue are evaluated. A rate ≥ 1 means the method does not converge on this
+    quadratic.
 
-    Guarantee: **tight** (asymptotic) for this quadratic. Sources: Polyak (1987), ch. 3;
-    Lessard, Recht & Packard, SIAM J. Optim. 26(1), 2016.
+    Parameters
+    ----------
+    method : {"gd", "heavy_ball", "mgd", "nag"}
+        The method.
+    lr : float or ndarray
+        The step size η > 0; broadcasts against ``beta`` (e.g. a (200, 1) column of steps
+        and a (1, 200) row of momenta give a (200, 200) map).
+    beta : float or ndarray
+        The momentum β in [0, 1) (0 for ``gd``).
+    eigenvalues : array_like of shape (n,)
+        The spectrum of the Hessian A, non-empty and ≥ 0.
 
+    Returns
+    -------
+    float or ndarray
+        The rate: a float for scalar ``lr`` and ``beta``, else of their broadcast shape.
+
+    Raises
+    ------
+    ValueError
+        If ``method`` is not one of the four, ``lr`` is not > 0, ``beta`` is outside
+        [0, 1), ``eigenvalues`` is empty, not 1-D, negative or not finite.
+    TypeError
+        If an input is not a real number or an array of them.
+
+    See Also
+    --------
+    optimal_parameters : The (lr, beta) minimising this rate.
+    amtoolkit.theory.measured_rate : The rate measured on a run.
+
+    Notes
+    -----
+    Guarantee: **tight** (asymptotic) for this quadratic; it says nothing about other
+    functions of the same class (:func:`amtoolkit.theory.worst_case` gives the worst case
+    over the class).
+
+    References
+    ----------
+    B. T. Polyak, Introduction to Optimization, 1987, ch. 3; L. Lessard, B. Recht and
+    A. Packard, Analysis and design of optimization algorithms via integral quadratic
+    constraints, SIAM J. Optim. 26(1), 2016 (arXiv:1408.3595).
+
+    Examples
+    --------
+    Gradient descent contracts by ``1 - ημ`` when ``ηL ≤ 1``; heavy ball at Polyak's
+    parameters for κ = 25 by ``(√κ - 1)/(√κ + 1) = 2/3``:
+
+    >>> from amtoolkit.theory import spectral_rate
+    >>> spectral_rate("gd", 0.1, 0.0, [1.0, 5.0]) == 1 - 0.1 * 1.0
+    True
     >>> round(float(spectral_rate("heavy_ball", 4 / 36, 4 / 9, [1.0, 25.0])), 6)
     0.666667
     """
@@ -136,20 +218,54 @@ def _companion(memory: LinearMemory, law: np.ndarray, lr: np.ndarray, lam: np.nd
 
 
 def linear_memory_rate(memory, law, lr, eigenvalues) -> np.ndarray | float:
-    """The exact asymptotic rate of RLLC with ``c2 = 0`` (a fixed learning law; see
-    :func:`amtoolkit.optimizers.rllc`): memory ``M ← M A + g bᵀ``, step
-    ``x ← x - η M L``, on a quadratic with Hessian spectrum ``eigenvalues``.
+    """The exact asymptotic rate of RLLC with a fixed learning law (``c2 = 0``) on a quadratic.
 
-    Per eigenvalue λ, one row m of M and the error e follow
-    ``mᵀ ← Aᵀmᵀ + λ b e`` and ``e ← (1 - ηλ bᵀL) e - η (AL)ᵀ mᵀ``: a (k+1)×(k+1)
-    companion matrix whose largest eigenvalue modulus is taken, then the maximum over λ.
-    ``memory`` is a :class:`~amtoolkit.memory.LinearMemory` or its string form, ``law``
-    the learning law L of shape (k,), ``lr`` a scalar or an array (broadcast).
+    Memory ``M ← M A + g bᵀ`` and step ``x ← x - η M L`` (:func:`amtoolkit.optimizers.rllc`).
+    Per eigenvalue λ, one row m of M and the error e follow ``mᵀ ← Aᵀmᵀ + λ b e`` and
+    ``e ← (1 - ηλ bᵀL) e - η (AL)ᵀ mᵀ``: a (k+1)×(k+1) companion matrix whose largest
+    eigenvalue modulus is taken, then the maximum over λ (every eigenvalue is evaluated).
 
+    Parameters
+    ----------
+    memory : LinearMemory or str
+        The memory, or its string form (:func:`amtoolkit.memory.parse_memory`).
+    law : array_like of shape (k,)
+        The learning law L.
+    lr : float or ndarray
+        The step size η > 0 (an array broadcasts).
+    eigenvalues : array_like of shape (n,)
+        The spectrum of the Hessian, non-empty and ≥ 0.
+
+    Returns
+    -------
+    float or ndarray
+        The rate: a float for a scalar ``lr``, else of its shape.
+
+    Raises
+    ------
+    ValueError
+        If ``memory`` cannot be parsed, ``law`` does not have shape (k,), ``lr`` is not
+        > 0, or ``eigenvalues`` is empty, negative or not finite.
+    TypeError
+        If an input is not a real number or an array of them.
+
+    Notes
+    -----
     With ``M(β)+M(0)``, law (1, 0) is heavy ball (step η, momentum β) and law (β, 1) is
     nag (tested against :func:`spectral_rate`). Guarantee: **tight** (asymptotic) for this
-    quadratic. Source: the RLLC paper (arXiv:2402.15262) for the memory form; the
+    quadratic.
+
+    References
+    ----------
+    B. Szegedy, D. Czifra and P. Kőrösi-Szabó, arXiv:2402.15262, for the memory form; the
     eigen-decomposition argument is that of :func:`spectral_rate`.
+
+    Examples
+    --------
+    >>> from amtoolkit.theory import linear_memory_rate, spectral_rate
+    >>> rllc = linear_memory_rate("M(0.9)+M(0.0)", [1.0, 0.0], 0.01, [1.0, 10.0])
+    >>> round(rllc, 9), round(float(spectral_rate("heavy_ball", 0.01, 0.9, [1.0, 10.0])), 9)
+    (0.948683298, 0.948683298)
     """
     mem = parse_memory(memory)
     law = _as_array("law", law)
@@ -163,12 +279,45 @@ def linear_memory_rate(memory, law, lr, eigenvalues) -> np.ndarray | float:
 
 
 def optimal_parameters(method: str, eigenvalues, grid: int = 120) -> tuple[float, float, float]:
-    """The (lr, beta) minimising :func:`spectral_rate` on the given spectrum, by a
-    ``grid × grid`` search refined with Nelder-Mead; returns ``(lr, beta, rate)``
-    (``beta = 0`` for ``gd``).
+    """The (lr, beta) minimising :func:`spectral_rate` on a spectrum, by grid search and Nelder-Mead.
 
+    A ``grid × grid`` search over the step (scaled by the largest eigenvalue) and β is
+    refined with Nelder-Mead from its best point.
+
+    Parameters
+    ----------
+    method : {"gd", "heavy_ball", "mgd", "nag"}
+        The method.
+    eigenvalues : array_like of shape (n,)
+        The spectrum, non-empty, ≥ 0, with a positive maximum.
+    grid : int, default 120
+        Points per axis of the initial search.
+
+    Returns
+    -------
+    lr : float
+        The step size.
+    beta : float
+        The momentum (0 for ``gd``).
+    rate : float
+        The rate at (lr, beta).
+
+    Raises
+    ------
+    ValueError
+        If ``method`` is not one of the four, or ``eigenvalues`` is empty, negative, not
+        finite or all 0.
+
+    Notes
+    -----
     The search is numerical: for heavy ball it recovers Polyak's closed form
-    (:func:`~amtoolkit.theory.rates.polyak_heavy_ball`) to about 1e-6 in the rate.
+    (:func:`~amtoolkit.theory.polyak_heavy_ball`) to about 1e-6 in the rate.
+
+    Examples
+    --------
+    >>> from amtoolkit.theory import optimal_parameters
+    >>> [round(v, 5) for v in optimal_parameters("heavy_ball", [1.0, 25.0], grid=40)]
+    [0.11111, 0.44444, 0.66667]
     """
     check_choice("method", method, METHODS)
     lam = _eigenvalues(eigenvalues)
@@ -226,7 +375,35 @@ def _error_polynomial(method: str, lr: float, beta: float, lam: np.ndarray, n: i
 
 def check_worst_case_args(method: str, methods, mu: float, L: float, lr: float, beta: float,  # noqa: N803
                           n: int) -> int:
-    """The shared input checks of the worst-case calculators; returns ``n`` as an int."""
+    """The shared input checks of the worst-case calculators; returns ``n`` as an int.
+
+    Parameters
+    ----------
+    method : str
+        The method, one of ``methods``.
+    methods : sequence of str
+        The allowed methods.
+    mu, L : float
+        0 < μ ≤ L.
+    lr : float
+        The step size > 0.
+    beta : float
+        The momentum in [0, 1) (0 for ``gd``).
+    n : int
+        The number of steps ≥ 1.
+
+    Returns
+    -------
+    int
+        ``n``.
+
+    Raises
+    ------
+    ValueError
+        If a value is out of its range, or ``beta`` is not 0 for ``gd``.
+    TypeError
+        If ``n`` is not an integer, or another value not a real number.
+    """
     check_choice("method", method, methods)
     check_positive("mu", mu)
     check_positive("L", L)
@@ -241,14 +418,53 @@ def check_worst_case_args(method: str, methods, mu: float, L: float, lr: float, 
 
 def quadratic_worst_case(method: str, mu: float, L: float, lr: float, beta: float, n: int,
                          grid: int = 20001) -> float:
-    """The exact worst ``‖x_n - x*‖²/‖x_0 - x*‖²`` of ``method`` after n steps over all
-    quadratics with spectrum in [μ, L]: ``max_{λ∈[μ,L]} p_n(λ)²``, where p_n is the
-    method's error polynomial (``x_n - x* = p_n(A)(x_0 - x*)``, equality at an
-    eigenvector). Maximised on a ``grid``-point mesh, then refined by a bounded scalar
-    search around the best point.
+    """The exact worst ``‖x_n - x*‖²/‖x_0 - x*‖²`` after n steps over quadratics with spectrum in [μ, L].
 
-    This is the value :func:`amtoolkit.theory.pep.worst_case` should return for
+    That is ``max_{λ∈[μ,L]} p_n(λ)²``, where p_n is the method's error polynomial
+    (``x_n - x* = p_n(A)(x_0 - x*)``, equality at an eigenvector), from the starts of
+    :mod:`amtoolkit.optimizers.classic`. It is maximised on a ``grid``-point mesh, then
+    refined by a bounded scalar search around the best point.
+
+    Parameters
+    ----------
+    method : {"gd", "heavy_ball", "mgd", "nag"}
+        The method.
+    mu, L : float
+        The ends of the spectrum, 0 < μ ≤ L.
+    lr : float
+        The step size η > 0.
+    beta : float
+        The momentum β in [0, 1) (0 for ``gd``).
+    n : int
+        The number of steps ≥ 1.
+    grid : int, default 20001
+        Mesh points ≥ 3.
+
+    Returns
+    -------
+    float
+        The worst ratio.
+
+    Raises
+    ------
+    ValueError
+        If ``method`` is not one of the four, a value is out of its range, ``beta`` is not
+        0 for ``gd``, or ``grid`` < 3.
+    TypeError
+        If ``n`` or ``grid`` is not an integer, or another value not a real number.
+
+    Notes
+    -----
+    This is the value :func:`amtoolkit.theory.worst_case` should return for
     ``function_class="quadratic"``; it is independent of any SDP solver.
+
+    Examples
+    --------
+    For gd with ``ηL ≤ 1`` the worst eigenvalue is μ: ``(1 - ημ)^(2n)``.
+
+    >>> from amtoolkit.theory import quadratic_worst_case
+    >>> round(quadratic_worst_case("gd", mu=1.0, L=10.0, lr=0.1, beta=0.0, n=5), 10)  # 0.9^10
+    0.3486784401
     """
     n = check_worst_case_args(method, METHODS, mu, L, lr, beta, n)
     grid = check_int("grid", grid, minimum=3)

@@ -24,7 +24,39 @@ __all__ = ["StepCheck", "check_step", "solve_primal", "solve_dual", "validate_hi
 
 @dataclass
 class StepCheck:
-    """One step checked against the QP solver (all in the original scale)."""
+    """One AM step checked against the QP solver, all in the original scale.
+
+    Attributes
+    ----------
+    beta_closed : float
+        β from the closed form (Eq. 12, or Eq. 14's).
+    beta_qp : float
+        The maximiser of the dual QP.
+    beta_mult : float
+        The multiplier of the memory-plane constraint in the primal QP.
+    x_closed, x_qp : ndarray
+        ``x_{t+1}`` from the closed form and from the primal QP.
+    primal_value, dual_value : float
+        The optimal values of the two QPs.
+    beta_error : float
+        ``max(|β_closed - β_qp|, |β_closed - β_mult|)``.
+    x_error : float
+        ``‖x_closed - x_qp‖/(1 + ‖x_closed‖)``.
+    duality_gap : float
+        ``|primal - dual|/(1 + |primal|)``.
+    stationarity : float
+        ``‖∇_u Lagrangian‖`` at the primal solution, in scaled units.
+    complementarity : float
+        The largest multiplier × constraint slack, in scaled units.
+    status : str
+        ``"optimal"`` or the two solvers' statuses.
+    solve_time : float
+        Seconds in the two solves.
+    objective_error : float
+        ``|model(closed-form step) - primal optimum|/(1 + |optimum|)``.
+    beta_determined : bool
+        False where ``d = g``: every β then gives the same step.
+    """
 
     beta_closed: float
     beta_qp: float          # maximiser of the dual QP
@@ -44,6 +76,21 @@ class StepCheck:
     beta_determined: bool = True     # False where d = g: every β gives the same step
 
     def ok(self, tol: float = 1e-6) -> bool:
+        """Whether the closed form agrees with the solver to ``tol``.
+
+        β is compared only where it is determined; ``x_{t+1}``, the duality gap and the
+        model value at the closed-form step always are.
+
+        Parameters
+        ----------
+        tol : float, default 1e-6
+            The tolerance on every error.
+
+        Returns
+        -------
+        bool or numpy.bool_
+            True when the status is optimal and every error is at most ``tol``.
+        """
         return (self.status == "optimal" and (self.beta_error <= tol or not self.beta_determined)
                 and self.x_error <= tol and self.duality_gap <= tol and self.objective_error <= tol)
 
@@ -115,11 +162,69 @@ def _quad_terms(cp, z, D):
 
 
 def solve_primal(f, f_hat, g, d, lr, lam=0.0, beta_max=1.0, P=None, mu=0.0, x_t=None):
-    """Eq. 9 / Eq. 14 as an epigraph QP; returns (u, β from the multipliers, value, info).
+    """Eq. 9 (or Eq. 14) as an epigraph QP solved by Clarabel: the step and β from the multipliers.
 
     With ``beta_max = 1`` the two planes are two constraints ``r ≥ plane``; with
-    ``beta_max < 1`` the capped model ``a + β_max·max(0, b - a)`` is used, whose
-    constraint ``s ≥ b - a`` has the multiplier β ∈ [0, β_max].
+    ``beta_max < 1`` the capped model ``a + β_max·max(0, b - a)`` is used, whose constraint
+    ``s ≥ b - a`` has the multiplier β ∈ [0, β_max]. The data are rescaled to order 1
+    (module docstring).
+
+    Parameters
+    ----------
+    f, f_hat : float
+        ``f(x_t)`` and the memory plane's value at ``x_t``.
+    g : array_like of shape (d,)
+        The gradient at ``x_t``.
+    d : array_like of shape (d,)
+        The previous direction ``d_t`` (``g`` and ``d`` not both zero).
+    lr : float
+        The step size η > 0.
+    lam : float, default 0.0
+        λ ≥ 0.
+    beta_max : float, default 1.0
+        The upper clip of β, in [0, 1].
+    P : array_like of shape (d,) or None, default None
+        The diagonal preconditioner of Eq. 14 (positive entries); None for Eq. 9.
+    mu : float, default 0.0
+        Decoupled weight decay μ ≥ 0 (Eq. 14).
+    x_t : array_like of shape (d,) or None, default None
+        The iterate (the origin when None); it matters only when ``mu`` is not 0.
+
+    Returns
+    -------
+    u : ndarray of shape (d,) or None
+        The step ``x_{t+1} - x_t`` (None when the solve is not optimal).
+    beta : float
+        The memory plane's multiplier (NaN when not optimal).
+    value : float
+        The optimal value (NaN when not optimal).
+    info : dict
+        ``status`` and ``solve_time``; when optimal also ``stationarity`` and
+        ``complementarity``.
+
+    Raises
+    ------
+    ValueError
+        If an input is not finite or out of its range, ``g`` and ``d`` are both zero, a
+        vector is not 1-D of the length of ``g``, or ``P`` has a non-positive entry.
+    TypeError
+        If a scalar is not a single real number, or an array is complex or not numeric.
+    ImportError
+        If cvxpy or the Clarabel solver is missing.
+
+    References
+    ----------
+    K. Topollai and A. Choromanska, arXiv:2510.04988, 2025: Eq. 8-9 (model and proximal step),
+    Eq. 14 (preconditioned form).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from amtoolkit import validate
+    >>> g, d = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    >>> u, beta, value, info = validate.solve_primal(1.0, 1.5, g, d, lr=1.0)
+    >>> print(np.round(u, 6), round(beta, 6), round(float(value), 6), info["status"])
+    [-0.25 -0.75] 0.75 1.0625 optimal
     """
     cp = _require_cvxpy()
     f, f_hat, g, d, lr, lam, beta_max, P, mu, x_t = _check_inputs(f, f_hat, g, d, lr, lam, beta_max, P, mu, x_t)
@@ -162,7 +267,61 @@ def solve_primal(f, f_hat, g, d, lr, lam=0.0, beta_max=1.0, P=None, mu=0.0, x_t=
 
 
 def solve_dual(f, f_hat, g, d, lr, lam=0.0, beta_max=1.0, P=None, mu=0.0, x_t=None):
-    """Eq. 11 (or Eq. 14's dual) as a concave QP in β ∈ [0, β_max]; returns (β, value, info)."""
+    """Eq. 11 (or the dual of Eq. 14) as a concave QP in β ∈ [0, β_max], solved by Clarabel.
+
+    Parameters
+    ----------
+    f, f_hat : float
+        ``f(x_t)`` and the memory plane's value at ``x_t``.
+    g : array_like of shape (d,)
+        The gradient at ``x_t``.
+    d : array_like of shape (d,)
+        The previous direction ``d_t`` (``g`` and ``d`` not both zero).
+    lr : float
+        The step size η > 0.
+    lam : float, default 0.0
+        λ ≥ 0.
+    beta_max : float, default 1.0
+        The upper clip of β, in [0, 1].
+    P : array_like of shape (d,) or None, default None
+        The diagonal preconditioner of Eq. 14 (positive entries); None for Eq. 9.
+    mu : float, default 0.0
+        Decoupled weight decay μ ≥ 0 (Eq. 14).
+    x_t : array_like of shape (d,) or None, default None
+        The iterate (the origin when None); it matters only when ``mu`` is not 0.
+
+    Returns
+    -------
+    beta : float
+        The maximiser (NaN when the solve is not optimal).
+    value : float
+        The optimal value (NaN when not optimal).
+    info : dict
+        ``status`` and ``solve_time``.
+
+    Raises
+    ------
+    ValueError
+        If an input is not finite or out of its range, ``g`` and ``d`` are both zero, a
+        vector is not 1-D of the length of ``g``, or ``P`` has a non-positive entry.
+    TypeError
+        If a scalar is not a single real number, or an array is complex or not numeric.
+    ImportError
+        If cvxpy or the Clarabel solver is missing.
+
+    References
+    ----------
+    K. Topollai and A. Choromanska, arXiv:2510.04988, 2025: Eq. 11 (dual QP), Sec. 3.3 (dual of Eq. 14).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from amtoolkit import validate
+    >>> g, d = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    >>> beta, value, info = validate.solve_dual(1.0, 1.5, g, d, lr=1.0)
+    >>> round(beta, 6), round(float(value), 6)
+    (0.75, 1.0625)
+    """
     cp = _require_cvxpy()
     f, f_hat, g, d, lr, lam, beta_max, P, mu, x_t = _check_inputs(f, f_hat, g, d, lr, lam, beta_max, P, mu, x_t)
     D = _scaled_data(f, f_hat, g, d, lr, lam, P, mu, x_t)
@@ -185,12 +344,68 @@ def solve_dual(f, f_hat, g, d, lr, lam=0.0, beta_max=1.0, P=None, mu=0.0, x_t=No
 
 
 def check_step(f_t, f_hat, g, d, lr, lam=0.0, beta_max=1.0, P=None, mu=0.0, x_t=None) -> StepCheck:
-    """Compare the closed form (Eq. 12/13, or Eq. 14) with the primal and dual QPs.
+    """Compare the closed form of one AM step (Eq. 12-13, or Eq. 14) with the primal and dual QPs.
 
-    Where ``d = g`` (to rounding) the two planes are parallel, every β gives the same
-    step (Eq. 13), and the closed form's β is arbitrary: ``beta_determined`` is then False
-    and :meth:`StepCheck.ok` compares ``x_{t+1}`` and the model's value at the closed-form
+    Where ``d = g`` (to rounding) the two planes are parallel, every β gives the same step
+    (Eq. 13), and the closed form's β is arbitrary: ``beta_determined`` is then False and
+    :meth:`StepCheck.ok` compares ``x_{t+1}`` and the model's value at the closed-form
     step with the QP's optimum instead of β.
+
+    Parameters
+    ----------
+    f_t : float
+        ``f(x_t)``.
+    f_hat : float
+        The memory plane's value at ``x_t``.
+    g : array_like of shape (d,)
+        The gradient at ``x_t``.
+    d : array_like of shape (d,)
+        The previous direction ``d_t`` (``g`` and ``d`` not both zero).
+    lr : float
+        The step size η > 0.
+    lam : float, default 0.0
+        λ ≥ 0.
+    beta_max : float, default 1.0
+        The upper clip of β, in [0, 1].
+    P : array_like of shape (d,) or None, default None
+        The diagonal preconditioner of Eq. 14 (positive entries); None for Eq. 9.
+    mu : float, default 0.0
+        Decoupled weight decay μ ≥ 0 (Eq. 14).
+    x_t : array_like of shape (d,) or None, default None
+        The iterate (the origin when None).
+
+    Returns
+    -------
+    StepCheck
+        The two β, the two steps and the errors.
+
+    Raises
+    ------
+    ValueError
+        If an input is not finite or out of its range, ``g`` and ``d`` are both zero, a
+        vector is not 1-D of the length of ``g``, or ``P`` has a non-positive entry.
+    TypeError
+        If a scalar is not a single real number, or an array is complex or not numeric.
+    ImportError
+        If cvxpy or the Clarabel solver is missing.
+
+    See Also
+    --------
+    amtoolkit.model.beta_star : The closed form checked here.
+    validate_history : Every few steps of a recorded run.
+
+    References
+    ----------
+    K. Topollai and A. Choromanska, arXiv:2510.04988, 2025: Eq. 9, 11, 12, 13 and 14.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from amtoolkit import validate
+    >>> g, d = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    >>> check = validate.check_step(1.0, 1.5, g, d, lr=1.0)
+    >>> bool(check.ok()), round(check.beta_closed, 6), round(check.beta_qp, 6)
+    (True, 0.75, 0.75)
     """
     f_t, f_hat, g, d, lr, lam, beta_max, P_arr, mu, x_t = _check_inputs(f_t, f_hat, g, d, lr, lam,
                                                                          beta_max, P, mu, x_t)
@@ -230,6 +445,7 @@ def _model_value(f, f_hat, g, d, lr, lam, beta_max, P, mu, x_t, u) -> float:
                  + 0.5 * mu * (Pt * (u + x_t)) @ (u + x_t))
 
 
+#: where :func:`validate_history` takes the QPs' data from
 SOURCES = ("recomputed", "recorded")
 
 
@@ -300,28 +516,69 @@ class _Recomputed:
 
 def validate_history(history, problem, every: int = 10, tol: float = 1e-6,
                      source: str = "recomputed") -> pd.DataFrame:
-    """Replay a recorded single AM run and check every ``every``-th step with cvxpy.
+    """Replay a recorded single AM run and check every ``every``-th step against cvxpy.
 
     The replay re-runs the history's optimizer from its ``x0`` and asserts that it
     reproduces the recorded losses. Each checked step solves the primal and dual QPs of
     Eq. 9 (Eq. 14 for AM-AdamW) and compares the β (before a clip/reset variant) and
-    ``x_{t+1}`` that the optimizer produced with their solutions. The QPs' data come from
-    ``source``:
+    ``x_{t+1}`` that the optimizer produced with their solutions.
 
-    * ``"recomputed"`` (default): the offset f̂ - f, the previous direction d_t and the
-      preconditioner P_t are rebuilt from the problem and the replayed iterates
-      (:class:`_Recomputed`), so a wrong offset or preconditioner in the optimizer shows;
-    * ``"recorded"``: the optimizer's own ``offset_gap``, ``d`` buffer and ``precond``
-      (the recomputed P_t where the optimizer records none) are used; this checks only the
-      closed form given those values.
+    Parameters
+    ----------
+    history : History
+        A single deterministic run (``batch_size=None``) of ``am_mgd``, ``am_msgd`` or
+        ``am_adamw`` with the adaptive β.
+    problem : Problem
+        The problem it ran on (with ``x_star`` for ``offset="distance"``).
+    every : int, default 10
+        Check the steps ``t ≥ 1`` with ``t % every == 0``; ≥ 1.
+    tol : float, default 1e-6
+        The tolerance of the ``ok`` column on β and ``x_{t+1}``.
+    source : {"recomputed", "recorded"}, default "recomputed"
+        Where the QPs' data come from:
 
+        * ``"recomputed"``: the offset ``f_hat - f``, the previous direction ``d_t`` and the
+          preconditioner ``P_t`` are rebuilt from the problem and the replayed iterates,
+          so a wrong offset or preconditioner in the optimizer shows;
+        * ``"recorded"``: the optimizer's own ``offset_gap``, ``d`` buffer and
+          preconditioner are used; this checks only the closed form given those values.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per checked step: ``step``, ``beta_closed`` (the optimizer's),
+        ``beta_qp``, ``beta_error``, ``x_error`` (NaN for the clip/reset variants, whose
+        step is not the model's minimiser), ``duality_gap``, ``stationarity``,
+        ``complementarity``, ``status``, ``ok``, ``solve_time``.
+
+    Raises
+    ------
+    ValueError
+        If the history is not of an AM optimizer, has a fixed ``beta``, holds several runs
+        or a stochastic one, or ``source`` or ``every`` is out of its range.
+    RuntimeError
+        If the replay does not reproduce a recorded loss.
+
+    Notes
+    -----
     The recomputed offsets difference consecutive iterates, so they are exact only while
     the steps stay well above the rounding of x (about ε‖x‖); check runs before they
     converge to machine precision.
 
-    Returns one row per checked step: step, beta_closed (the optimizer's), beta_qp,
-    beta_error, x_error (NaN for the clip/reset variants, whose step is not the model's
-    minimiser), duality_gap, stationarity, complementarity, status, ok, solve_time.
+    References
+    ----------
+    K. Topollai and A. Choromanska, arXiv:2510.04988, 2025: Eq. 9, 11-14, Sec. 3.2 and 3.4
+    (offsets), Algorithm 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import amtoolkit as amt
+    >>> q = amt.Quadratic(np.diag([1.0, 4.0]), np.zeros(2))
+    >>> history = amt.run(amt.optimizers.am_mgd(lr=0.2), q, 21, x0=np.ones(2))
+    >>> table = amt.validate.validate_history(history, q, every=10)
+    >>> table["step"].tolist(), bool(table["ok"].all())
+    ([10, 20], True)
     """
     from ..backend import to_numpy
     from ..optimizers.adaptive_memory import adamw_preconditioner
