@@ -55,17 +55,6 @@ def test_docs_cite_nothing_outside_the_repository():
             assert bad not in text, f"{path.name} refers to {bad!r}, outside the repository"
 
 
-def test_baseline_constructors_document_every_parameter():
-    import inspect
-
-    from amtoolkit import optimizers as O
-
-    for fn in (O.gd, O.heavy_ball, O.mgd, O.sgd, O.nag, O.adamw):
-        doc = inspect.getdoc(fn)
-        for name in inspect.signature(fn).parameters:
-            assert f"\n{name}:" in f"\n{doc}" or f"\n    {name}:" in doc, f"{fn.__name__}: {name} undocumented"
-
-
 def test_list_shows_builtin_problems_and_libsvm_datasets_with_n_and_d(capsys):
     from sklearn.datasets import load_breast_cancer
 

@@ -24,7 +24,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from .._checks import check_int, check_range
+from .._checks import check_fits_memory, check_int, check_range
 from ..optimizers import am_msgd
 from ..problems.base import Problem
 from ..theory.bounds import am_theorem_3_3, am_theorem_3_4
@@ -67,24 +67,54 @@ def _mean_sq_sample_grad(problem: Problem, X: np.ndarray) -> np.ndarray:
     return total / problem.n_samples
 
 
-def _check_problem(problem) -> None:
+def _check_problem(problem, Ts: list[int]) -> None:
+    """The problem's type, and the memory of the kept iterates (``(T+1)·d`` floats per run),
+    before any run starts."""
     if not isinstance(problem, Problem):
         raise TypeError(f"problem must be an amtoolkit Problem, got {type(problem).__name__}")
+    check_fits_memory("T", 8.0 * (max(Ts) + 1) * problem.dim, f"keeping the {max(Ts) + 1} iterates "
+                      f"x_0..x_T of dimension {problem.dim}")
 
 
 def check_theorem_3_3(problem: Problem, T: int | Iterable[int], seeds: int | Iterable[int] = (0, 1, 2),
                       batch_size: int | None = 1, lam: float = 0.0) -> pd.DataFrame:
-    """Theorem 3.3 (Eq. 17) against AM-MSGD runs with β_max = 1/T, η = 1/√T.
+    """AM Theorem 3.3 (Eq. 17, convex f_i) against AM-MSGD runs with β_max = 1/T, η = 1/√T.
 
-    For each horizon T: ``measured_gap`` is the mean over the seeds of ``f(x̄_T) - f*``
-    with x̄_T = (1/T) Σ_{t=1}^T x_t (an estimate of the expectation), ``bound`` is
-    ``(½‖x_0 - x*‖² + G²)/√T`` with G² estimated as in the module docstring, and
-    ``slack = bound - measured_gap`` (≥ 0 when the run agrees with the theorem).
-    Also reported: ``ratio = measured_gap / bound``, ``G2``, ``dist0_sq``, ``seeds``.
-    The problem needs a known x* and f* and convex f_i.
+    Parameters
+    ----------
+    problem : Problem
+        A finite sum of convex f_i with a known x* and f* (e.g. logistic regression).
+    T : int or list of int
+        Horizons (each ≥ 2); one set of runs per horizon.
+    seeds : int or list of int, default (0, 1, 2)
+        Minibatch seeds; the expectation of Eq. 17 is estimated by their mean.
+    batch_size : int or None, default 1
+        Samples per stochastic gradient (1: the f_i of the finite sum; None: full gradients).
+    lam : float, default 0.0
+        λ ≥ 0 of Eq. 13 (the theorem does not state it; see the module docstring).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per T: ``measured_gap`` (the seeds' mean of ``f(x̄_T) - f*`` with
+        x̄_T = (1/T) Σ_{t=1}^T x_t), ``bound`` = ``(½‖x_0 - x*‖² + G²)/√T`` with G² estimated
+        as in the module docstring, ``slack = bound - measured_gap`` (≥ 0 when the runs agree
+        with the theorem), ``ratio = measured_gap / bound``, ``G2``, ``dist0_sq``, ``seeds``.
+
+    Raises
+    ------
+    TypeError
+        ``problem`` is not a Problem, or ``T``/``seeds`` hold non-integers.
+    ValueError
+        ``T < 2``, a negative seed or ``lam``, an empty list, or iterates that would not fit
+        in memory ((T+1)·d floats are kept per run).
+
+    References
+    ----------
+    arXiv:2510.04988, Sec. 3.5, Theorem 3.3 (Eq. 17) and Algorithm 1 (AM-MSGD column).
     """
-    _check_problem(problem)
     Ts, seeds = _horizons(T), _seeds(seeds)
+    _check_problem(problem, Ts)
     check_range("lam", lam, 0.0, None)
     x_star, f_star = np.asarray(problem.x_star, dtype=float), problem.f_star
     dist0_sq = float(np.sum((np.asarray(problem.default_x0(), dtype=float) - x_star) ** 2))
@@ -104,18 +134,48 @@ def check_theorem_3_3(problem: Problem, T: int | Iterable[int], seeds: int | Ite
 
 def check_theorem_3_4(problem: Problem, T: int | Iterable[int], seeds: int | Iterable[int] = (0, 1, 2),
                       c: float = 0.5, batch_size: int | None = 1, lam: float = 0.0) -> pd.DataFrame:
-    """Theorem 3.4 (Eq. 18) against AM-MSGD runs with η = 1/√T, β_max = cη.
+    """AM Theorem 3.4 (Eq. 18, L-smooth f) against AM-MSGD runs with η = 1/√T, β_max = cη.
 
-    For each T: ``measured`` is ``min_{0≤t<T}`` of the mean over the seeds of
-    ``‖∇f(x_t)‖²`` (full gradients); ``bound_printed`` and ``bound_corrected`` are
-    :func:`~amtoolkit.theory.am_theorem_3_4` with ``form="printed"`` and
-    ``form="corrected"`` (the erratum's 2(1-c); a sign correction, no proof was
-    checked), with ``E[f(x_0) - f(x_T)]`` the seeds' mean, L = ``problem.smoothness`` and
-    G² as in the module docstring; ``slack_printed`` / ``slack_corrected`` are bound minus
-    measured.
+    Parameters
+    ----------
+    problem : Problem
+        An L-smooth finite sum (``problem.smoothness`` is L).
+    T : int or list of int
+        Horizons (each ≥ 2).
+    seeds : int or list of int, default (0, 1, 2)
+        Minibatch seeds; expectations are their means.
+    c : float, default 0.5
+        The constant of β_max = cη, in (0, 1) as the theorem requires.
+    batch_size : int or None, default 1
+        Samples per stochastic gradient.
+    lam : float, default 0.0
+        λ ≥ 0 of Eq. 13.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per T: ``measured`` = ``min_{0≤t<T}`` of the seeds' mean of ``‖∇f(x_t)‖²``
+        (full gradients); ``bound_printed`` and ``bound_corrected`` from
+        :func:`~amtoolkit.theory.am_theorem_3_4` with ``form="printed"`` and
+        ``form="corrected"`` (the erratum's 2(1-c), a sign correction; no proof was checked),
+        with ``E[f(x_0) - f(x_T)]`` the seeds' mean and G² as in the module docstring;
+        ``slack_printed`` / ``slack_corrected`` (bound minus measured), ``decrease``, ``G2``,
+        ``L``, ``c``, ``seeds``.
+
+    Raises
+    ------
+    TypeError
+        ``problem`` is not a Problem, or ``T``/``seeds`` hold non-integers.
+    ValueError
+        ``T < 2``, ``c`` outside (0, 1), a negative seed or ``lam``, or iterates that would
+        not fit in memory.
+
+    References
+    ----------
+    arXiv:2510.04988, Sec. 3.5, Theorem 3.4 (Eq. 18); docs/errata.md for 2(c-1).
     """
-    _check_problem(problem)
     Ts, seeds = _horizons(T), _seeds(seeds)
+    _check_problem(problem, Ts)
     check_range("c", c, 0.0, 1.0, low_closed=False, high_closed=False)
     check_range("lam", lam, 0.0, None)
     L = float(problem.smoothness)

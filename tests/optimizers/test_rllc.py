@@ -162,17 +162,6 @@ def test_default_pinv_keeps_orthogonal_invariance():
     np.testing.assert_allclose(moved.x, ref.x, rtol=1e-9, atol=1e-9)
 
 
-def test_every_parameter_is_documented():
-    import inspect
-    import re
-
-    doc = inspect.getdoc(O.rllc)
-    params = doc.split("Parameters\n----------")[1].split("References\n----------")[0]
-    for name in inspect.signature(O.rllc).parameters:
-        assert re.search(rf"^{name}:", params, re.M), name
-    assert "arXiv:2402.15262" in doc.split("References")[1] and "L_0" in params
-
-
 def test_default_law_reads_the_first_unit():
     """rllc() with its defaults (memory M(0.9)+M(0.0), c2 = 0, law0 = e_1) is the heavy-ball
     buffer m ← 0.9·m + g, x ← x - lr·m, written out here."""

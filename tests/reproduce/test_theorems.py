@@ -68,3 +68,20 @@ def test_bad_inputs(call, match):
     q = amt.Quadratic(np.eye(2), np.ones(2))
     with pytest.raises((ValueError, TypeError), match=match):
         call(q)
+
+
+def test_a_horizon_whose_iterates_do_not_fit_is_refused_before_any_run(monkeypatch):
+    """Issue 21, item 14: T = 1e9 kept every iterate until memory ran out; now it is refused up
+    front (every iterate x_0..x_T is kept per run), naming T and the size."""
+    import importlib
+
+    import amtoolkit as amt
+
+    run_module = importlib.import_module("amtoolkit.runner.run")  # the module (amtoolkit.runner.run is the function)
+
+    monkeypatch.setattr(run_module, "_loop", lambda *a, **k: pytest.fail("a run started"))
+    p = amt.load_problem("breast_cancer", reg=1e-2)
+    for check in (amt.theory.check_theorem_3_3, amt.theory.check_theorem_3_4):
+        with pytest.raises(ValueError, match=r"T: keeping the 1000000001 iterates x_0..x_T of dimension 30 "
+                                             r"would need 224 GiB"):
+            check(p, T=[100, 10 ** 9], seeds=[0])
