@@ -191,35 +191,63 @@ def x0_record(x0) -> Any:
     return arr.tolist() if arr.size <= _X0_MAX_STORED else None
 
 
+def _json_object(text: str | bytes, where: Path, what: str) -> dict:
+    """``text`` parsed as a JSON object; a ValueError naming ``where`` otherwise."""
+    try:
+        value = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ValueError(f"{where}: its {what} is not valid JSON ({err})") from err
+    if not isinstance(value, dict):
+        raise ValueError(f"{where}: its {what} must be a JSON object, got {type(value).__name__} {value!r:.60}")
+    return value
+
+
 def _read(path: Path) -> tuple[pd.DataFrame, dict]:
+    """The table and the metadata of a history file; every damaged part is a ValueError that
+    names the file."""
     if path.suffix in (".parquet", ".pq"):
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        table = pq.read_table(path)
+        try:
+            table = pq.read_table(path)
+        except (pa.ArrowException, OSError) as err:
+            raise ValueError(f"{path}: not a readable Parquet file ({err})") from err
         schema_meta = table.schema.metadata or {}
         if PARQUET_META_KEY not in schema_meta and JOB_META in schema_meta:  # a sweep store job
-            job = read_job_meta(path)
+            job = _json_object(schema_meta[JOB_META], path, "job metadata")
             return table.to_pandas(), {**job.get("run", {}), "status": job.get("status")}
         raw = schema_meta.get(PARQUET_META_KEY)
-        return table.to_pandas(), (json.loads(raw) if raw else {})
+        return table.to_pandas(), (_json_object(raw, path, "metadata") if raw else {})
     sidecar = meta_path(path)
-    meta = json.loads(sidecar.read_text()) if sidecar.exists() else {}
+    meta = _json_object(sidecar.read_bytes(), sidecar, "content") if sidecar.exists() else {}
     # pandas 3 parses floats exactly by default; pandas 2 needs the round-trip parser
     exact = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
-    return pd.read_csv(path, **exact), meta
+    try:
+        return pd.read_csv(path, **exact), meta
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path}: not a result table written by History.to_csv ({type(err).__name__}: "
+                         f"{err})") from err
 
 
-def _restore_object_columns(frame: pd.DataFrame, hyper: dict) -> None:
+def _restore_object_columns(frame: pd.DataFrame, hyper: dict | list) -> None:
     """Hyperparameter columns that held None, strings or booleans come back from CSV as
-    NaN / inferred dtypes: restore them as the object columns ``run`` writes."""
+    NaN / inferred dtypes: restore them as the object columns ``run`` writes. A concatenated
+    history keeps one ``hyper`` per joined history (a list): each is restored."""
+    if isinstance(hyper, list):
+        for one in hyper:
+            if isinstance(one, dict):
+                _restore_object_columns(frame, one)
+        return
     for name, value in hyper.items():
         items = [(f"{name}_{i}", v) for i, v in enumerate(value)] if isinstance(value, list) else [(name, value)]
         for key, v in items:
             col = f"hp_{key}"
             if col not in frame or not (v is None or isinstance(v, (str, bool))):
                 continue
-            if isinstance(v, bool):
-                frame[col] = np.array([str(c).lower() == "true" for c in frame[col]], dtype=object)
+            if isinstance(v, bool):  # (a concatenated history leaves other runs' rows empty)
+                words = {"true": True, "false": False}
+                frame[col] = np.array([words.get(str(c).lower()) for c in frame[col]], dtype=object)
             elif v is None:
                 frame[col] = np.full(len(frame), None, dtype=object)
 
@@ -239,6 +267,9 @@ def _rebuild(meta: dict, n_runs: int) -> tuple[Any, Any, str | None]:
     from ..optimizers.base import _REGISTRY
 
     method, hyper = meta.get("method"), meta.get("hyper")
+    if isinstance(method, list) or isinstance(hyper, list):
+        return None, None, (f"it joins {len(method) if isinstance(method, list) else len(hyper)} histories "
+                            "of different methods or hyperparameters (amtoolkit.concat); replay each one")
     if method not in optimizers.available() or not isinstance(hyper, dict):
         return None, None, f"method {method!r} with hyperparameters {hyper!r} is not a registered optimizer"
     params = inspect.signature(_REGISTRY[method]).parameters
@@ -278,9 +309,12 @@ def load_history(path) -> "History":
     _restore_object_columns(frame, meta.get("hyper") or {})
     _restore_categoricals(frame)
     status = meta.pop("status", None)
+    n_runs = int(frame["run"].nunique())
     if status is None:
         status = list(frame.groupby("run", sort=True)["status"].last()) if "status" in frame else \
-            ["finished"] * int(frame["run"].nunique())
+            ["finished"] * n_runs
+    if not isinstance(status, list) or len(status) != n_runs:
+        raise ValueError(f"{path}: its metadata gives the status {status!r} for a table of {n_runs} run(s)")
     optimizer, x0, reason = _rebuild(meta, len(status))
     if reason is not None:
         warnings.warn(f"{path}: the run cannot be replayed ({reason}); history.optimizer and "

@@ -248,7 +248,7 @@ def _is_eval_step(t: int, eval_every: int) -> bool:
 
 
 def _record(rec: _Recorder, s: _Setup, t: int, x_t, loss, gnorm, full_loss, new: OptState,
-            t_start: float) -> None:
+            t_start: float, beta_mean=None) -> None:
     """One row: f(x_t), ‖∇f(x_t)‖, the full loss where evaluated, ‖x_t - x*‖ where asked,
     and what the update from x_t used (``new.info``; on the final row, which takes no
     update, the info of the last update, so ``record_every`` cannot shift it)."""
@@ -262,6 +262,8 @@ def _record(rec: _Recorder, s: _Setup, t: int, x_t, loss, gnorm, full_loss, new:
     info = new.info
     rec.put("lr", info.get("lr", np.nan))
     rec.put("beta", info.get("beta", np.nan))
+    if beta_mean is not None:
+        rec.put("beta_mean", beta_mean)
     for key in opt.columns:
         rec.put(key, info.get(key, np.nan))
     rec.commit(t, time.perf_counter() - t_start)
@@ -288,6 +290,8 @@ def _loop(s: _Setup, rec: _Recorder) -> _Outcome:
     done = None            # device mask of the runs that stopped (None while none has)
     frozen = None          # their iterates at the step they stopped
     state, x_last = s.state, None
+    # with record_every > 1 the mean of β over every update (not only the recorded ones)
+    beta_sum = 0.0 if s.record_every > 1 else None
     t = -1
     t_start = time.perf_counter()
     iterator = range(steps + 1)
@@ -312,6 +316,8 @@ def _loop(s: _Setup, rec: _Recorder) -> _Outcome:
                     if needs_loss:
                         kw["loss"] = loss
                     new = opt.update(state, grad, **kw)
+                    if beta_sum is not None:
+                        beta_sum = beta_sum + new.info.get("beta", np.nan)
                 # One host synchronisation per step in the common (healthy) case.
                 ok = xp.isfinite(loss) & xp.isfinite(gnorm)
                 if new is not None:
@@ -326,7 +332,8 @@ def _loop(s: _Setup, rec: _Recorder) -> _Outcome:
                 if recorded:
                     # the final row takes no update: it repeats the last update's info (state.info)
                     _record(rec, s, t, x_t, loss, gnorm, problem.value(x_t) if evaluate else None,
-                            state if final else new, t_start)
+                            state if final else new, t_start,
+                            None if beta_sum is None else beta_sum / (t if final else t + 1))
                     x_last = x_t
                 if not healthy:
                     ok_np = np.reshape(to_numpy(ok), (n_runs,)).astype(bool)
@@ -348,7 +355,8 @@ def _loop(s: _Setup, rec: _Recorder) -> _Outcome:
                 state = new
                 if s.callback is not None and s.callback(t, state) is True:
                     if not recorded:  # the stopping step is always a row
-                        _record(rec, s, t, x_t, loss, gnorm, None, new, t_start)
+                        _record(rec, s, t, x_t, loss, gnorm, None, new, t_start,
+                                None if beta_sum is None else beta_sum / (t + 1))
                         x_last = x_t
                     status[active] = STATUS_STOPPED
                     break
@@ -402,6 +410,8 @@ def _to_frame(s: _Setup, rec: _Recorder, out: _Outcome) -> pd.DataFrame:
         data["full_loss"] = full_loss
     if s.x_ref is not None:
         data["dist_to_opt"] = gather(rec.pop("dist_to_opt"))
+    if s.record_every > 1:
+        data["beta_mean"] = gather(rec.pop("beta_mean"))
     for key in opt.columns:
         arr = rec.pop(key)
         if arr is None or arr.ndim == 2:
@@ -444,7 +454,9 @@ def run(optimizer: Optimizer, problem: Problem, steps: int, x0=None, batch_size:
     record_every: record one row every this many steps (default 1); the steps 0 and
                   ``steps``, each full-loss evaluation and each run's stopping step are
                   always recorded. Memory grows with the recorded rows only (a few float64
-                  per row and run).
+                  per row and run). With ``record_every > 1`` a ``beta_mean`` column holds the
+                  mean of β over every update up to the row, so that ``summary()``'s
+                  ``mean_beta`` does not depend on which rows were kept.
     callback:     ``callback(step, state)`` after each update; returning ``True`` (the
                   object itself) stops the run, status ``stopped``: a stopped run is cut
                   before its horizon, so the sweeps and figures never store one as done.

@@ -71,11 +71,15 @@ def _labels(frame: pd.DataFrame) -> pd.Series:
 
 def summary(frame: pd.DataFrame, tol: float = 1e-6) -> pd.DataFrame:
     """One row per run of a long result table: ``run, label, steps`` (the last recorded
-    step), ``final_loss, final_gap, final_rel_gap``, ``steps_to_tol`` (first step with
-    ``rel_gap ≤ tol``; ``<NA>`` when never reached), ``min_gap``, ``max_rel_gap`` (the
-    largest gap / gap₀: above 1 the run overshot its start), ``mean_beta`` (β_t averaged
-    over every row but the run's last, which takes no update; NaN for methods without
-    β), ``status``."""
+    step), ``final_loss, final_gap, final_rel_gap``, ``steps_to_tol`` (the first recorded
+    step with ``rel_gap ≤ tol``; ``<NA>`` when never reached) and ``steps_to_tol_from`` (one
+    past the recorded step before it: the run first reached ``tol`` at a step in
+    ``[steps_to_tol_from, steps_to_tol]``, a single step when every step is recorded and a
+    wider bracket with ``record_every > 1``), ``min_gap``, ``max_rel_gap`` (the largest
+    gap / gap₀: above 1 the run overshot its start), ``mean_beta`` (β_t averaged over every
+    update, i.e. every step but the run's last; with ``record_every > 1`` read from the
+    ``beta_mean`` column that the run loop keeps over every update, so it does not change
+    with the rows kept; NaN for methods without β), ``status``."""
     check_positive("tol", tol)
     tol = float(tol)
     g = frame.groupby("run", sort=True)
@@ -87,11 +91,19 @@ def summary(frame: pd.DataFrame, tol: float = 1e-6) -> pd.DataFrame:
     for col in ("gap", "rel_gap"):
         # under minibatches the gap is evaluated every eval_every steps: the last evaluated one
         out[f"final_{col}"] = g[col].last() if col in frame else np.nan
-    reached = frame[frame["rel_gap"] <= tol] if "rel_gap" in frame else frame.iloc[:0]
-    out["steps_to_tol"] = reached.groupby("run")["step"].min().reindex(out.index).astype("Int64")
+    hit = (frame["rel_gap"] <= tol).to_numpy() if "rel_gap" in frame else np.zeros(len(frame), bool)
+    previous = g["step"].shift(1).fillna(-1).to_numpy()
+    first = frame.assign(_from=previous + 1)[hit].groupby("run").head(1).set_index("run")
+    out["steps_to_tol"] = first["step"].reindex(out.index).astype("Int64")
+    out["steps_to_tol_from"] = first["_from"].reindex(out.index).astype("Int64")
     out["min_gap"] = g["gap"].min() if "gap" in frame else np.nan
     out["max_rel_gap"] = g["rel_gap"].max() if "rel_gap" in frame else np.nan
-    updates = frame[g.cumcount(ascending=False).to_numpy() > 0]
-    out["mean_beta"] = updates.groupby("run")["beta"].mean().reindex(out.index) if "beta" in frame else np.nan
+    if "beta_mean" in frame:  # kept over every update by the run loop (record_every > 1)
+        out["mean_beta"] = final["beta_mean"]
+    elif "beta" in frame:
+        updates = frame[g.cumcount(ascending=False).to_numpy() > 0]
+        out["mean_beta"] = updates.groupby("run")["beta"].mean().reindex(out.index)
+    else:
+        out["mean_beta"] = np.nan
     out["status"] = final["status"] if "status" in final else "finished"
     return out.reset_index()

@@ -70,5 +70,9 @@ def test_help_says_paired_and_crossed(capsys):
         cli.main(["run", "--help"])
     out = capsys.readouterr().out
     assert "--grid" in out and "PAIRED" in out and "CROSSED" in out and "lr=1/L" in out
-    # each optimizer's summary is complete (the first paragraph, not a cut line)
-    assert "with constant β or, when ``beta is None``, the convex schedule ``β_t = t/(t+3)``." in out
+    # each optimizer's summary is complete (the docstring's first paragraph, not a cut line)
+    from amtoolkit import optimizers
+
+    for name in optimizers.available():
+        summary = optimizers.signature_help(name)
+        assert summary.endswith(".") and f"  {summary}\n" in out, name

@@ -123,3 +123,52 @@ def test_reloaded_history_feeds_the_figure_builder(quad, tmp_path):
     frame = g.frame.merge(g.summary()[["run", "label"]], on="run").assign(adaptive=True)
     png = amt.plotting.gap_and_beta_figure({"quadratic": frame}, tmp_path / "fig")
     assert png.exists() and png.stat().st_size > 0
+
+
+def test_a_concatenated_history_reads_back(tmp_path):
+    """Issue 21, item 4: concat → to_csv → load_history failed with AttributeError ('list'
+    object has no attribute 'items'). Its frame comes back equal; it is not replayable when the
+    joined runs differ (a warning says why), and is when they are the same method."""
+    import warnings
+
+    q = amt.Quadratic.random(dim=5, cond=10, seed=0)
+    mixed = amt.concat([amt.run(O.gd(lr=0.1), q, 10), amt.run(O.sgd(lr=0.1, nesterov=True, momentum=0.5), q, 10)])
+    mixed.to_csv(tmp_path / "mixed.csv")
+    with pytest.warns(UserWarning, match="joins 2 histories of different methods"):
+        back = amt.load_history(tmp_path / "mixed.csv")
+    assert back.frame.equals(mixed.frame) and back.status == mixed.status and back.optimizer is None
+    assert list(back.frame.hp_nesterov.dropna().unique()) == [True]  # the boolean column restored
+    same = amt.concat([amt.run(O.gd(lr=0.1), q, 10), amt.run(O.gd(lr=0.1), q, 10)])
+    same.to_csv(tmp_path / "same.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        again = amt.load_history(tmp_path / "same.csv")
+    assert again.optimizer.name == "gd" and again.frame.equals(same.frame)
+
+
+@pytest.mark.parametrize("meta, match", [
+    ("[1]", "must be a JSON object, got list"),
+    ("", "is not valid JSON"),
+    (b"\x00\xff\xfe", "is not valid JSON"),
+    ('{"status": ["finished", "finished"]}', "gives the status .* for a table of 1 run"),
+])
+def test_a_damaged_metadata_file_is_named_in_the_error(tmp_path, meta, match):
+    """Issue 21, item 15: a bare AttributeError / JSONDecodeError / UnicodeDecodeError before."""
+    q = amt.Quadratic.random(dim=5, cond=10, seed=0)
+    path = tmp_path / "h.csv"
+    amt.run(O.gd(lr=0.1), q, 5).to_csv(path)
+    sidecar = tmp_path / "h.csv.meta.json"
+    sidecar.write_bytes(meta if isinstance(meta, bytes) else meta.encode())
+    with pytest.raises(ValueError, match=match) as info:
+        amt.load_history(path)
+    assert "h.csv" in str(info.value)
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00\x01\x02\xff\xfe" * 10])
+def test_an_empty_or_binary_table_is_named_in_the_error(tmp_path, content):
+    for name in ("h.csv", "h.parquet"):
+        path = tmp_path / name
+        path.write_bytes(content)
+        with pytest.raises(ValueError, match=f"{name}: not a") as info:
+            amt.load_history(path)
+        assert str(path) in str(info.value)

@@ -126,3 +126,25 @@ def test_cli_run_prints_the_summary(capsys):
     out = capsys.readouterr().out
     for word in ("steps_to_tol", "final_rel_gap", "max_rel_gap", "mean_beta", "mgd(lr=1/L, beta=0.9)"):
         assert word in out
+
+
+def test_summary_does_not_change_with_record_every():
+    """Issue 21, item 8: mean_beta was 0.979 with every row and 0.899 with record_every = 97,
+    and steps_to_tol moved from 257 to 300. Now mean_beta is over every update whatever rows
+    are kept, and steps_to_tol comes with the bracket [steps_to_tol_from, steps_to_tol] that
+    holds the first step, exact when every step is recorded."""
+    p = amt.load_problem("breast_cancer", reg=1e-3)
+    q = amt.Quadratic.random(dim=20, cond=50, seed=0)
+    for problem, opt in ((p, O.am_mgd(lr="1/L")), (q, O.am_mgd(lr="1/L"))):
+        full = amt.run(opt, problem, 300).summary(tol=1e-6).iloc[0]
+        for every in (7, 97, 100):
+            sparse = amt.run(opt, problem, 300, record_every=every).summary(tol=1e-6).iloc[0]
+            assert sparse.mean_beta == pytest.approx(full.mean_beta, rel=1e-12)
+            if pd.isna(full.steps_to_tol):
+                assert pd.isna(sparse.steps_to_tol)
+                continue
+            assert full.steps_to_tol_from == full.steps_to_tol
+            assert sparse.steps_to_tol_from <= full.steps_to_tol <= sparse.steps_to_tol
+            assert sparse.steps_to_tol - sparse.steps_to_tol_from < every
+    betas = amt.run(O.am_mgd(lr="1/L"), q, 300).frame.beta.to_numpy()[:-1]
+    assert full.mean_beta == pytest.approx(np.mean(betas), rel=1e-12)  # independent: the plain mean
