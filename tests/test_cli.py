@@ -90,3 +90,29 @@ def test_synthetic_problem_is_drawn_with_the_seed_as_in_a_sweep():
         mine = cli.build_problem("synthetic", seed=seed)
         assert mine.f_star == sweep_problem({"name": "synthetic", "reg": 1e-3}, seed).f_star
     assert cli.build_problem("synthetic", seed=3).f_star != cli.build_problem("synthetic", seed=0).f_star
+
+
+def test_run_out_that_cannot_be_written_keeps_the_rows(tmp_path, monkeypatch, capsys):
+    """Issue 21, item 16: a write that fails after the output check lost the run. Now no half
+    file is left, the rows go to a temporary file that the error names, and the exit code is 1."""
+    import errno
+
+    import pandas as pd
+
+    real_to_csv = pd.DataFrame.to_csv
+    target = tmp_path / "run.csv"
+
+    def full_disk(self, path, *a, **k):
+        if str(path).startswith(str(tmp_path)):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_to_csv(self, path, *a, **k)
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full_disk)
+    assert cli.main(["run", "--dim", "5", "--steps", "7", "--out", str(target)]) == 1
+    err = capsys.readouterr().err
+    assert f"could not write the history to {target}" in err and "No space left" in err
+    assert not target.exists() and not list(tmp_path.iterdir())  # no half file, no temporary left
+    rescue = err.split("were written to ")[1].split(" instead")[0]
+    monkeypatch.undo()
+    back = __import__("amtoolkit").load_history(rescue)
+    assert len(back.frame) == 8 and back.frame.step.max() == 7

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import os
 import sys
 from typing import Sequence
 
@@ -166,6 +167,15 @@ def cmd_run(args) -> int:
     if len(history.frame):
         print(history.summary().to_string(index=False, float_format=lambda v: f"{v:.3g}"))
     if args.out:
-        history.to_csv(args.out)
-        print(f"wrote {args.out} ({len(history.frame)} rows)")
+        try:
+            history.to_csv(args.out)
+            print(f"wrote {args.out} ({len(history.frame)} rows)")
+        except OSError as err:  # the rows are kept: written where a write can still succeed
+            import tempfile
+
+            fd, rescue = tempfile.mkstemp(prefix="amtoolkit-run-", suffix=".csv")
+            os.close(fd)
+            history.to_csv(rescue)
+            fail(f"{err}; the {len(history.frame)} rows were written to {rescue} instead")
+            code = code or 1
     return code

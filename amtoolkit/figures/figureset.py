@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
@@ -85,12 +86,39 @@ def _storable(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _stored_table(name: str, config: Mapping[str, Any], path: Path) -> pd.DataFrame | None:
+    """The stored table of figure ``name`` at ``path`` when it is one: readable, and its
+    metadata names this figure, configuration and :data:`FORMAT`. A damaged or foreign file
+    is set aside as ``<file>.damaged`` (with a warning) and ``None`` returned, so it is
+    computed again instead of failing every later call."""
+    from ..runner.history import _jsonable
+    from ..sweeps.store import read_job_meta
+
+    if not path.is_file():
+        return None
+    try:
+        meta = read_job_meta(path)
+        want = {"figure": name, "config": _jsonable(dict(config))}  # (FORMAT is in the file's name)
+        got = {k: meta.get(k) for k in want}
+        if got != want:
+            raise ValueError(f"its metadata describes {got}, not {want}")
+        return pd.read_parquet(path, engine="pyarrow")
+    except Exception as err:  # noqa: BLE001 - any unreadable entry is set aside and recomputed
+        aside = path.with_name(path.name + ".damaged")
+        os.replace(path, aside)
+        warnings.warn(f"figure store: {path} is not a table of figure {name!r} ({type(err).__name__}: {err}); "
+                      f"moved to {aside.name} and computed again", RuntimeWarning, stacklevel=3)
+        return None
+
+
 def _results(name: str, config: Mapping[str, Any], results_dir: str | os.PathLike | None) -> pd.DataFrame:
     """The table of figure ``name`` for ``config``: read from ``<results_dir>/<name>-<hash>.parquet``
-    when present, else computed and written there by the sweep store's atomic writer
-    (:func:`amtoolkit.sweeps.store.write_job`: temporary file, then ``os.replace``; the
-    figure's name and configuration go into the file's metadata). The table returned is
-    always the one read back from Parquet, so a first and a later call draw the same values.
+    when a valid one is there (see :func:`_stored_table`), else computed and written there by
+    the sweep store's atomic writer (:func:`amtoolkit.sweeps.store.write_job`: temporary file,
+    then ``os.replace``; the figure's name, configuration and :data:`FORMAT` go into the file's
+    metadata). The table returned is the one read back from Parquet, so a first and a later
+    call draw the same values; when the write fails (a full disk, a read-only folder) the
+    computed table is returned and a warning says that it was not stored.
     ``results_dir=None`` computes without storing."""
     from ..sweeps.store import write_job
 
@@ -103,10 +131,17 @@ def _results(name: str, config: Mapping[str, Any], results_dir: str | os.PathLik
     if results_dir is None:
         return compute()
     path = _store_path(name, config, results_dir)
-    if not path.is_file():
-        frame = compute()
+    stored = _stored_table(name, config, path)
+    if stored is not None:
+        return stored
+    frame = compute()
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_job(path.parent, path.stem, frame, {"figure": name, "config": dict(config), "state": "done"})
+    except OSError as err:
+        warnings.warn(f"figure store: the table of {name!r} could not be written to {path} ({err}); "
+                      f"drawn from memory, not stored", RuntimeWarning, stacklevel=2)
+        return frame
     return pd.read_parquet(path, engine="pyarrow")
 
 

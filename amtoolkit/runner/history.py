@@ -163,12 +163,32 @@ def _jsonable(obj):
 
 def save_history(history, path) -> Path:
     """Write ``history.frame`` to CSV and its metadata to ``<path>.meta.json`` (strict JSON:
-    NaN and inf are written as ``null``)."""
+    NaN and inf are written as ``null``).
+
+    Atomic: both go to temporary files beside the targets, renamed once both are written, so a
+    failed write (a full disk, a quota) leaves no half file and the caller still holds the
+    history; the ``OSError`` names the path."""
+    import tempfile
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    history.frame.to_csv(path, index=False)
-    meta = {**history.meta, "status": history.status}
-    meta_path(path).write_text(json.dumps(_jsonable(meta), indent=2, allow_nan=False))
+    meta = json.dumps(_jsonable({**history.meta, "status": history.status}), indent=2, allow_nan=False)
+    temps = []
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for target in (path, meta_path(path)):
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+            os.close(fd)
+            temps.append((tmp, target))
+        history.frame.to_csv(temps[0][0], index=False)
+        Path(temps[1][0]).write_text(meta)
+        for tmp, target in temps:
+            os.replace(tmp, target)
+    except OSError as err:
+        raise OSError(err.errno, f"could not write the history to {path}: {err.strerror or err}") from err
+    finally:
+        for tmp, _ in temps:
+            if os.path.exists(tmp):
+                os.remove(tmp)
     return path
 
 

@@ -189,3 +189,48 @@ def test_figures_output_folders_are_checked_before_computing(tmp_path, capsys):
                  "--results", str(tmp_path / "file")]) == 2
     assert "results must be a folder" in capsys.readouterr().err
     assert not list(tmp_path.glob("f/*"))  # nothing drawn
+
+
+@pytest.mark.parametrize("damage", ["cut", "foreign", "other_config"])
+def test_a_damaged_or_foreign_store_entry_is_set_aside_and_recomputed(tmp_path, oracle_calls, damage):
+    """Issue 21, item 6: such an entry was read on every call and the figure failed for good.
+    Now it is moved to <file>.damaged with a warning, and the table computed again."""
+    store, out = tmp_path / "store", tmp_path / "figs"
+    build(["beta_traces"], out, store, configs=SMALL, log=None)
+    [path] = store.glob("*.parquet")
+    good = pd.read_parquet(path)
+    if damage == "cut":
+        path.write_bytes(path.read_bytes()[:200])
+    else:  # a valid job file of something else under this figure's name
+        from amtoolkit.sweeps.store import write_job
+
+        meta = {"figure": "variants" if damage == "foreign" else "beta_traces",
+                "config": {**SMALL["beta_traces"], "steps": 99} if damage == "other_config" else {}}
+        write_job(store, path.stem, good.head(3), meta)
+    before = oracle_calls["n"]
+    with pytest.warns(RuntimeWarning, match="is not a table of figure 'beta_traces'.*computed again"):
+        build(["beta_traces"], out, store, configs=SMALL, log=None)
+    assert oracle_calls["n"] > before  # recomputed
+    assert path.with_name(path.name + ".damaged").is_file()
+    pd.testing.assert_frame_equal(pd.read_parquet(path).drop(columns="time"), good.drop(columns="time"))
+    after = oracle_calls["n"]
+    build(["beta_traces"], out, store, configs=SMALL, log=None)  # and from then on read, not recomputed
+    assert oracle_calls["n"] == after
+
+
+def test_a_failed_store_write_still_draws_the_figure(tmp_path, monkeypatch):
+    """Issue 21, item 16: a write that fails after the output check (full disk, read-only
+    folder) lost the computed table; now the figure is drawn from memory and a warning says
+    that the table was not stored."""
+    import errno
+
+    from amtoolkit.sweeps import store as store_module
+
+    def full_disk(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store_module, "write_job", full_disk)
+    with pytest.warns(RuntimeWarning, match="could not be written .* drawn from memory, not stored"):
+        written = build(["beta_traces"], tmp_path / "figs", tmp_path / "store", configs=SMALL, log=None)
+    assert written["beta_traces"][1].stat().st_size > 10_000
+    assert not list((tmp_path / "store").glob("*.parquet"))
