@@ -10,6 +10,7 @@ The gallery executes every script of ``examples/`` at its small size
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 from pathlib import Path
@@ -118,5 +119,16 @@ def _legacy_docstring_verbatim(app, what, name, obj, options, lines):
         lines[end + 1:] = ["::", ""] + ["    " + line for line in body] + [""]
 
 
+def _no_type_docstring_for_data(app, what, name, obj, options, lines):
+    """A constant in ``__all__`` (``datasets.BUILTIN``, ``plotting.ONE_COLUMN``, ...) has no
+    docstring of its own, and autodoc would show its type's (``tuple``'s, ``float``'s):
+    show only the value instead."""
+    if what in ("data", "attribute") and lines:
+        own = inspect.getdoc(type(obj)) or ""
+        if "\n".join(lines).strip() == own.strip():
+            lines.clear()
+
+
 def setup(app):
     app.connect("autodoc-process-docstring", _legacy_docstring_verbatim, priority=400)
+    app.connect("autodoc-process-docstring", _no_type_docstring_for_data, priority=400)

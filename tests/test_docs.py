@@ -63,6 +63,14 @@ def test_api_reference_names_every_public_name(tmp_path):
         assert f".. automodule:: amtoolkit.{sub}" in pages[f"amtoolkit.{sub}"]
         missing += [f"{sub}.{name}" for name in mod.__all__ if f"amtoolkit.{sub}.{name}" not in pages]
     assert not missing, f"the API reference (docs/api.rst) has no page for {sorted(missing)}"
+    # a class re-exported at the top level gets one page, its subpackage's: two pages would
+    # describe it twice under its one canonical name (a warning, so an error under -W)
+    twice = [f"{name} (also amtoolkit.{sub}.{name}: list it as ~{sub}.{name})"
+             for name in amtoolkit.__all__ if inspect.isclass(getattr(amtoolkit, name, None))
+             and f"amtoolkit.{name}" in pages
+             for sub, mod in modules.items()
+             if getattr(mod, name, None) is getattr(amtoolkit, name) and f"amtoolkit.{sub}.{name}" in pages]
+    assert not twice, f"docs/api.rst documents twice: {twice}"
     # each page documents its object (autofunction, autoclass, ...), not an empty stub
     for stem, text in pages.items():
         assert re.search(r"^\.\. (auto\w+|automodule)::", text, re.M), stem
