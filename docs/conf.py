@@ -55,12 +55,12 @@ numpydoc_xref_param_type = False
 numpydoc_validation_checks: set[str] = set()  # -W must not fail on style checks
 
 # -- Markdown pages ----------------------------------------------------------------------
-myst_enable_extensions = ["dollarmath", "colon_fence"]
+myst_enable_extensions = ["colon_fence"]  # no dollarmath: the pages write math in Unicode, and `$` is a shell sign
 myst_heading_anchors = 3
 
 # -- Gallery: examples/ executed at build time -------------------------------------------
 sphinx_gallery_conf = {
-    "examples_dirs": str(ROOT / "examples"),
+    "examples_dirs": "../examples",  # relative to docs/
     "gallery_dirs": "auto_examples",
     "filename_pattern": r".*\.py$",  # execute every example
     "ignore_pattern": r"__init__\.py",
