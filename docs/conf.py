@@ -39,11 +39,46 @@ extensions = [
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
-exclude_patterns = ["_build", "**.ipynb_checkpoints", "sg_execution_times.rst"]
+exclude_patterns = ["_build", "**.ipynb_checkpoints", "sg_execution_times.rst",
+                    "generated/_subpackages*.rst"]  # read through api.rst
 templates_path = ["_templates"]
 
 # -- API reference: autosummary pages generated from the docstrings -------------------
-autosummary_generate = True
+# api.rst lists the top-level names by topic; the table of subpackages is derived from
+# amtoolkit.__all__ (every module it names), written to generated/_subpackages.rst and
+# included by api.rst, so a new or renamed subpackage needs no edit here.
+HERE = Path(__file__).resolve().parent
+SUBPACKAGES = [name for name in amtoolkit.__all__ if inspect.ismodule(getattr(amtoolkit, name))]
+# A subpackage's name that the top level re-exports (amtoolkit.problems.Quadratic is
+# amtoolkit.Quadratic) is documented once, at the top level; the subpackage's page links
+# there. Two pages would describe one class twice (a warning, so an error under -W).
+TOPLEVEL_ALIASES = {
+    f"amtoolkit.{sub}.{name}": f"amtoolkit.{name}"
+    for sub in SUBPACKAGES for name in getattr(getattr(amtoolkit, sub), "__all__", ())
+    if name in amtoolkit.__all__ and getattr(getattr(amtoolkit, sub), name) is getattr(amtoolkit, name)
+}
+
+
+def subpackage_table(toctree: str) -> str:
+    """The autosummary table of the subpackages; its pages go to ``toctree``."""
+    return (f".. currentmodule:: amtoolkit\n\n.. autosummary::\n   :toctree: {toctree}\n"
+            "   :template: subpackage.rst\n\n" + "".join(f"   {name}\n" for name in SUBPACKAGES))
+
+
+def write_if_changed(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.is_file() or path.read_text() != text:
+        path.write_text(text)
+
+
+# Two copies of the table: api.rst includes the first (its toctree is relative to api.rst);
+# autosummary scans the second for the pages to generate (there a toctree is relative to
+# the scanned file's folder).
+write_if_changed(HERE / "generated" / "_subpackages.rst", subpackage_table("generated"))
+write_if_changed(HERE / "generated" / "_subpackages_stubs.rst", subpackage_table("."))
+
+autosummary_generate = ["api.rst", "generated/_subpackages_stubs.rst"]
+autosummary_context = {"toplevel_aliases": TOPLEVEL_ALIASES}
 autosummary_ignore_module_all = False  # a subpackage's page lists exactly its __all__
 autosummary_imported_members = True
 autodoc_default_options = {"members": False}
