@@ -7,8 +7,8 @@ AM Eq. 1) runs with a grid of fixed β as one batched program, and AM-MGD choose
 at every step from the closed form of AM Eq. 12. The spectral rate of each fixed β
 (``amt.theory.spectral_rate``) is then set against the rate measured on the runs.
 
-Run it as a script, or open it as a notebook with
-``jupytext --to notebook examples/quadratic_study.py``.
+Run it as a script (``python examples/quadratic_study.py``), or download it as a Jupyter
+notebook from the bottom of its gallery page.
 ``AMTOOLKIT_EXAMPLES_SMALL=1`` runs a small version (the docs build and the tests do).
 """
 
