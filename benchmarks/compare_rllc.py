@@ -1,4 +1,4 @@
-"""RLLC memories against sgd, heavy_ball and nag at the same learning rate (docs/rllc.md).
+"""RLLC memories against sgd, heavy_ball and nag at the same learning rate (docs/guide/rllc.md).
 
     AMTOOLKIT_DATA=../shared/data/libsvm python benchmarks/compare_rllc.py
 

@@ -128,7 +128,6 @@ html_last_updated_fmt = None
 # sections, their body is shown verbatim. The hook only acts on the objects named here,
 # and only while their docstring has no numpydoc section (a line of dashes under a title).
 LEGACY_DOCSTRINGS = {
-    "amtoolkit.History",
     "amtoolkit.optimizers.Optimizer",
     "amtoolkit.optimizers.OptState",
     "amtoolkit.optimizers.nag",

@@ -69,19 +69,6 @@ def test_readme_example_runs(tmp_path, monkeypatch, capsys):
         plt.close("all")
 
 
-def test_baseline_constructors_document_every_parameter():
-    import inspect
-    import re
-
-    from amtoolkit import optimizers as O
-
-    for fn in (O.gd, O.heavy_ball, O.mgd, O.sgd, O.nag, O.adamw):
-        doc = inspect.getdoc(fn)
-        for name in inspect.signature(fn).parameters:
-            # "name: text" (the older form) or numpydoc's "name : type"
-            assert re.search(rf"^\s*{re.escape(name)}\s?:", doc, re.M), f"{fn.__name__}: {name} undocumented"
-
-
 def test_list_shows_builtin_problems_and_libsvm_datasets_with_n_and_d(capsys):
     from sklearn.datasets import load_breast_cancer
 

@@ -369,7 +369,7 @@ def _draw_reproduction(frame: pd.DataFrame, config: dict):
     return paper_panels({panel: rows for panel, rows in frame.groupby("panel", sort=False)})
 
 
-# --------------------------------------------------------------------------- theory (issue: docs/theory.md)
+# --------------------------------------------------------------------------- theory (issue: docs/guide/theory.md)
 def _compute_theory_rate_vs_beta(config: dict) -> pd.DataFrame:
     from .theory_data import rate_vs_beta_data
 
@@ -486,9 +486,9 @@ FIGURES: dict[str, Figure] = {f.name: f for f in [
            dict(instances=300, seed=0, dims=[1, 2, 5, 20], lams=[0.0, 0.1, 1.0], beta_maxes=[1.0, 0.9]),
            _compute_qp, _draw_qp),
     Figure("theory_rate_vs_beta", "heavy ball at lr = 1/L (κ = 25): spectral rate, PEPit worst case and measured "
-                                  "rate against β", "docs/theory.md", dict(lr=1.0 / 25.0, n_pep=10),
+                                  "rate against β", "docs/guide/theory.md", dict(lr=1.0 / 25.0, n_pep=10),
            _compute_theory_rate_vs_beta, _draw_theory_rate_vs_beta),
-    Figure("theory_heatmap", "spectral rate of heavy ball over (lr, β), Polyak's optimum marked", "docs/theory.md",
+    Figure("theory_heatmap", "spectral rate of heavy ball over (lr, β), Polyak's optimum marked", "docs/guide/theory.md",
            dict(mu=1.0, L=100.0, size=200), _compute_theory_heatmap, _draw_theory_heatmap),
     Figure("theory_thm33", "AM Thm 3.3: the bound against the measured gap of AM-MSGD over T (breast_cancer)",
            "AM Thm 3.3", dict(T=[100, 316, 1000, 3162, 10000], seeds=[0, 1]), _compute_theory_thm33,

@@ -16,7 +16,7 @@ Its dual in the multiplier β of the memory plane (Eq. 11 when P = I, μ = 0)::
     s(β) = (1-β) g + β d + λ P d.
 
 Setting the derivative to zero gives the closed form (Eq. 12; Eq. 14's with the sign
-of the μ-term that the QP solver confirms, see docs/errata.md)::
+of the μ-term that the QP solver confirms, see docs/guide/errata.md)::
 
     β* = [ -μ⟨x_t, d-g⟩ + (1+μη)(f_hat - f)/η - ⟨d-g, g + λPd⟩_{P̃⁻¹} ] / ‖d-g‖²_{P̃⁻¹}.
 """
@@ -263,7 +263,7 @@ def beta_star_from_gap(gap, g, d, lr, lam=0.0, P=None, mu=0.0, x_t=None):
     ----------
     K. Topollai and A. Choromanska, Adaptive Memory Momentum via a Model-Based Framework for
     Deep Learning Optimization, arXiv:2510.04988, 2025: Eq. 12, Eq. 14 and its closed form in
-    Sec. 3.3 (with the sign of the μ-term corrected, docs/errata.md entry 1).
+    Sec. 3.3 (with the sign of the μ-term corrected, docs/guide/errata.md entry 1).
 
     Examples
     --------
@@ -332,7 +332,7 @@ def beta_star(f, f_hat, g, d, lr, lam=0.0, beta_max=1.0, P=None, mu=0.0, x_t=Non
 
     ``β* = clip_[0, β_max]([(λ+1)(f_hat - f)/η - ⟨d - g, g + λd⟩]/‖d - g‖²)``, 0 where
     ``d = g``; with ``P``, ``mu`` and ``x_t`` the closed form after Eq. 14 (Sec. 3.3),
-    whose μ-term has the sign the QP solver confirms (docs/errata.md, entry 1).
+    whose μ-term has the sign the QP solver confirms (docs/guide/errata.md, entry 1).
 
     Parameters
     ----------

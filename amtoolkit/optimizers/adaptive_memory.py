@@ -254,7 +254,7 @@ def am_mgd(lr: Schedule = 0.5, lam: Hyper = 0.0, beta_max: Schedule = 1.0, offse
     On a convex f with λ = 0, a constant η and this offset, convexity makes the numerator
     of Eq. 12 at least ``‖g_t‖²``, so the lower clip is reached only on non-convex
     problems, with a schedule, or when rounding dominates ``f(x_{t-1}) - f(x_t)``
-    (docs/errata.md, Readings).
+    (docs/guide/errata.md, Readings).
 
     References
     ----------
@@ -476,7 +476,7 @@ def am_adamw(lr: Schedule = 1e-3, beta_max: float = 0.9, beta2: float = 0.999, e
         β_t = [-μ⟨x_t, d_t - g_t⟩ + (1+μη)(f_hat - f)/η - ⟨d_t - g_t, g_t + λP_t d_t⟩_P̃⁻¹]
               / ‖d_t - g_t‖²_P̃⁻¹,        P̃ = (I + λP_t) P_t.
 
-    The sign of the μ-term is the one the QP solver confirms (docs/errata.md, entry 1;
+    The sign of the μ-term is the one the QP solver confirms (docs/guide/errata.md, entry 1;
     Sec. 3.3 prints ``+μ``).
 
     Parameters

@@ -2,7 +2,7 @@
 
 State: parameters θ, memory M ∈ R^{d×k} (units as columns), learning law L ∈ R^k.
 One step (the order is a [choice]: the correction uses the memory that made the
-previous step, before the memory absorbs the new gradient; docs/rllc.md says why)::
+previous step, before the memory absorbs the new gradient; docs/guide/rllc.md says why)::
 
     g ← ∇f(θ)
     L ← L + c2 · M⁺ g          # retrospective correction
@@ -126,7 +126,7 @@ def rllc(lr=0.1, memory="M(0.9)+M(0.0)", c2=0.0, law0=None, pinv="svd", rcond=1e
         How ``M⁺g`` is computed: ``"svd"`` (an orthogonal change of the memory basis leaves
         the trajectory unchanged to rounding), ``"gram"`` (through ``MᵀM``: same cost, but
         it squares cond(M), so the trajectory depends on the basis at the 1e-3 level after
-        tens of steps; docs/rllc.md) or ``"ridge"``.
+        tens of steps; docs/guide/rllc.md) or ``"ridge"``.
     rcond : float, default 1e-7
         Relative cutoff in (0, 1) on the singular values of M (amtoolkit's choice).
     ridge : float, default 0.0
@@ -167,7 +167,7 @@ def rllc(lr=0.1, memory="M(0.9)+M(0.0)", c2=0.0, law0=None, pinv="svd", rcond=1e
     -----
     Only the paper's summary was available: the step order, the initial state (M = 0,
     L = ``law0``) and the pseudo-inverse with its cutoff are amtoolkit's choices
-    (docs/rllc.md). The SVD cutoff drops directions whose singular values are below
+    (docs/guide/rllc.md). The SVD cutoff drops directions whose singular values are below
     ``rcond·s_max``, so a rank-deficient M gives a bounded correction where
     ``numpy.linalg.pinv``'s 1e-15 cutoff does not.
 

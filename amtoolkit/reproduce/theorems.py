@@ -172,7 +172,7 @@ def check_theorem_3_4(problem: Problem, T: int | Iterable[int], seeds: int | Ite
 
     References
     ----------
-    arXiv:2510.04988, Sec. 3.5, Theorem 3.4 (Eq. 18); docs/errata.md for 2(c-1).
+    arXiv:2510.04988, Sec. 3.5, Theorem 3.4 (Eq. 18); docs/guide/errata.md for 2(c-1).
     """
     Ts, seeds = _horizons(T), _seeds(seeds)
     _check_problem(problem, Ts)
@@ -198,5 +198,5 @@ def check_theorem_3_4(problem: Problem, T: int | Iterable[int], seeds: int | Ite
                      "decrease": dec, "G2": G2, "L": L, "c": c, "seeds": len(seeds)})
     frame = pd.DataFrame(rows)
     frame.attrs["note"] = ("bound_corrected uses 2(1-c) in place of the printed 2(c-1): an erratum "
-                           "proposed from runs (docs/errata.md); no proof was checked")
+                           "proposed from runs (docs/guide/errata.md); no proof was checked")
     return frame

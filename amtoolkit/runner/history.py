@@ -58,17 +58,31 @@ def package_versions(*extra: str) -> dict[str, str]:
 
 @dataclass
 class History:
-    """The record of one (batched) run.
+    """The record of one (batched) run, as :func:`amtoolkit.run` returns it.
 
-    frame:   long DataFrame, one row per (run, recorded step)
-    x:       per run, the iterate of its last recorded row, in the namespace of ``x0``
-             (shape ``(d,)`` or ``(K, d)``)
-    state:   the optimizer's last state (all runs of a batch)
-    status:  per run: ``finished``, ``converged`` (gtol reached), ``diverged``
-             (non-finite loss or iterate), ``stopped`` (by the callback),
-             ``interrupted`` (Ctrl-C) or ``failed`` (an exception; see :class:`RunError`)
-    meta:    method, hyperparameters, problem, seed, package versions
-    optimizer, x0: what the run started from (for replays such as validate_history)
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        The long table: one row per (run, recorded step), configuration in columns.
+    x : array
+        Per run, the iterate of its last recorded row, in the namespace of ``x0`` (shape
+        ``(d,)`` or ``(K, d)``); ``None`` for a history read from a file.
+    state : OptState or None
+        The optimizer's last state (all runs of a batch).
+    status : list of str
+        Per run: ``finished``, ``converged`` (gtol reached), ``diverged`` (non-finite loss or
+        iterate), ``stopped`` (by the callback), ``interrupted`` (Ctrl-C; see
+        :class:`RunInterrupted`) or ``failed`` (an exception; see :class:`RunError`).
+    meta : dict
+        Method, hyperparameters, problem, seed, package versions, the recorded start.
+    optimizer : Optimizer or None
+        The optimizer the run used (rebuilt when read from a file, if it can be).
+    x0 : array or None
+        The start, for replays such as :func:`amtoolkit.validate.validate_history`.
+
+    See Also
+    --------
+    amtoolkit.load_history, amtoolkit.concat
     """
 
     frame: pd.DataFrame

@@ -1,4 +1,4 @@
-"""Convergence theory for momentum methods, side by side (docs/theory.md):
+"""Convergence theory for momentum methods, side by side (docs/guide/theory.md):
 
 * classical guarantees (:mod:`.rates`),
 * exact rates of fixed linear methods on quadratics (:mod:`.spectral`),

@@ -74,7 +74,7 @@ def am_theorem_3_4(decrease: float, L: float, G: float, c: float, T: int, printe
         min_t E‖∇f(x_t)‖² ≤ (E[f(x_0) - f(x_T)] + (L+1)G²/(2(c-1)))/√T      (Eq. 18)
 
     ``form="printed"`` returns Eq. 18 as printed, whose second term is negative for every
-    allowed c (docs/errata.md, entry 3); ``form="corrected"`` returns the erratum's
+    allowed c (docs/guide/errata.md, entry 3); ``form="corrected"`` returns the erratum's
     ``2(1-c)`` (a sign correction checked against runs, not a proof).
 
     Parameters

@@ -1,4 +1,4 @@
-"""One test per entry of docs/errata.md: the printed form fails, the verified form passes."""
+"""One test per entry of docs/guide/errata.md: the printed form fails, the verified form passes."""
 
 import numpy as np
 

@@ -31,7 +31,7 @@ def am_adamw_loop(problem, x0, steps, lr, lam, mu, beta_max, beta2, eps, offset)
     P_t = (1 - β_1^t)(eps + sqrt(v_t/(1-β2^t))) with β_1 read as β_max (Sec. 3.3; t counts
     from 1), d_0 = 0 (Adam's first moment) and no offset at the first step, where Eq. 14's
     β is then 1 + μ⟨x_0, g_0⟩/‖g_0‖²_{P̃⁻¹} before the clip. β_t maximises the dual of Eq. 14,
-    with the μ-term sign of docs/errata.md (erratum 1):
+    with the μ-term sign of docs/guide/errata.md (erratum 1):
     β = [-μ⟨x_t, d-g⟩ + (1+μη)(f̂-f)/η - ⟨d-g, g+λPd⟩_{P̃⁻¹}] / ‖d-g‖²_{P̃⁻¹},  P̃ = (I+λP)P,
     clipped to [0, β_max]; then d_{t+1} = (λP+I)⁻¹((β+λP)d_t + (1-β)g_t) and
     x_{t+1} = (x_t - η P⁻¹ d_{t+1})/(1+μη). The offset f̂ - f is ``f(x_{t-1}) - f(x_t)``
@@ -194,7 +194,7 @@ def rllc_loop(grad, x0, steps, lr, c2, A, b, law0, rcond):
     return np.array(thetas), np.array(laws), np.array(full)
 
 
-# pinv="gram" squares cond(M) (docs/rllc.md): it agrees with the SVD-based pinv to cond(M)²·ε
+# pinv="gram" squares cond(M) (docs/guide/rllc.md): it agrees with the SVD-based pinv to cond(M)²·ε
 @pytest.mark.parametrize("pinv, tol", [("svd", 1e-12), ("gram", 1e-8)])
 def test_rllc_c2_positive_equals_numpy_loop(pinv, tol):
     """Stochastic gradients ∇f(θ_t) + ξ_t (a fixed noise sequence) keep the memory's columns

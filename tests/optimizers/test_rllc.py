@@ -144,7 +144,7 @@ def test_bad_input(fn, exc, pattern):
 
 def test_linear_invariance_gram_path_to_its_accuracy():
     """The default Gram pseudo-inverse squares cond(M): in another basis the same
-    trajectory is reproduced to about cond(M)²·ε (1e-6 here), not to 1e-9 (see docs/rllc.md)."""
+    trajectory is reproduced to about cond(M)²·ε (1e-6 here), not to 1e-9 (see docs/guide/rllc.md)."""
     Q = np.random.default_rng(0).standard_normal((3, 3)) + 2 * np.eye(3)
     ref, moved = _trajectory(MEM, LAW0, pinv="gram"), _trajectory(MEM, LAW0, Q, pinv="gram")
     np.testing.assert_allclose(moved.frame.loss, ref.frame.loss, rtol=1e-6)
