@@ -22,7 +22,7 @@ import torch
 
 from .. import optimizers as _np_opt
 
-__all__ = ["replay", "Replay", "test_problem"]
+__all__ = ["replay", "Replay", "stream_problem"]
 
 #: NumPy name -> (torch class name, fixed torch keyword arguments)
 NAMES = {"am_msgd": ("AdaptiveMemorySGD", {"offset": "first_order"}),
@@ -31,7 +31,7 @@ NAMES = {"am_msgd": ("AdaptiveMemorySGD", {"offset": "first_order"}),
          "rllc": ("RLLC", {})}
 
 
-def test_problem(dim: int, seed: int = 0, noise: float = 0.0, curvature: float = 0.5) -> Callable:
+def stream_problem(dim: int, seed: int = 0, noise: float = 0.0, curvature: float = 0.5) -> Callable:
     """A smooth non-convex test function on R^dim with an optional per-step gradient noise:
     ``f(x) = ½ xᵀAx - bᵀx + curvature · Σ sin(x_i)`` (A SPD with eigenvalues in [0.1, 2]);
     the noise (seeded by the step) makes the stream stochastic while keeping it a
@@ -100,7 +100,7 @@ def replay(name: str, shapes: Sequence[tuple] = ((3, 2), (4,)), steps: int = 30,
         Shapes of the parameter tensors.
     steps : int
     fn : callable, optional
-        ``fn(x, t) -> (loss, grad)`` on the flattened vector; default :func:`test_problem`.
+        ``fn(x, t) -> (loss, grad)`` on the flattened vector; default :func:`stream_problem`.
     beta_scope : str
         Passed to the torch optimizer (not for RLLC's law scope, which is ``beta_scope`` too).
     lr_lambda : callable, optional
@@ -124,7 +124,7 @@ def replay(name: str, shapes: Sequence[tuple] = ((3, 2), (4,)), steps: int = 30,
     cls = _ns[cls_name]
     sizes = [int(np.prod(s)) for s in shapes]
     dim = sum(sizes)
-    fn = fn or test_problem(dim, seed=seed, noise=noise)
+    fn = fn or stream_problem(dim, seed=seed, noise=noise)
     rng = np.random.default_rng(seed + 7)
     x0 = rng.standard_normal(dim) if x0 is None else np.asarray(x0, float)
     offsets = np.cumsum([0] + sizes)
