@@ -277,7 +277,8 @@ class _AdaptiveMemory(Optimizer):
             safe = den > 0
             beta_raw = torch.where(safe, num / torch.where(safe, den, torch.ones_like(den)), torch.zeros_like(den))
             bmax = _unit_value([bmax_g[gi] for gi in unit_group], like)
-            beta = beta_raw.clamp(min=0.0)
+            # η_t = 0 (the end of a cosine schedule): the limit of Eq. 12, ±inf clipped, 0 for 0/0
+            beta = torch.nan_to_num(beta_raw, nan=0.0).clamp(min=0.0)
             beta = beta.clamp(max=bmax) if not isinstance(bmax, Tensor) else torch.minimum(beta, bmax)
             beta = self._apply_variant(beta)
         else:
@@ -452,7 +453,7 @@ class AdaptiveMemorySGD(_AdaptiveMemory):
     def _gap_coefficient(self, unit_groups, like):
         lam = _unit_value([g["lam"] for g in unit_groups], like)
         lr = _unit_value([g["lr"] for g in unit_groups], like)
-        return (1.0 + lam) / lr
+        return (1.0 + lam) / lr if not (isinstance(lr, float) and lr == 0.0) else float("inf")
 
     def _prepare(self, entries, st, rd, fixed):
         groups = self.param_groups
@@ -604,7 +605,7 @@ class AdaptiveMemoryAdamW(_AdaptiveMemory):
     def _gap_coefficient(self, unit_groups, like):
         lr = _unit_value([g["lr"] for g in unit_groups], like)
         mu = _unit_value([g["weight_decay"] for g in unit_groups], like)
-        return (1.0 + mu * lr) / lr
+        return (1.0 + mu * lr) / lr if not (isinstance(lr, float) and lr == 0.0) else float("inf")
 
     def _b1(self, group, t: int) -> float:
         return self._beta if self._beta is not None else schedule_value("beta_max", group["beta_max"], t, 0.0, 1.0)

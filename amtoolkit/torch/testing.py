@@ -86,6 +86,7 @@ class Replay:
 
 def replay(name: str, shapes: Sequence[tuple] = ((3, 2), (4,)), steps: int = 30, *,
            fn: Callable | None = None, beta_scope: str = "global", lr_lambda: Callable | None = None,
+           scheduler: Callable | None = None,
            groups: Sequence[Sequence[int]] | None = None, dtype: torch.dtype = torch.float64,
            seed: int = 0, noise: float = 0.3, x0: np.ndarray | None = None, **hyper: Any) -> Replay:
     """Run the torch optimizer for ``name`` and the NumPy one on the same stream.
@@ -106,6 +107,9 @@ def replay(name: str, shapes: Sequence[tuple] = ((3, 2), (4,)), steps: int = 30,
     lr_lambda : callable, optional
         A ``LambdaLR`` factor: torch steps ``LambdaLR(opt, lr_lambda)`` after each step, the
         NumPy optimizer gets ``lr(t) = lr * lr_lambda(t)`` (the same expression).
+    scheduler : callable, optional
+        ``scheduler(opt)`` builds any ``torch.optim.lr_scheduler``, stepped after each step;
+        the NumPy optimizer gets the learning rates that torch used, read before each step.
     groups : list of lists of tensor indices, optional
         Parameter groups (default one group). Different per-group hyperparameters are not
         replayed (use ``beta_scope="group"``/``"tensor"``, where each NumPy optimizer has one).
@@ -142,6 +146,11 @@ def replay(name: str, shapes: Sequence[tuple] = ((3, 2), (4,)), steps: int = 30,
         kwargs["law_scope"] = beta_scope
     opt = cls([{"params": [params[i] for i in g]} for g in groups], **kwargs)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda) if lr_lambda is not None else None
+    if scheduler is not None:
+        if lr_lambda is not None:
+            raise ValueError("pass lr_lambda or scheduler, not both")
+        sched = scheduler(opt)
+    lrs: list = []
 
     # NumPy side: the units, each a list of tensor indices (in param_groups order)
     if beta_scope == "global":
@@ -151,6 +160,8 @@ def replay(name: str, shapes: Sequence[tuple] = ((3, 2), (4,)), steps: int = 30,
     else:
         units = [[i] for i in order]
     np_hyper = _numpy_hyper(name, opt.defaults, kwargs, lr_lambda)
+    if scheduler is not None:
+        np_hyper["lr"] = lambda t: lrs[t] if t < len(lrs) else float(opt.param_groups[0]["lr"])
     wd = kwargs.get("weight_decay", 0.0) if name in ("am_msgd", "am_mgd") else 0.0
     np_opts = [_np_opt.get(name, **np_hyper) for _ in units]
 
@@ -170,6 +181,7 @@ def replay(name: str, shapes: Sequence[tuple] = ((3, 2), (4,)), steps: int = 30,
         g_split = split(g_t)
         for p, g in zip(params, g_split):
             p.grad = torch.tensor(g.reshape(p.shape), dtype=dtype)
+        lrs.append(float(opt.param_groups[0]["lr"]))
         if kwargs.get("offset") == "previous":
             opt.step(lambda: torch.tensor(loss_t, dtype=torch.float64))
         else:
@@ -199,7 +211,7 @@ def replay(name: str, shapes: Sequence[tuple] = ((3, 2), (4,)), steps: int = 30,
     else:
         bt = opt.beta_history().cpu().double().numpy()
     return Replay(name, np.asarray(xs_t), np.asarray(xs_n), np.asarray(bt), np.asarray(bn).reshape(np.shape(bt)),
-                  extra={"optimizer": opt, "states": states})
+                  extra={"optimizer": opt, "states": states, "lrs": lrs})
 
 
 def _numpy_hyper(name, defaults, kwargs, lr_lambda):
