@@ -13,5 +13,6 @@ except ImportError as exc:  # pragma: no cover - exercised by simulating a missi
                       "with pip install 'amtoolkit[torch]' (or pip install torch)") from exc
 
 from ._am import AdaptiveMemoryAdamW, AdaptiveMemorySGD
+from ._rllc import RLLC
 
-__all__ = ["AdaptiveMemorySGD", "AdaptiveMemoryAdamW"]
+__all__ = ["AdaptiveMemorySGD", "AdaptiveMemoryAdamW", "RLLC"]

@@ -228,6 +228,8 @@ def _numpy_hyper(name, defaults, kwargs, lr_lambda):
     if name in ("am_msgd", "am_mgd"):
         out.pop("weight_decay", None)
         # the torch class resolves lam/beta_max defaults from the offset, as the NumPy pair does
+    if name == "rllc":
+        out.setdefault("pinv", "gram")  # the torch RLLC's pseudo-inverse (a sum over tensors)
     if "lr" in out and isinstance(out["lr"], torch.Tensor):
         out["lr"] = float(out["lr"])
     if lr_lambda is not None:
