@@ -115,10 +115,12 @@ class _AdaptiveMemory(Optimizer):
         return beta_min, theta, high, low
 
     def add_param_group(self, param_group: dict) -> None:
-        for key in ("beta_scope", "offset", "variant", "reduce"):
-            if key in param_group:
+        # optimizer-wide options may appear in a group (ZeroRedundancyOptimizer copies every
+        # keyword into its groups) only with the optimizer's own value
+        for key, value in self._optimizer_wide().items():
+            if key in param_group and param_group[key] is not value and param_group[key] != value:
                 raise ValueError(f"{key} is set for the whole optimizer, not per parameter group "
-                                 f"(got {key}={param_group[key]!r} in a group)")
+                                 f"(got {key}={param_group[key]!r} in a group, {value!r} for the optimizer)")
         super().add_param_group(param_group)
         group = self.param_groups[-1]
         try:
@@ -135,6 +137,12 @@ class _AdaptiveMemory(Optimizer):
         except (TypeError, ValueError):
             self.param_groups.pop()
             raise
+
+    def _optimizer_wide(self) -> dict:
+        beta_min, theta, high, low = self._variant_args
+        return {"beta_scope": self.beta_scope, "offset": self.offset, "variant": self.variant,
+                "beta_min": beta_min, "theta": theta, "high": high, "low": low, "reduce": self.reduce,
+                "history": self._history_len, "beta": getattr(self, "_beta", None)}
 
     def _check_group(self, group: dict) -> None:
         group["lr"] = check_lr("lr", group["lr"])

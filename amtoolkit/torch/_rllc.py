@@ -108,6 +108,12 @@ class RLLC(Optimizer):
             raise ValueError("law_scope='global' corrects one learning law: c2 must be the same in every group")
 
     def add_param_group(self, param_group: dict) -> None:
+        wide = {"law_scope": self.law_scope, "pinv": self.pinv, "rcond": self.rcond, "ridge": self.ridge,
+                "skip_until_full_rank": self.skip_until_full_rank, "reduce": self.reduce, "history": self._history_len}
+        for key, value in wide.items():
+            if key in param_group and param_group[key] is not value and param_group[key] != value:
+                raise ValueError(f"{key} is set for the whole optimizer, not per parameter group "
+                                 f"(got {key}={param_group[key]!r} in a group, {value!r} for the optimizer)")
         super().add_param_group(param_group)
         group = self.param_groups[-1]
         try:
