@@ -260,10 +260,10 @@ class _AdaptiveMemory(Optimizer):
         fixed = self._fixed_beta()
         work = self._prepare(entries, st, rd, fixed)  # per-entry partial sums and temporaries
         if fixed is None:
-            S = torch.stack(work["partials"])  # (n, 3): den, inner, gap term
+            S = torch.stack(work["partials"])  # (n, m): the subclass's partial sums, the gap term last
             w = self._metric_weights(entries, like)
             if w is not None:
-                S = torch.cat([S[:, :2] * w[:, None], S[:, 2:]], dim=1)
+                S = torch.cat([S[:, :-1] * w[:, None], S[:, -1:]], dim=1)
             if self.beta_scope == "global":
                 U = S.sum(0, keepdim=True)
             elif self.beta_scope == "group":
@@ -273,13 +273,13 @@ class _AdaptiveMemory(Optimizer):
                 U = S
             if self.reduce is not None:
                 self.reduce(U)
-            den, inner = U[:, 0], U[:, 1]
+            den, inner = self._den_inner(U[:, :-1], [groups[gi] for gi in unit_group], like)
             if self.offset == "previous":
                 f = (loss.detach() if isinstance(loss, Tensor) else torch.tensor(float(loss))).to(like)
                 gap = torch.zeros_like(den) if st["f_prev"] is None else (st["f_prev"].to(like) - f).expand_as(den)
                 st["f_prev"] = f.clone()
             else:
-                gap = U[:, 2]
+                gap = U[:, -1]
             coef = self._gap_coefficient([groups[gi] for gi in unit_group], like)
             num = coef * gap - inner
             safe = den > 0
@@ -293,8 +293,7 @@ class _AdaptiveMemory(Optimizer):
             beta = torch.full((n_units,), fixed, dtype=rd, device=device)
             if self.offset == "previous":
                 st["f_prev"] = None
-        beta_units = beta.unbind(0)
-        self._update(entries, [beta_units[u] for u in unit_of], work, rd)
+        self._update(entries, beta, unit_of, [groups[gi] for gi in unit_group], work, rd)
         for gi in {gi for gi, _, _ in entries}:
             lr = groups[gi]["lr"]
             prev = st["lr_prev"].get(gi)
@@ -352,7 +351,10 @@ class _AdaptiveMemory(Optimizer):
     def _prepare(self, entries, st, rd, fixed):
         raise NotImplementedError
 
-    def _update(self, entries, betas, work, rd):
+    def _den_inner(self, U, unit_groups, like):
+        return U[:, 0], U[:, 1]
+
+    def _update(self, entries, beta, unit_of, unit_groups, work, rd):
         raise NotImplementedError
 
 
@@ -482,43 +484,51 @@ class AdaptiveMemorySGD(_AdaptiveMemory):
             grads.append(g)
             gc = g if g.dtype == rd else g.to(rd)
             dc = d if d.dtype == rd else d.to(rd)
-            diff = dc - gc
-            den = _dot(diff, diff)
-            inner = _dot(diff, gc)
-            lam = group["lam"]
-            if lam != 0:
-                inner = inner + lam * _dot(diff, dc)
+            # the three inner products of Sec. 4.4's +3N FLOPs; ‖d-g‖² and ⟨d-g, g+λd⟩ are
+            # formed from their sums (_den_inner), after any reduction over shards
+            dd, gd, gg = _dot(dc, dc), _dot(gc, dc), _dot(gc, gc)
             lr_prev = st["lr_prev"].get(gi)
             if self.offset == "first_order" and not new and lr_prev is not None:
-                gap = _as(lr_prev, den) * _dot(gc, dc)
+                gap = _as(lr_prev, gd) * gd
             else:
                 if zero is None:
                     zero = torch.zeros((), dtype=rd, device=p.device)
                 gap = zero
-            partials.append(torch.stack([den, inner, gap]))
+            partials.append(torch.stack([dd, gd, gg, gap]))
         return {"grads": grads, "partials": partials}
 
-    def _update(self, entries, betas, work, rd):
+    def _den_inner(self, U, unit_groups, like):
+        dd, gd, gg = U[:, 0], U[:, 1], U[:, 2]
+        lam = _unit_value([g["lam"] for g in unit_groups], like)
+        den = (dd - 2.0 * gd + gg).clamp(min=0.0)  # ‖d-g‖², rounding kept >= 0
+        inner = gd - gg
+        if not (isinstance(lam, float) and lam == 0.0):
+            inner = inner + lam * (dd - gd)  # ⟨d-g, g+λd⟩
+        return den, inner
+
+    def _update(self, entries, beta, unit_of, unit_groups, work, rd):
         groups = self.param_groups
+        # d + (1-β)/(1+λ) (g - d) = ((β+λ) d + (1-β) g)/(1+λ)  (Eq. 13), one weight per unit
+        lam = _unit_value([g["lam"] for g in unit_groups], beta)
+        weights = ((1.0 - beta) / (1.0 + lam)).unbind(0)
         by_group: dict = {}
-        for (gi, _, p), g, beta in zip(entries, work["grads"], betas):
-            by_group.setdefault(gi, []).append((p, g, beta))
+        for (gi, _, p), g, u in zip(entries, work["grads"], unit_of):
+            by_group.setdefault(gi, []).append((p, g, weights[u]))
         for gi, items in by_group.items():
             group = groups[gi]
-            lam, lr = group["lam"], group["lr"]
+            lr = group["lr"]
             params = [p for p, _, _ in items]
             grads = [g for _, g, _ in items]
+            ws = [w for _, _, w in items]
             bufs = [self.state[p]["momentum_buffer"] for p in params]
-            # d + (1-β)/(1+λ) (g - d) = ((β+λ) d + (1-β) g)/(1+λ)  (Eq. 13)
-            weights = [(1.0 - b) / (1.0 + lam) for _, _, b in items]
             if self._foreach(group, params):
-                torch._foreach_lerp_(bufs, grads, weights)
+                torch._foreach_lerp_(bufs, grads, ws)
                 if isinstance(lr, Tensor):
                     torch._foreach_add_(params, torch._foreach_mul(bufs, -lr))
                 else:
                     torch._foreach_add_(params, bufs, alpha=-lr)
             else:
-                for p, g, d, w in zip(params, grads, bufs, weights):
+                for p, g, d, w in zip(params, grads, bufs, ws):
                     d.lerp_(g, w)
                     if isinstance(lr, Tensor):
                         p.addcmul_(d, lr.reshape(()), value=-1.0)
@@ -621,7 +631,7 @@ class AdaptiveMemoryAdamW(_AdaptiveMemory):
     def _prepare(self, entries, st, rd, fixed):
         groups = self.param_groups
         t = st["step"]
-        out = {"grads": [], "P": [], "partials": []}
+        out = {"grads": [], "P": [], "partials": [], "casts": []}
         zero = None
         for gi, _, p in entries:
             group = groups[gi]
@@ -635,35 +645,46 @@ class AdaptiveMemoryAdamW(_AdaptiveMemory):
             b1, b2, eps = self._b1(group, t), group["beta2"], group["eps"]
             lam, mu = group["lam"], group["weight_decay"]
             d, v = state["exp_avg"], state["exp_avg_sq"]
+            # in the parameters' dtype, or in fp32 copies written back (bf16/fp16)
             gc = g if g.dtype == rd else g.to(rd)
             dc = d if d.dtype == rd else d.to(rd)
             vc = v if v.dtype == rd else v.to(rd)
+            x = p if p.dtype == rd else p.to(rd)
             gap = None
+            T = None
             if fixed is None and self.offset == "first_order" and k_prev > 0 and st["lr_prev"].get(gi) is not None:
                 b1p = self._b1(group, t - 1)
-                P_prev = (1.0 - b1p ** k_prev) * (torch.sqrt(vc / (1.0 - b2 ** k_prev)) + eps)
-                u = dc / P_prev
+                # P_(t-1) = (1 - β1^(k-1)) (sqrt(v_(t-1)/(1 - β2^(k-1))) + eps), from the stored v
+                T = torch.sqrt(vc)
+                T.div_((1.0 - b2 ** k_prev) ** 0.5).add_(eps).mul_(1.0 - b1p ** k_prev)
+                torch.div(dc, T, out=T)  # P_(t-1)⁻¹ d_t
                 if mu != 0:
-                    u = u + mu * (p if p.dtype == rd else p.to(rd))
-                gap = _as(st["lr_prev"][gi], u) * _dot(gc, u)
+                    T.add_(x, alpha=mu)
+                gap = _as(st["lr_prev"][gi], T) * _dot(gc, T)
             k = k_prev + 1
-            v_new = b2 * vc + (1.0 - b2) * (gc * gc)
-            P = (1.0 - b1 ** k) * (torch.sqrt(v_new / (1.0 - b2 ** k)) + eps)
-            if v.dtype == rd:
-                v.copy_(v_new)
-            else:
-                v.copy_(v_new.to(v.dtype))
+            vc.mul_(b2).addcmul_(gc, gc, value=1.0 - b2)
+            if vc is not v:
+                v.copy_(vc)
+            P = torch.sqrt(vc, out=T) if T is not None else torch.sqrt(vc)
+            P.div_((1.0 - b2 ** k) ** 0.5).add_(eps).mul_(1.0 - b1 ** k)
             out["grads"].append(gc)
             out["P"].append(P)
+            out["casts"].append((dc, x))
             if fixed is not None:
                 continue
             diff = dc - gc
-            Pt = (1.0 + lam * P) * P if lam != 0 else P
-            wv = diff / Pt
+            if lam != 0:
+                wv = torch.addcmul(P, P, P, value=lam)  # P̃ = (1 + λP) P
+                torch.div(diff, wv, out=wv)
+            else:
+                wv = diff / P
             den = _dot(diff, wv)
-            inner = _dot(wv, gc + lam * P * dc) if lam != 0 else _dot(wv, gc)
+            inner = _dot(wv, gc)
+            if lam != 0:
+                inner = inner + lam * _dot(wv.mul_(P), dc)  # ⟨d-g, λPd⟩_(P̃⁻¹)
             if mu != 0:
-                inner = inner + mu * _dot(p if p.dtype == rd else p.to(rd), diff)
+                inner = inner + mu * _dot(x, diff)
+            del diff, wv
             if gap is None:
                 if zero is None:
                     zero = torch.zeros((), dtype=rd, device=p.device)
@@ -671,23 +692,34 @@ class AdaptiveMemoryAdamW(_AdaptiveMemory):
             out["partials"].append(torch.stack([den, inner, gap]))
         return out
 
-    def _update(self, entries, betas, work, rd):
+    def _update(self, entries, beta_units, unit_of, unit_groups, work, rd):
         groups = self.param_groups
-        for (gi, _, p), gc, P, beta in zip(entries, work["grads"], work["P"], betas):
+        per_unit = beta_units.unbind(0)
+        for (gi, _, p), gc, P, (dc, x), u in zip(entries, work["grads"], work["P"], work["casts"], unit_of):
+            beta = per_unit[u]
             group = groups[gi]
             lam, mu, lr = group["lam"], group["weight_decay"], group["lr"]
             state = self.state[p]
             d = state["exp_avg"]
-            dc = d if d.dtype == rd else d.to(rd)
+            # d + (1-β)/(1+λP) (g - d) = ((β+λP) d + (1-β) g)/(1+λP)  (Eq. 14)
             if lam != 0:
-                d_new = ((beta + lam * P) * dc + (1.0 - beta) * gc) / (lam * P + 1.0)
+                w = torch.mul(P, lam).add_(1.0).reciprocal_().mul_(1.0 - beta)
+                dc.lerp_(gc, w)
+                del w
             else:
-                d_new = torch.lerp(dc, gc, 1.0 - beta)
-            d.copy_(d_new)
-            lr_c = _as(lr, beta)
-            x = p if p.dtype == rd else p.to(rd)
-            x_new = x - lr_c * (d_new / P)
-            if mu != 0:
-                x_new = x_new / (1.0 + mu * lr_c)
-            p.copy_(x_new)
+                dc.lerp_(gc, 1.0 - beta)
+            if dc is not d:
+                d.copy_(dc)
+            # x ← (x - η P⁻¹ d)/(1 + μη)
+            if isinstance(lr, Tensor):
+                lr_c = _as(lr, beta)
+                x.sub_(torch.div(dc, P).mul_(lr_c))
+                if mu != 0:
+                    x.div_(1.0 + mu * lr_c)
+            else:
+                x.addcdiv_(dc, P, value=-lr)
+                if mu != 0:
+                    x.div_(1.0 + mu * lr)
+            if x is not p:
+                p.copy_(x)
             state["step"] += 1
