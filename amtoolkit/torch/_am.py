@@ -407,8 +407,8 @@ class AdaptiveMemorySGD(_AdaptiveMemory):
     foreach : bool, optional
         Use the ``torch._foreach_*`` kernels for the element-wise updates (default: on CUDA).
     reduce : callable, optional
-        ``reduce(sums)`` is called once per step with the (units, 3) tensor of partial sums
-        (‖d-g‖², ⟨d-g, g+λd⟩, η_(t-1)gᵀd) and must sum it over the shards in place, e.g.
+        ``reduce(sums)`` is called once per step with the (units, 4) tensor of partial sums
+        (‖d‖², gᵀd, ‖g‖², η_(t-1)gᵀd) and must sum it over the shards in place, e.g.
         ``lambda s: torch.distributed.all_reduce(s)``, when each rank holds only part of the
         parameters (``ZeroRedundancyOptimizer``, FSDP). Not for plain DDP.
     history : int, optional

@@ -3,7 +3,7 @@
 * Under DDP (gradients averaged, parameters replicated) each rank's β equals the β of a
   single process on the full batch.
 * With ZeroRedundancyOptimizer each rank's AdaptiveMemorySGD holds only its shard of the
-  parameters; the ``reduce`` hook (one all-reduce of the (1, 3) partial sums per step)
+  parameters; the ``reduce`` hook (one all-reduce of the (1, 4) partial sums per step)
   makes it agree with the unsharded optimizer, and without the hook it does not.
 """
 
@@ -108,7 +108,7 @@ def test_ddp_beta_equals_full_batch_and_zero_with_reduce_equals_unsharded():
         torch.testing.assert_close(res["beta_ddp"], beta_ref, rtol=1e-10, atol=1e-12)
         # ZeRO: each rank holds a strict part of the 4 tensors, and one reduce per step
         assert 0 < res["n_local_zero"] < 4
-        assert res["hook_calls"] == [torch.Size([1, 3])] * STEPS
+        assert res["hook_calls"] == [torch.Size([1, 4])] * STEPS
         torch.testing.assert_close(res["beta_zero"], beta_ref, rtol=1e-10, atol=1e-12)
         for p, q in zip(res["params_zero"], ref_model.parameters()):
             torch.testing.assert_close(p, q.detach(), rtol=1e-10, atol=1e-12)
