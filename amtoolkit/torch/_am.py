@@ -283,7 +283,7 @@ class _AdaptiveMemory(Optimizer):
             coef = self._gap_coefficient([groups[gi] for gi in unit_group], like)
             num = coef * gap - inner
             safe = den > 0
-            beta_raw = torch.where(safe, num / torch.where(safe, den, torch.ones_like(den)), torch.zeros_like(den))
+            beta_raw = torch.where(safe, num / torch.where(safe, den, 1.0), 0.0)
             bmax = _unit_value([bmax_g[gi] for gi in unit_group], like)
             # η_t = 0 (the end of a cosine schedule): the limit of Eq. 12, ±inf clipped, 0 for 0/0
             beta = torch.nan_to_num(beta_raw, nan=0.0).clamp(min=0.0)
