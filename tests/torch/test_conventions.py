@@ -113,6 +113,41 @@ def test_global_scope_with_different_lrs_uses_the_eta_weighted_metric():
     assert np.ptp(expected) > 1e-3
 
 
+def test_global_am_adamw_with_different_lrs_and_decays_uses_the_stated_metric():
+    """AM-AdamW, two groups (η, μ) = (1.0, 0.1) and (2.0, 0.0): β = [gap/c_1 - Σ_i (c_i/c_1)
+    (⟨w_i, g_i+λP_id_i⟩ + μ_i⟨x_i, d_i-g_i⟩)] / Σ_i (c_i/c_1)⟨d_i-g_i, w_i⟩ with
+    c_i = η_i/(1+μ_iη_i), w_i = (d_i-g_i)/((1+λP_i)P_i), gap = Σ_i η_i gᵢᵀ(P_(t-1,i)⁻¹d_i + μ_i x_i),
+    written here from Eq. 14 and Sec. 3.3 with the buffers read before each step."""
+    torch.manual_seed(0)
+    xs = [torch.nn.Parameter(torch.randn(4, dtype=torch.float64)), torch.nn.Parameter(torch.randn(3, dtype=torch.float64))]
+    lrs, mus, lam, b1, b2, eps = (1.0, 2.0), (0.1, 0.0), 0.1, 0.9, 0.999, 1e-8
+    opt = AdaptiveMemoryAdamW([{"params": [xs[0]], "lr": lrs[0], "weight_decay": mus[0]},
+                               {"params": [xs[1]], "lr": lrs[1], "weight_decay": mus[1]}], lam=lam)
+    expected = []
+    for t in range(10):
+        gs = [torch.sin(3 * xs[0].detach()) + 2 * xs[0].detach(), torch.cos(2 * xs[1].detach()) * 3]
+        if t > 0:
+            c = [lr / (1 + mu * lr) for lr, mu in zip(lrs, mus)]
+            gap = num = den = 0.0
+            for i in range(2):
+                st, x, g = opt.state[xs[i]], xs[i].detach(), gs[i]
+                d, v = st["exp_avg"].clone(), st["exp_avg_sq"].clone()
+                P_prev = (1 - b1 ** t) * (torch.sqrt(v / (1 - b2 ** t)) + eps)
+                v = b2 * v + (1 - b2) * g * g
+                P = (1 - b1 ** (t + 1)) * (torch.sqrt(v / (1 - b2 ** (t + 1))) + eps)
+                w = (d - g) / ((1 + lam * P) * P)
+                gap += lrs[i] * float(g @ (d / P_prev + mus[i] * x))
+                num -= c[i] / c[0] * float(w @ (g + lam * P * d) + mus[i] * (x @ (d - g)))
+                den += c[i] / c[0] * float((d - g) @ w)
+            expected.append(min(max((gap / c[0] + num) / den, 0.0), 0.9))
+        for x, g in zip(xs, gs):
+            x.grad = g
+        opt.step()
+    got = opt.beta_history()[1:, 0].numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+    assert sum(0 < b < 0.9 for b in expected) >= 2
+
+
 def test_two_groups_with_one_lr_equal_one_group():
     m1, m2 = _mlp(), _mlp()
     o1 = AdaptiveMemorySGD([{"params": m1[0].parameters()}, {"params": m1[2].parameters()}], lr=0.05)
