@@ -2,7 +2,7 @@
 
 * Under DDP (gradients averaged, parameters replicated) each rank's β equals the β of a
   single process on the full batch.
-* With ZeroRedundancyOptimizer each rank's AdaptiveMemorySGD holds only its shard of the
+* With ZeroRedundancyOptimizer each rank's AdaptiveMemorySGD (and AdaptiveMemoryAdamW) holds only its shard of the
   parameters; the ``reduce`` hook (one all-reduce of the (1, 4) partial sums per step)
   makes it agree with the unsharded optimizer, and without the hook it does not.
 """
@@ -16,7 +16,7 @@ import pytest
 torch = pytest.importorskip("torch")
 import torch.distributed as dist  # noqa: E402
 
-from amtoolkit.torch import AdaptiveMemorySGD  # noqa: E402
+from amtoolkit.torch import AdaptiveMemoryAdamW, AdaptiveMemorySGD  # noqa: E402
 
 STEPS = 6
 LR = 0.5
@@ -68,6 +68,12 @@ def _worker(rank, world, port, out):
             result[f"params_{name}"] = [p.detach().clone() for p in ddp.module.parameters()]
             result[f"beta_{name}"] = zero.optim.beta_history()
             result[f"n_local_{name}"] = sum(len(g["params"]) for g in zero.optim.param_groups)
+        ddp = DDP(_model())
+        zero = ZeroRedundancyOptimizer(ddp.parameters(), optimizer_class=AdaptiveMemoryAdamW, lr=0.05,
+                                       reduce=lambda sums: dist.all_reduce(sums))
+        _loop(ddp, zero, half)
+        result["params_zero_adamw"] = [p.detach().clone() for p in ddp.module.parameters()]
+        result["beta_zero_adamw"] = zero.optim.beta_history()
         result["hook_calls"] = calls
         torch.save(result, os.path.join(out, f"rank{rank}.pt"))
     finally:
@@ -111,6 +117,14 @@ def test_ddp_beta_equals_full_batch_and_zero_with_reduce_equals_unsharded():
         assert res["hook_calls"] == [torch.Size([1, 4])] * STEPS
         torch.testing.assert_close(res["beta_zero"], beta_ref, rtol=1e-10, atol=1e-12)
         for p, q in zip(res["params_zero"], ref_model.parameters()):
+            torch.testing.assert_close(p, q.detach(), rtol=1e-10, atol=1e-12)
+    ref_model = _model()
+    ref = AdaptiveMemoryAdamW(ref_model.parameters(), lr=0.05)
+    _loop(ref_model, ref)
+    assert bool((ref.beta_history() < 0.9 - 1e-9).any())  # some β below the clip: the sums matter
+    for res in results:
+        torch.testing.assert_close(res["beta_zero_adamw"], ref.beta_history(), rtol=1e-10, atol=1e-12)
+        for p, q in zip(res["params_zero_adamw"], ref_model.parameters()):
             torch.testing.assert_close(p, q.detach(), rtol=1e-10, atol=1e-12)
     # without the hook each shard takes its own β: the ranks disagree with the reference
     diffs = [float((res["beta_zero_no_hook"] - beta_ref).abs().max()) for res in results]
