@@ -1,0 +1,475 @@
+"""torch.optim's conventions for AdaptiveMemorySGD and AdaptiveMemoryAdamW (the checklist of
+torch's OptimizerInfo / TestOptimRenewed), each against an independent reference: separate
+optimizers, the NumPy optimizers, a hand computation of Eq. 12, or torch's own semantics."""
+
+import copy
+import importlib
+import io
+import sys
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from amtoolkit.torch import AdaptiveMemoryAdamW, AdaptiveMemorySGD  # noqa: E402
+from amtoolkit.torch.testing import replay  # noqa: E402
+
+OPTS = [(AdaptiveMemorySGD, {"lr": 0.05}), (AdaptiveMemoryAdamW, {"lr": 0.01})]
+IDS = ["am_sgd", "am_adamw"]
+
+
+def _mlp(seed=0, dtype=torch.float32):
+    torch.manual_seed(seed)
+    return torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.Tanh(), torch.nn.Linear(8, 2)).to(dtype)
+
+
+def _data(seed=1, n=32, dtype=torch.float32):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(n, 5, generator=g, dtype=dtype), torch.randn(n, 2, generator=g, dtype=dtype)
+
+
+def _train(model, opt, steps, start=0, scheduler=None):
+    X, Y = _data()
+    for t in range(start, start + steps):
+        idx = torch.arange(t % 4 * 8, t % 4 * 8 + 8)
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(model(X[idx]), Y[idx]).backward()
+        opt.step()
+        if scheduler is not None:
+            scheduler.step()
+
+
+# -- param groups, lazy state ----------------------------------------------------------------
+@pytest.mark.parametrize("cls,kw", OPTS, ids=IDS)
+def test_group_scope_equals_separate_optimizers(cls, kw):
+    """beta_scope='group' with two groups of different lr/λ = two optimizers, one per group."""
+    m1, m2 = _mlp(), _mlp()
+    g1 = [{"params": m1[0].parameters(), "lr": kw["lr"]}, {"params": m1[2].parameters(), "lr": kw["lr"] * 2, "lam": 0.3}]
+    opt = cls(g1, beta_scope="group", **{k: v for k, v in kw.items() if k != "lr"})
+    sep = [cls(m2[0].parameters(), lr=kw["lr"]), cls(m2[2].parameters(), lr=kw["lr"] * 2, lam=0.3)]
+    X, Y = _data()
+    for _ in range(6):
+        for m, opts in ((m1, [opt]), (m2, sep)):
+            for o in opts:
+                o.zero_grad()
+            torch.nn.functional.mse_loss(m(X), Y).backward()
+            for o in opts:
+                o.step()
+    for a, b in zip(m1.parameters(), m2.parameters()):
+        assert torch.equal(a, b)
+    hist = opt.beta_history()
+    assert hist.shape == (6, 2)
+    torch.testing.assert_close(hist[:, 1], sep[1].beta_history()[:, 0], rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("cls,kw", OPTS, ids=IDS)
+def test_add_param_group_and_lazy_state(cls, kw):
+    m = _mlp()
+    opt = cls(m[0].parameters(), **kw)
+    assert len(opt.state) == 0
+    opt.add_param_group({"params": m[2].parameters()})
+    assert len(opt.state) == 0
+    _train(m, opt, 1)
+    names = {"momentum_buffer"} if cls is AdaptiveMemorySGD else {"step", "exp_avg", "exp_avg_sq"}
+    for p in m.parameters():
+        assert set(opt.state[p]) == names
+        assert opt.state[p]["momentum_buffer" if cls is AdaptiveMemorySGD else "exp_avg"].shape == p.shape
+
+
+def test_global_scope_refuses_groups_with_different_lam_and_names_it():
+    m = _mlp()
+    opt = AdaptiveMemorySGD(m[0].parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="lam"):
+        opt.add_param_group({"params": m[2].parameters(), "lam": 0.5})
+    assert len(opt.param_groups) == 1  # the refused group is not kept
+    with pytest.raises(ValueError, match="beta_max"):
+        AdaptiveMemorySGD([{"params": m[0].parameters()}, {"params": m[2].parameters(), "beta_max": 0.5}])
+
+
+def test_global_scope_with_different_lrs_uses_the_eta_weighted_metric():
+    """Two groups with η = 0.1 and 0.3: β = [(1+λ)gap/η_1 - Σ_i (η_i/η_1)⟨d_i-g_i, g_i+λd_i⟩] /
+    Σ_i (η_i/η_1)‖d_i-g_i‖², gap = Σ_i η_(t-1,i) g_iᵀd_i (module docstring), recomputed here
+    from the buffers before each step."""
+    torch.manual_seed(0)
+    a = torch.nn.Parameter(torch.randn(4, dtype=torch.float64))
+    b = torch.nn.Parameter(torch.randn(3, dtype=torch.float64))
+    lam, lrs = 0.1, (0.1, 0.3)
+    opt = AdaptiveMemorySGD([{"params": [a], "lr": lrs[0]}, {"params": [b], "lr": lrs[1]}], lam=lam, beta_max=1.0)
+    expected = []
+    for t in range(8):
+        ga, gb = torch.sin(3 * a.detach()) + a.detach(), torch.cos(2 * b.detach()) * 2
+        if t > 0:
+            da, db = opt.state[a]["momentum_buffer"].clone(), opt.state[b]["momentum_buffer"].clone()
+            w = [1.0, lrs[1] / lrs[0]]
+            gap = lrs[0] * (ga @ da) + lrs[1] * (gb @ db)
+            num = (1 + lam) * gap / lrs[0] - sum(wi * ((d - g) @ (g + lam * d)) for wi, d, g in zip(w, (da, db), (ga, gb)))
+            den = sum(wi * ((d - g) @ (d - g)) for wi, d, g in zip(w, (da, db), (ga, gb)))
+            expected.append(float(min(max(num / den, 0.0), 1.0)))
+        a.grad, b.grad = ga, gb
+        opt.step()
+    got = opt.beta_history()[1:, 0].numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-14)
+    assert np.ptp(expected) > 1e-3
+
+
+def test_global_am_adamw_with_different_lrs_and_decays_uses_the_stated_metric():
+    """AM-AdamW, two groups (η, μ) = (1.0, 0.1) and (2.0, 0.0): β = [gap/c_1 - Σ_i (c_i/c_1)
+    (⟨w_i, g_i+λP_id_i⟩ + μ_i⟨x_i, d_i-g_i⟩)] / Σ_i (c_i/c_1)⟨d_i-g_i, w_i⟩ with
+    c_i = η_i/(1+μ_iη_i), w_i = (d_i-g_i)/((1+λP_i)P_i), gap = Σ_i η_i gᵢᵀ(P_(t-1,i)⁻¹d_i + μ_i x_i),
+    written here from Eq. 14 and Sec. 3.3 with the buffers read before each step."""
+    torch.manual_seed(0)
+    xs = [torch.nn.Parameter(torch.randn(4, dtype=torch.float64)), torch.nn.Parameter(torch.randn(3, dtype=torch.float64))]
+    lrs, mus, lam, b1, b2, eps = (1.0, 2.0), (0.1, 0.0), 0.1, 0.9, 0.999, 1e-8
+    opt = AdaptiveMemoryAdamW([{"params": [xs[0]], "lr": lrs[0], "weight_decay": mus[0]},
+                               {"params": [xs[1]], "lr": lrs[1], "weight_decay": mus[1]}], lam=lam)
+    expected = []
+    for t in range(10):
+        gs = [torch.sin(3 * xs[0].detach()) + 2 * xs[0].detach(), torch.cos(2 * xs[1].detach()) * 3]
+        if t > 0:
+            c = [lr / (1 + mu * lr) for lr, mu in zip(lrs, mus)]
+            gap = num = den = 0.0
+            for i in range(2):
+                st, x, g = opt.state[xs[i]], xs[i].detach(), gs[i]
+                d, v = st["exp_avg"].clone(), st["exp_avg_sq"].clone()
+                P_prev = (1 - b1 ** t) * (torch.sqrt(v / (1 - b2 ** t)) + eps)
+                v = b2 * v + (1 - b2) * g * g
+                P = (1 - b1 ** (t + 1)) * (torch.sqrt(v / (1 - b2 ** (t + 1))) + eps)
+                w = (d - g) / ((1 + lam * P) * P)
+                gap += lrs[i] * float(g @ (d / P_prev + mus[i] * x))
+                num -= c[i] / c[0] * float(w @ (g + lam * P * d) + mus[i] * (x @ (d - g)))
+                den += c[i] / c[0] * float((d - g) @ w)
+            expected.append(min(max((gap / c[0] + num) / den, 0.0), 0.9))
+        for x, g in zip(xs, gs):
+            x.grad = g
+        opt.step()
+    got = opt.beta_history()[1:, 0].numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+    assert sum(0 < b < 0.9 for b in expected) >= 2
+
+
+def test_two_groups_with_one_lr_equal_one_group():
+    m1, m2 = _mlp(), _mlp()
+    o1 = AdaptiveMemorySGD([{"params": m1[0].parameters()}, {"params": m1[2].parameters()}], lr=0.05)
+    o2 = AdaptiveMemorySGD(m2.parameters(), lr=0.05)
+    _train(m1, o1, 5)
+    _train(m2, o2, 5)
+    for a, b in zip(m1.parameters(), m2.parameters()):
+        torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-7)
+
+
+# -- state_dict ----------------------------------------------------------------------------
+@pytest.mark.parametrize("lr_kind", ["float", "tensor"])
+@pytest.mark.parametrize("cls,kw", OPTS, ids=IDS)
+def test_state_dict_resume_is_bitwise(cls, kw, lr_kind):
+    """10 steps, save, load into a new optimizer, 10 more == 20 straight (with a scheduler)."""
+    lr = kw["lr"] if lr_kind == "float" else torch.tensor(kw["lr"])
+
+    def make(model):
+        opt = cls(model.parameters(), lr=lr.clone() if torch.is_tensor(lr) else lr)
+        return opt, torch.optim.lr_scheduler.StepLR(opt, step_size=3, gamma=0.7)
+
+    ref = _mlp()
+    o, s = make(ref)
+    _train(ref, o, 20, scheduler=s)
+
+    m = _mlp()
+    o1, s1 = make(m)
+    _train(m, o1, 10, scheduler=s1)
+    buf = io.BytesIO()
+    torch.save({"model": m.state_dict(), "opt": o1.state_dict(), "sched": s1.state_dict()}, buf)
+    buf.seek(0)
+    saved = torch.load(buf, weights_only=False)
+    m2 = _mlp(seed=5)
+    m2.load_state_dict(saved["model"])
+    o2, s2 = make(m2)
+    o2.load_state_dict(saved["opt"])
+    s2.load_state_dict(saved["sched"])
+    _train(m2, o2, 10, start=10, scheduler=s2)
+    for a, b in zip(ref.parameters(), m2.parameters()):
+        assert torch.equal(a, b)
+
+
+def test_load_state_dict_keeps_fp32_scalars_beside_bf16_params():
+    """load_state_dict casts per-parameter floating state to the parameter's dtype; the
+    optimizer-wide scalars (previous η, previous loss) live under a string key and stay fp32."""
+    p = torch.nn.Parameter(torch.randn(6).to(torch.bfloat16))
+    opt = AdaptiveMemorySGD([p], lr=torch.tensor(0.1), offset="previous")
+    for _ in range(2):
+        p.grad = torch.randn(6).to(torch.bfloat16)
+        opt.step(lambda: torch.tensor(1.5))
+    q = torch.nn.Parameter(p.detach().clone())
+    opt2 = AdaptiveMemorySGD([q], lr=torch.tensor(0.1), offset="previous")
+    opt2.load_state_dict(copy.deepcopy(opt.state_dict()))
+    st = opt2.state["adaptive_memory"]
+    assert st["f_prev"].dtype == torch.float32 and st["lr_prev"][0].dtype == torch.float32
+    assert opt2.state[q]["momentum_buffer"].dtype == torch.bfloat16
+
+
+# -- schedulers: the stored previous η ------------------------------------------------------
+SCHEDULERS = {
+    "StepLR": lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=4, gamma=0.5),
+    "CosineAnnealingLR": lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=30),
+    "OneCycleLR": lambda o: torch.optim.lr_scheduler.OneCycleLR(o, max_lr=0.4, total_steps=25, cycle_momentum=False),
+    "LambdaLR-warmup": lambda o: torch.optim.lr_scheduler.LambdaLR(o, lambda t: min(1.0, (t + 1) / 6)),
+}
+
+
+@pytest.mark.parametrize("lr_kind", ["float", "tensor"])
+@pytest.mark.parametrize("sched", list(SCHEDULERS))
+def test_schedulers_match_numpy_with_the_lrs_torch_used(sched, lr_kind):
+    """Under every common scheduler, with a float or a tensor lr, AM-SGD equals am_msgd run
+    with the learning rates torch used: the first-order offset's η_(t-1)/η_t takes the stored
+    previous η (a value read after the scheduler changed lr would break the equality)."""
+    lr = 0.2 if lr_kind == "float" else torch.tensor(0.2, dtype=torch.float64)
+    r = replay("am_msgd", steps=25, lr=lr, scheduler=SCHEDULERS[sched])
+    r.check(1e-12)
+    assert len(set(r.extra["lrs"])) > 2  # the scheduler changed η
+    r2 = replay("am_adamw", steps=25, lr=lr if lr_kind == "float" else lr.clone(), scheduler=SCHEDULERS[sched], noise=1.0)
+    r2.check(1e-12)
+
+
+@pytest.mark.parametrize("cls,kw", OPTS, ids=IDS)
+def test_lr_reaching_zero_gives_no_nan(cls, kw):
+    """CosineAnnealingLR to 0: at η_t = 0, β is Eq. 12's limit (β_max or 0), x does not move."""
+    m = _mlp()
+    opt = cls(m.parameters(), **kw)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=5)
+    _train(m, opt, 5, scheduler=sched)
+    assert opt.param_groups[0]["lr"] == 0.0
+    before = [p.detach().clone() for p in m.parameters()]
+    _train(m, opt, 1)
+    hist = opt.beta_history()
+    assert torch.isfinite(hist).all() and float(hist[-1, 0]) in (0.0, float(torch.tensor(0.9)))
+    for p, q in zip(m.parameters(), before):
+        torch.testing.assert_close(p, q, rtol=0, atol=1e-12) if cls is AdaptiveMemorySGD else None
+
+
+def test_onecycle_with_cycle_momentum_is_refused_by_torch_not_silently_cycling_beta_max():
+    opt = AdaptiveMemorySGD([torch.nn.Parameter(torch.zeros(2))], lr=0.1)
+    with pytest.raises(ValueError, match="momentum"):
+        torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.4, total_steps=10)
+    assert opt.param_groups[0]["beta_max"] == 0.9
+
+
+# -- closure, foreach, maximize ---------------------------------------------------------------
+@pytest.mark.parametrize("cls,kw", OPTS, ids=IDS)
+def test_closure_equals_backward_then_step(cls, kw):
+    X, Y = _data()
+    m1, m2 = _mlp(), _mlp()
+    o1, o2 = cls(m1.parameters(), **kw), cls(m2.parameters(), **kw)
+    for _ in range(4):
+        def closure():
+            o1.zero_grad()
+            loss = torch.nn.functional.mse_loss(m1(X), Y)
+            loss.backward()
+            return loss
+        out = o1.step(closure)
+        o2.zero_grad()
+        loss2 = torch.nn.functional.mse_loss(m2(X), Y)
+        loss2.backward()
+        o2.step()
+        assert torch.equal(out, loss2)
+    for a, b in zip(m1.parameters(), m2.parameters()):
+        assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize("scope", ["global", "tensor"])
+@pytest.mark.parametrize("cls,kw", OPTS, ids=IDS)
+def test_foreach_equals_for_loop(cls, kw, scope):
+    m1, m2 = _mlp(), _mlp()
+    o1 = cls(m1.parameters(), foreach=False, beta_scope=scope, weight_decay=0.01, **kw)
+    o2 = cls(m2.parameters(), foreach=True, beta_scope=scope, weight_decay=0.01, **kw)
+    _train(m1, o1, 8)
+    _train(m2, o2, 8)
+    for a, b in zip(m1.parameters(), m2.parameters()):
+        torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-7)
+        for key in o1.state[a]:
+            torch.testing.assert_close(o1.state[a][key], o2.state[b][key], rtol=1e-6, atol=1e-7)
+    torch.testing.assert_close(o1.beta_history(), o2.beta_history(), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("cls,kw", OPTS, ids=IDS)
+def test_maximize_on_minus_f_equals_minimize_on_f(cls, kw):
+    X, Y = _data()
+    m1, m2 = _mlp(), _mlp()
+    o1, o2 = cls(m1.parameters(), **kw), cls(m2.parameters(), maximize=True, **kw)
+    for _ in range(5):
+        o1.zero_grad(), o2.zero_grad()
+        torch.nn.functional.mse_loss(m1(X), Y).backward()
+        (-torch.nn.functional.mse_loss(m2(X), Y)).backward()
+        o1.step(), o2.step()
+    for a, b in zip(m1.parameters(), m2.parameters()):
+        assert torch.equal(a, b)
+
+
+# -- degenerate gradients and no-grad parameters -----------------------------------------------
+@pytest.mark.parametrize("cls,kw", OPTS, ids=IDS)
+def test_zero_gradient_and_d_equal_g_give_no_nan(cls, kw):
+    p = torch.nn.Parameter(torch.ones(5))
+    q = torch.nn.Parameter(torch.ones(3))
+    opt = cls([p, q], beta_scope="tensor", **kw)
+    for _ in range(4):
+        p.grad = torch.zeros(5)            # zero gradient: d = g = 0 for AM-SGD
+        q.grad = torch.full((3,), 0.5)     # constant gradient: d = g after the first AM-SGD step
+        opt.step()
+    hist = opt.beta_history()
+    assert torch.isfinite(hist).all() and torch.isfinite(p).all() and torch.isfinite(q).all()
+    if cls is AdaptiveMemorySGD:
+        assert torch.equal(p.detach(), torch.ones(5))
+        assert torch.equal(hist, torch.zeros_like(hist))  # Eq. 12 is 0/0 there: β = 0 (the NumPy choice)
+        torch.testing.assert_close(q.detach(), torch.full((3,), 1 - 4 * 0.05 * 0.5))
+
+
+@pytest.mark.parametrize("cls,kw", OPTS, ids=IDS)
+def test_params_without_grad_are_untouched(cls, kw):
+    m = _mlp()
+    frozen = m[0].weight
+    frozen.requires_grad_(False)
+    before = frozen.detach().clone()
+    opt = cls(m.parameters(), **kw)
+    _train(m, opt, 3)
+    assert torch.equal(frozen, before) and frozen not in opt.state
+
+
+# -- mixed precision ------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_low_precision_params_keep_fp32_reductions_and_fp32_beta(dtype):
+    """β at step 2 equals Eq. 12 computed in float64 from the bf16/fp16 d and g (a bf16
+    reduction would be off by ~1e-2); the buffer keeps the parameter's dtype."""
+    torch.manual_seed(0)
+    p = torch.nn.Parameter(torch.randn(2000).to(dtype))
+    opt = AdaptiveMemorySGD([p], lr=0.1, lam=0.1, beta_max=1.0)
+    g0 = torch.randn(2000).to(dtype)
+    p.grad = g0
+    opt.step()
+    d = opt.state[p]["momentum_buffer"].double().clone()
+    g = (g0.float() * 0.2 + torch.randn(2000)).to(dtype)
+    p.grad = g
+    opt.step()
+    g = g.double()
+    num = 1.1 * 0.1 * (g @ d) / 0.1 - (d - g) @ (g + 0.1 * d)
+    beta = float(num / ((d - g) @ (d - g)))
+    hist = opt.beta_history()
+    assert hist.dtype == torch.float32 and opt.state[p]["momentum_buffer"].dtype == dtype
+    assert 0 < beta < 1
+    assert abs(float(hist[1, 0]) - beta) < 2e-5
+
+
+def test_low_precision_am_adamw_beta_is_fp32():
+    p = torch.nn.Parameter(torch.randn(50).to(torch.bfloat16))
+    opt = AdaptiveMemoryAdamW([p], lr=0.01)
+    for _ in range(3):
+        p.grad = torch.randn(50).to(torch.bfloat16)
+        opt.step()
+    assert opt.beta_history().dtype == torch.float32
+    assert opt.state[p]["exp_avg"].dtype == torch.bfloat16 and torch.isfinite(p).all()
+
+
+@pytest.mark.parametrize("cls,kw", OPTS, ids=IDS)
+def test_gradscaler_skipped_step_leaves_state_unchanged(cls, kw):
+    m = _mlp()
+    opt = cls(m.parameters(), **kw)
+    scaler = torch.amp.GradScaler("cpu", init_scale=2.0 ** 8)
+    X, Y = _data()
+    for t in range(3):
+        opt.zero_grad()
+        scaler.scale(torch.nn.functional.mse_loss(m(X), Y)).backward()
+        if t == 2:
+            m[0].weight.grad[0, 0] = float("inf")
+            state = copy.deepcopy(opt.state_dict())
+            params = [p.detach().clone() for p in m.parameters()]
+            n_hist = len(opt.beta_history())
+        scaler.step(opt)
+        scaler.update()
+    assert scaler.get_scale() == 2.0 ** 7  # the step was skipped and the scale backed off
+    assert len(opt.beta_history()) == n_hist
+    for p, q in zip(m.parameters(), params):
+        assert torch.equal(p, q)
+    after = opt.state_dict()
+    for k, v in state["state"].items():
+        if isinstance(k, int):
+            for key, val in v.items():
+                assert torch.equal(after["state"][k][key], val)
+
+
+# -- torch.compile ----------------------------------------------------------------------------
+def test_compiled_step_does_not_recompile_every_step():
+    import torch._dynamo
+
+    torch._dynamo.reset()
+    m = _mlp()
+    opt = AdaptiveMemorySGD(m.parameters(), lr=torch.tensor(0.05))
+    X, Y = _data()
+    frames = []
+
+    def backend(gm, example_inputs):
+        frames.append(gm)
+        return gm.forward
+
+    @torch.compile(backend=backend)
+    def train_step():
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(m(X), Y).backward()
+        opt.step()
+
+    for _ in range(8):
+        train_step()
+    n = len(frames)
+    for _ in range(4):
+        train_step()
+    assert len(frames) == n  # no new graph after the first steps
+    assert len(opt.beta_history()) == 12
+    torch._dynamo.reset()
+
+
+# -- refused inputs and the missing extra ---------------------------------------------------
+BAD = [
+    (AdaptiveMemorySGD, {"lr": -1.0}, "lr"), (AdaptiveMemorySGD, {"lr": torch.ones(2)}, "lr"),
+    (AdaptiveMemorySGD, {"lam": -0.1}, "lam"), (AdaptiveMemorySGD, {"beta_max": 1.5}, "beta_max"),
+    (AdaptiveMemorySGD, {"beta_max": lambda t: 2.0}, "beta_max"),
+    (AdaptiveMemorySGD, {"weight_decay": -1.0}, "weight_decay"), (AdaptiveMemorySGD, {"offset": "bundle"}, "offset"),
+    (AdaptiveMemorySGD, {"beta_scope": "layer"}, "beta_scope"), (AdaptiveMemorySGD, {"variant": "restart"}, "variant"),
+    (AdaptiveMemorySGD, {"variant": "clip"}, "beta_min"), (AdaptiveMemorySGD, {"variant": "reset"}, "theta"),
+    (AdaptiveMemorySGD, {"variant": "clip", "beta_min": 0.95}, "beta_min"),
+    (AdaptiveMemorySGD, {"beta_min": 0.3}, "beta_min"), (AdaptiveMemorySGD, {"maximize": 1}, "maximize"),
+    (AdaptiveMemorySGD, {"foreach": "yes"}, "foreach"), (AdaptiveMemorySGD, {"reduce": 3}, "reduce"),
+    (AdaptiveMemorySGD, {"reduce": print, "beta_scope": "tensor"}, "reduce"),
+    (AdaptiveMemorySGD, {"offset": "previous", "beta_scope": "tensor"}, "beta_scope"),
+    (AdaptiveMemorySGD, {"history": -1}, "history"),
+    (AdaptiveMemoryAdamW, {"beta_max": 1.0}, "beta_max"), (AdaptiveMemoryAdamW, {"beta2": 1.0}, "beta2"),
+    (AdaptiveMemoryAdamW, {"eps": 0.0}, "eps"), (AdaptiveMemoryAdamW, {"beta": 1.2}, "beta"),
+    (AdaptiveMemoryAdamW, {"beta": 0.5, "variant": "reset", "theta": 0.5}, "variant"),
+    (AdaptiveMemoryAdamW, {"lam": float("nan")}, "lam"),
+]
+
+
+@pytest.mark.parametrize("cls,kw,name", BAD, ids=[f"{c.__name__}-{n}-{i}" for i, (c, _, n) in enumerate(BAD)])
+def test_refused_inputs_name_the_parameter(cls, kw, name):
+    with pytest.raises((ValueError, TypeError), match=name):
+        cls([torch.nn.Parameter(torch.zeros(2))], **kw)
+
+
+def test_previous_offset_without_closure_names_the_closure():
+    p = torch.nn.Parameter(torch.zeros(2))
+    opt = AdaptiveMemorySGD([p], offset="previous")
+    p.grad = torch.ones(2)
+    with pytest.raises(ValueError, match="closure"):
+        opt.step()
+
+
+def test_beta_max_schedule_value_out_of_range_names_the_step():
+    p = torch.nn.Parameter(torch.zeros(2))
+    opt = AdaptiveMemorySGD([p], beta_max=lambda t: 0.9 if t < 2 else 1.5)
+    with pytest.raises(ValueError, match="beta_max schedule at step 2"):
+        for _ in range(3):
+            p.grad = torch.ones(2)
+            opt.step()
+
+
+def test_import_without_torch_names_the_extra(monkeypatch):
+    for name in [n for n in sys.modules if n == "amtoolkit.torch" or n.startswith("amtoolkit.torch.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "torch", None)
+    with pytest.raises(ImportError, match=r"amtoolkit\[torch\]"):
+        importlib.import_module("amtoolkit.torch")
