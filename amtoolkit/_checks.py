@@ -42,6 +42,8 @@ def check_range(name: str, value: Any, low: float | None = None, high: float | N
             (high is None or (value <= high if high_closed else value < high)):
         return value  # the common case, a float in range, without building an array
     arr = _as_float_array(name, value)
+    if arr.ndim and arr.size == 0:  # an empty batch would run nothing, without a word
+        raise ValueError(f"{name} must hold at least one value, got an empty {type(value).__name__}")
     lo_s = "-inf" if low is None else repr(low)
     hi_s = "inf" if high is None else repr(high)
     interval = f"{'[' if low_closed and low is not None else '('}{lo_s}, {hi_s}{']' if high_closed and high is not None else ')'}"

@@ -138,13 +138,18 @@ def cmd_run(args) -> int:
         check_int("record_every (--record-every)", args.record_every)
         if args.batch_size is not None:
             check_int("batch_size (--batch-size)", args.batch_size)
-        if args.out:
+        if args.out is not None:
+            if not args.out.strip():
+                raise ValueError("out (--out) must name a file, got an empty string")
             check_out_path("out (--out)", args.out)
         hyper = parse_hyper(args.hyper)
         crossed = _parse_grid(args.grid)
         if crossed and any(np.ndim(v) == 1 and k not in crossed for k, v in hyper.items()):
             raise ValueError("--set lists (paired) cannot be combined with --grid (crossed): give "
                              "every swept hyperparameter with --grid")
+        both = sorted(set(hyper) & set(crossed))
+        if both:  # the --set value would be silently replaced by the grid
+            raise ValueError(f"{', '.join(both)} given both by --set and by --grid: give it once")
         hyper.update(crossed)
         opt = optimizers.get(args.optimizer, **hyper)
         problem = build_problem(args.problem, dim=args.dim, cond=args.cond, reg=args.reg, seed=args.seed)
@@ -166,7 +171,7 @@ def cmd_run(args) -> int:
         history, code = err.history, 130
     if len(history.frame):
         print(history.summary().to_string(index=False, float_format=lambda v: f"{v:.3g}"))
-    if args.out:
+    if args.out is not None:
         try:
             history.to_csv(args.out)
             print(f"wrote {args.out} ({len(history.frame)} rows)")

@@ -23,7 +23,7 @@ of the μ-term that the QP solver confirms, see docs/guide/errata.md)::
 
 from __future__ import annotations
 
-from .._checks import check_nonnegative, check_positive, check_range
+from .._checks import check_finite_array, check_nonnegative, check_positive, check_range
 from ..backend import as_column, namespace
 
 __all__ = [
@@ -364,7 +364,8 @@ def beta_star(f, f_hat, g, d, lr, lam=0.0, beta_max=1.0, P=None, mu=0.0, x_t=Non
     ------
     ValueError
         If ``lr`` is not > 0, ``lam`` or ``mu`` is negative, or ``beta_max`` is outside
-        [0, 1] (or any of them is not finite).
+        [0, 1] (or any of them is not finite), or ``f``, ``f_hat``, ``g`` or ``d`` hold NaN
+        or inf (which would otherwise come out as β = NaN).
     TypeError
         If one of these is not a real number or an array of them.
 
@@ -396,6 +397,8 @@ def beta_star(f, f_hat, g, d, lr, lam=0.0, beta_max=1.0, P=None, mu=0.0, x_t=Non
     check_nonnegative("lam", lam)
     check_nonnegative("mu", mu)
     check_range("beta_max", beta_max, 0.0, 1.0)
+    for name, value in (("f", f), ("f_hat", f_hat), ("g", g), ("d", d)):  # a NaN would come out as β
+        check_finite_array(name, value)
     beta, _ = beta_star_from_gap(f_hat - f, g, d, lr, lam, P, mu, x_t)
     return clip_beta(beta, beta_max)
 

@@ -101,6 +101,8 @@ def _prepare(optimizer, problem, steps, x0, batch_size, seed, f_star, gtol, eval
     optimizer, lr_given = resolve_lr(optimizer, problem)  # lr="c/L" → c / problem.smoothness
     steps = check_int("steps", steps)
     seed = check_int("seed", seed, 0)
+    if seed >= 2 ** 63:  # the tables keep seeds as int64 (Parquet, CSV round trips)
+        raise ValueError(f"seed must be an integer in [0, 2**63 - 1], got {seed}")
     if gtol is not None:
         gtol = float(check_positive("gtol", gtol))
     if batch_size is not None:
@@ -530,9 +532,9 @@ def run_seeds(optimizer, problem, steps: int, seeds: Sequence[int], **kwargs):
     if isinstance(seeds, (int, np.integer)) or not hasattr(seeds, "__iter__"):
         raise TypeError(f"seeds must be a list of integers, got {seeds!r}")
     seeds = list(seeds)
-    if not seeds or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 0
+    if not seeds or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and 0 <= s < 2 ** 63
                             for s in seeds):
-        raise ValueError(f"seeds must be a non-empty list of integers >= 0, got {seeds!r}")
+        raise ValueError(f"seeds must be a non-empty list of integers in [0, 2**63 - 1], got {seeds!r}")
     if len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds must be distinct, got {seeds!r}")
     if kwargs.get("batch_size") is None and len(seeds) > 1:

@@ -195,3 +195,40 @@ def test_cli_bad_input_exits_2_naming_the_parameter(argv, name, capsys):
 
 def test_there_are_at_least_60_cases():
     assert len(CASES) + len(CLI_CASES) >= 60
+
+
+# -- issue 21, smaller items: inputs that ran nothing, or something else, without a word ------
+def test_an_empty_hyperparameter_list_is_refused():
+    q = amt.Quadratic.random(dim=5, cond=10, seed=0)
+    for make in (lambda: O.gd(lr=[]), lambda: O.mgd(lr=0.1, beta=np.array([])), lambda: O.am_mgd(lam=[])):
+        with pytest.raises(ValueError, match="must hold at least one value, got an empty"):
+            amt.run(make(), q, 3)
+
+
+def test_seeds_beyond_int64_are_refused_up_front():
+    p = amt.load_problem("breast_cancer", reg=1e-2)
+    with pytest.raises(ValueError, match=r"seed must be an integer in \[0, 2\*\*63 - 1\], got 18446744073709551616"):
+        amt.run(O.sgd(lr=0.1), p, 3, batch_size=8, seed=2 ** 64)
+    assert amt.run(O.sgd(lr=0.1), p, 3, batch_size=8, seed=2 ** 63 - 1).frame.seed.iloc[0] == 2 ** 63 - 1
+    with pytest.raises(ValueError, match=r"seeds must be a non-empty list of integers in \[0, 2\*\*63 - 1\]"):
+        amt.run(O.sgd(lr=0.1), p, 3, batch_size=8, seeds=[0, 2 ** 64])
+
+
+@pytest.mark.parametrize("which", ["f", "f_hat", "g", "d"])
+def test_beta_star_refuses_a_nan_input(which):
+    from amtoolkit.model import two_plane
+
+    args = dict(f=1.0, f_hat=1.5, g=np.array([1.0, 0.0]), d=np.array([0.0, 1.0]), lr=1.0)
+    assert two_plane.beta_star(**args) == 0.75
+    args[which] = np.nan if which.startswith("f") else np.array([np.nan, 0.0])
+    with pytest.raises(ValueError, match=f"{which} must be finite"):
+        two_plane.beta_star(**args)
+
+
+def test_cli_run_refuses_an_empty_out_and_a_hyperparameter_given_twice(capsys):
+    from amtoolkit import cli
+
+    assert cli.main(["run", "--dim", "5", "--steps", "3", "--out", ""]) == 2
+    assert "out (--out) must name a file, got an empty string" in capsys.readouterr().err
+    assert cli.main(["run", "--dim", "5", "--steps", "3", "--set", "lr=0.3", "--grid", "lr=0.1,0.2"]) == 2
+    assert "lr given both by --set and by --grid" in capsys.readouterr().err
