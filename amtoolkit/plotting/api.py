@@ -57,9 +57,32 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _label(keys: dict[str, Any]) -> str:
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, (float, np.floating)) and np.isnan(value))
+
+
+def _lr_given(group: pd.DataFrame) -> str | None:
+    """The step size as it was given, ``"c/L"``, when it was relative: the run's ``lr_given``
+    column, or ``lr_c`` of a sweep store (its η = c/L differs from problem to problem)."""
+    for col, text in (("lr_given", str), ("lr_c", lambda c: f"{c:g}/L")):
+        if col in group:
+            value = group[col].iloc[0]
+            if not _missing(value):
+                return text(value)
+    return None
+
+
+def _label(keys: dict[str, Any], group: pd.DataFrame | None = None) -> str:
+    """``method η=… β=…``: a hyperparameter that the method does not have (NaN where runs of
+    several methods share a table) is left out, and η is shown as given (``1.5/L``)."""
     head = [str(keys.pop("method"))] if "method" in keys else []
-    parts = [f"{SYMBOLS.get(k.removeprefix('hp_'), k.removeprefix('hp_'))}={_fmt(v)}" for k, v in keys.items()]
+    parts = []
+    for k, v in keys.items():
+        if k == "hp_lr" and group is not None:
+            v = _lr_given(group) or v
+        if _missing(v):
+            continue
+        parts.append(f"{SYMBOLS.get(k.removeprefix('hp_'), k.removeprefix('hp_'))}={_fmt(v)}")
     return " ".join(head + parts) or "run"
 
 
@@ -134,7 +157,7 @@ def plot(data, x: str = "step", y: str = "gap", hue: str | None = None, ax=None,
             else:
                 style.setdefault("label", f"{SYMBOLS.get(hue.removeprefix('hp_'), hue)}={_fmt(value)}")
         else:
-            style.setdefault("label", _label({k: ident[k] for k in named}) if named else "_nolegend_")
+            style.setdefault("label", _label({k: ident[k] for k in named}, group) if named else "_nolegend_")
         (line,) = ax.plot(group[x].to_numpy(), group[y].to_numpy(), **style)
         if hue is not None:
             colours.setdefault(group[hue].iloc[0], line.get_color())
@@ -209,7 +232,7 @@ def plot_results(frame: pd.DataFrame, y: str = "gap", x: str = "step", by: str =
     labels = {}
     for key, group in best.groupby(by, sort=False):
         varying = _varying(frame[frame[by] == key], _config_columns(frame))
-        labels[key] = _label({"method": key, **{c: group[c].iloc[0] for c in varying}})
+        labels[key] = _label({"method": key, **{c: group[c].iloc[0] for c in varying}}, group)
     data = curves(best, y=y, x=x, by=[by])
     ax = _axes(ax)
     draw_bands(ax, data, by=by, x=x, labels=labels)

@@ -43,34 +43,44 @@ def _save(fig, path_stem, source: str | None = None) -> Path:
 
 
 def gap_and_beta_panels(curves: Mapping[str, pd.DataFrame], legend: Mapping[str, str] | None = None,
-                        color: Callable[[str], Any] | None = None):
+                        style: Callable[[str], Mapping[str, Any]] | None = None):
     """One column per entry of ``curves``: ``gap`` against step (log scale) per ``label``
-    on top, and β_t of the adaptive runs underneath. Returns the Figure (not saved).
+    on top, and β_t of the adaptive runs underneath. Returns the Figure (not saved), one
+    paper column wide for one panel and two columns wide (6.75 in) for more.
 
     Each frame has the columns ``label, step, gap, beta`` and optionally ``adaptive``
     (which runs get a β panel; by default those whose ``beta`` is not NaN). ``legend``
-    renames labels; ``color(label)`` picks a colour (None: the style's cycle). Lines of
-    more than 5000 points are rasterised in the PDF (much faster to write).
+    renames labels; ``style(label)`` gives the line's keyword arguments (``color``,
+    ``ls``, ...), the same for a label in every panel; without it the style's Okabe–Ito
+    cycle colours the labels in their order of appearance, also the same in every panel.
+    Lines of more than 5000 points are rasterised in the PDF (much faster to write).
     """
+    from .style import ONE_COLUMN
+
     legend = dict(legend or {})
     plt = _pyplot()
     n = len(curves)
-    fig, axes = plt.subplots(2, n, figsize=(3.6 * n, 4.6), sharex="col", squeeze=False,
+    width = ONE_COLUMN if n == 1 else TWO_COLUMN
+    fig, axes = plt.subplots(2, n, figsize=(width, 3.3), sharex="col", squeeze=False,
                              gridspec_kw={"height_ratios": [2.2, 1]})
+    cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    seen: dict[str, dict] = {}
     for col, (title, frame) in enumerate(curves.items()):
         top, bottom = axes[0, col], axes[1, col]
         for label, rows in frame.groupby("label", sort=False):
             adaptive = bool(rows["adaptive"].iloc[0]) if "adaptive" in rows else bool(rows["beta"].notna().any())
             dense = len(rows) > 5000
-            c = color(label) if color is not None else None
-            (line,) = top.semilogy(rows["step"], rows["gap"].clip(lower=1e-16), lw=1.8 if adaptive else 1.1,
-                                   color=c, label=legend.get(label, label), rasterized=dense)
+            if label not in seen:
+                seen[label] = dict(style(label)) if style is not None else {"color": cycle[len(seen) % len(cycle)]}
+            kw = {"lw": 1.5 if adaptive else 1.0, **seen[label]}
+            top.semilogy(rows["step"], rows["gap"].clip(lower=1e-16), label=legend.get(label, label),
+                         rasterized=dense, **kw)
             if adaptive:
-                bottom.plot(rows["step"], rows["beta"], lw=0.8, color=line.get_color(), label=label,
+                bottom.plot(rows["step"], rows["beta"], lw=0.8, color=kw.get("color"), label=label,
                             rasterized=dense)
-        top.set_title(title, fontsize=9)
+        top.set_title(title)
         top.grid(True, which="major", alpha=0.3)
-        top.legend(fontsize=6)
+        top.legend(fontsize=5.5)
         bottom.set_xlabel("step $t$")
         bottom.set_ylim(-0.05, 1.05)
         bottom.grid(True, alpha=0.3)

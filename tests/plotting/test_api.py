@@ -137,3 +137,19 @@ def test_plotting_leaves_the_callers_matplotlib_settings_alone(quad):
         assert matplotlib.rcParams["font.family"] == ["sans-serif"]
     assert matplotlib.get_backend() == backend
     plt.close("all")
+
+
+def test_legends_leave_out_missing_hyperparameters_and_show_lr_as_given():
+    """Issue 21 usability: a legend mixing gd and mgd showed 'gd β=nan', and plot_results
+    showed η = 2.41 where lr = "1.5/L" was given."""
+    import matplotlib.pyplot as plt
+
+    q = amt.Quadratic.random(dim=10, cond=100, seed=0)
+    both = amt.concat([amt.run(O.gd(lr="1.5/L"), q, 20), amt.run(O.mgd(lr="1/L", beta=0.9), q, 20)])
+    for ax in (amt.plot(both), amt.plot_results(both.frame)):
+        labels = ax.get_legend_handles_labels()[1]
+        assert labels and not any("nan" in lab for lab in labels), labels
+        plt.close(ax.figure)
+    ax = amt.plot(amt.run(O.mgd(lr=["1/L", "1.5/L"], beta=0.9), q, 20))
+    assert ax.get_legend_handles_labels()[1] == ["η=1/L", "η=1.5/L"]
+    plt.close(ax.figure)
