@@ -503,12 +503,39 @@ def build(names: Sequence[str] | None = None, out: str | os.PathLike = "figures"
           results: str | os.PathLike | None = DEFAULT_RESULTS,
           configs: Mapping[str, Mapping[str, Any]] | None = None,
           log: Callable[[str], Any] | None = print) -> dict[str, list[Path]]:
-    """Write ``<out>/<name>.pdf`` and ``.png`` for each figure in ``names`` (default: all).
+    """Write ``<out>/<name>.pdf`` and ``.png`` for each figure in ``names``: the one builder of every paper figure.
 
-    ``configs`` replaces the configuration of the named figures (e.g. smaller runs in
-    tests; the same keys as the figure's own). A figure whose computation fails does not
-    stop the others: they are drawn, and :class:`FiguresFailed` is raised at the end.
-    Returns the files written per figure.
+    Parameters
+    ----------
+    names : list of str, optional
+        Figure names of :data:`FIGURES` or group names (``"theory"``); default all.
+    out : str or os.PathLike, default "figures"
+        The folder of the figure files.
+    results : str, os.PathLike or None, default "results/figures"
+        The store of the figures' tables (one Parquet file per figure and configuration)
+        and of the convex protocol's runs, shared with ``amtoolkit reproduce convex``;
+        ``None`` computes without storing.
+    configs : dict, optional
+        Replaces the configuration of the named figures (e.g. smaller runs; the same keys as
+        the figure's own).
+    log : callable or None, default print
+        Receives one line per figure.
+
+    Returns
+    -------
+    dict of str to list of pathlib.Path
+        The files written per figure (PDF, PNG).
+
+    Raises
+    ------
+    TypeError, ValueError
+        A string for ``names``, an unknown figure, or a configuration with other keys
+        (before anything is computed).
+    FiguresFailed
+        One or more figures could not be computed; the others were drawn, and the
+        exception lists both.
+    KeyboardInterrupt
+        Ctrl-C during a run; nothing of the cut figure is stored or drawn.
     """
     if isinstance(names, (str, bytes)):
         raise TypeError(f"names must be a list of figure or group names, got the string {names!r}")

@@ -129,12 +129,40 @@ def plot(data, x: str = "step", y: str = "gap", hue: str | None = None, ax=None,
          logy: bool | None = None, **kw):
     """Draw ``y`` against ``x`` for every run of a History, a batched History or a results frame.
 
-    One line per run (a run is a distinct ``method, problem, seed, batch_size, run`` and
-    hyperparameter combination). Lines are labelled by the method and the hyperparameters
-    that differ between them; with ``hue`` (a column name) the colour and the label
-    follow that column instead. Rows where ``y`` is NaN (e.g. the full loss between two
-    evaluations of a minibatch run) are skipped. ``logy=None`` uses a log scale when the
-    positive values span two decades. ``kw`` goes to ``Axes.plot``. Returns the Axes.
+    Parameters
+    ----------
+    data : History or pandas.DataFrame
+        A run's record, or a long table (``History.frame``, :func:`amtoolkit.load_results`).
+    x, y : str, default "step", "gap"
+        Columns of the table.
+    hue : str, optional
+        A column: the colour and the label follow it instead of the run.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (default: a new figure).
+    logy : bool, optional
+        Log scale; ``None`` uses one when the positive values span two decades.
+    **kw
+        Passed to ``Axes.plot``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    TypeError
+        ``data`` is neither a History nor a DataFrame.
+    ValueError
+        ``x``, ``y`` or ``hue`` is not a column.
+
+    Notes
+    -----
+    One line per run (a distinct ``method, problem, seed, batch_size, run`` and
+    hyperparameter combination), labelled by the method and the hyperparameters that
+    differ between the runs; a hyperparameter a method lacks is left out, and η is shown as
+    given (``"1.5/L"``). Rows where ``y`` is NaN (the full loss between two evaluations of a
+    minibatch run) are skipped. Drawn under the paper style without changing the caller's
+    matplotlib settings.
     """
     frame = _frame_of(data)
     _check_columns(frame, x=x, y=y, hue=hue)
@@ -216,11 +244,34 @@ def draw_bands(ax, data: pd.DataFrame, by: str = "method", x: str = "step", labe
 @_styled
 def plot_results(frame: pd.DataFrame, y: str = "gap", x: str = "step", by: str = "method",
                  ax=None, *, metric: str | None = None, logy: bool | None = None):
-    """Best configuration per ``by`` group (by the final ``metric``, default ``y``), median over
-    seeds with a min–max band, for the long frame of ``load_results`` (one problem).
+    """Best configuration per ``by`` group, median over seeds with a min–max band.
 
-    The legend names each group with the hyperparameters of its chosen configuration that
-    differ between that group's configurations. Returns the Axes.
+    Parameters
+    ----------
+    frame : pandas.DataFrame or History
+        The long table of one problem (e.g. ``load_results(dir, problem=...)``).
+    y, x : str, default "gap", "step"
+        Columns drawn.
+    by : str, default "method"
+        One line per value of this column.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw.
+    metric : str, optional
+        The column whose final value picks the best configuration (default ``y``; see
+        :func:`best_configs`).
+    logy : bool, optional
+        Log scale; ``None`` decides from the values.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The legend names each group with the hyperparameters of its chosen configuration
+        that differ between that group's configurations.
+
+    Raises
+    ------
+    ValueError
+        A column is missing, or the frame holds more than one problem.
     """
     frame = _frame_of(frame)
     _check_columns(frame, x=x, y=y, by=by, metric=metric)

@@ -12,12 +12,36 @@ __all__ = ["grid"]
 
 
 def grid(**axes) -> dict[str, np.ndarray]:
-    """The crossed product of the given values, one array of shape (K,) per name, with
-    K the product of the lengths; the first name varies slowest (``itertools.product``
-    order): ``grid(lr=[0.1, 0.5], beta=[0, 0.5, 0.9])`` gives K = 6 runs,
-    ``lr = [0.1, 0.1, 0.1, 0.5, 0.5, 0.5]``, ``beta = [0, 0.5, 0.9, 0, 0.5, 0.9]``; pass it
-    on as ``optimizers.get("mgd", **grid(...))``. Values are numbers, or ``"c/L"``
-    strings for ``lr`` (resolved when the run starts)."""
+    """The crossed product of the given values: one array of shape (K,) per name.
+
+    K is the product of the lengths; the first name varies slowest (``itertools.product``
+    order). Pass the result on as ``optimizers.get("mgd", **grid(...))``: K configurations
+    then run as one batched run.
+
+    Parameters
+    ----------
+    **axes : list of float, or of "c/L" strings for ``lr``
+        One non-empty list of values per hyperparameter; ``"c/L"`` step sizes are resolved
+        when the run starts (c divided by the problem's smoothness L).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Per name, the K values of the crossed product (an object array for ``"c/L"`` strings).
+
+    Raises
+    ------
+    TypeError, ValueError
+        No axis, an empty or non-list axis, or a value that is neither a finite number nor
+        (for ``lr``) a ``"c/L"`` string.
+
+    Examples
+    --------
+    >>> import amtoolkit as amt
+    >>> g = amt.grid(lr=[0.1, 0.5], beta=[0.0, 0.5, 0.9])
+    >>> g["lr"].tolist(), g["beta"].tolist()
+    ([0.1, 0.1, 0.1, 0.5, 0.5, 0.5], [0.0, 0.5, 0.9, 0.0, 0.5, 0.9])
+    """
     if not axes:
         raise ValueError("grid needs at least one hyperparameter, e.g. grid(lr=[0.1, 0.5])")
     values = {}

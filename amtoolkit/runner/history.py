@@ -327,11 +327,31 @@ def _rebuild(meta: dict, n_runs: int) -> tuple[Any, Any, str | None]:
 
 
 def load_history(path) -> "History":
-    """Read a history written by ``History.to_csv`` (CSV + ``<path>.meta.json``) or a
-    Parquet file (metadata as JSON under the schema key ``b"amtoolkit"``), frame and
-    metadata included. ``x`` and ``state`` (final iterate and optimizer state) are not
-    stored and are ``None``; ``optimizer`` and ``x0`` are rebuilt when the run is
-    replayable, with a warning saying why when it is not."""
+    """Read back a history written by ``History.to_csv`` or stored by a sweep.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A CSV written by :meth:`History.to_csv` (with its ``<path>.meta.json``), or a
+        Parquet file whose schema metadata holds the same JSON under ``b"amtoolkit"`` (a
+        sweep store's job file is read too).
+
+    Returns
+    -------
+    History
+        Frame, metadata and statuses as written; ``x`` and ``state`` are not stored
+        (``None``); ``optimizer`` and ``x0`` are rebuilt when the run is replayable, else
+        ``None`` with a warning that says why (a schedule, a concatenation of different
+        methods, an unrecorded start).
+
+    Raises
+    ------
+    FileNotFoundError
+        ``path`` is not a file.
+    ValueError
+        A damaged or foreign file (not JSON, not an object, an empty or binary table, missing
+        columns, statuses that do not match the runs); the message names the file.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"path {str(path)!r} is not a file (expected a CSV written by "
@@ -371,13 +391,37 @@ def _stack_rows(arrays: list):
 
 
 def concat(histories: Sequence["History"]) -> "History":
-    """One History from several: ``run`` ids renumbered to stay unique (in order),
-    statuses joined, final iterates and starts stacked to ``(runs, d)`` (``None`` when
-    one is missing or the problems' dimensions differ). Metadata
-    entries equal in all histories are kept; the others become a list with one entry
-    per history (e.g. ``meta["seed"] = [0, 1, 2]``). ``optimizer`` is kept when all
-    histories have the same method and hyperparameters; ``state`` is ``None`` (one state
-    per history)."""
+    """One History from several, e.g. the seeds or the methods of a study.
+
+    Parameters
+    ----------
+    histories : list of History
+        At least one.
+
+    Returns
+    -------
+    History
+        ``run`` ids renumbered to stay unique (in order), statuses joined, final iterates
+        and starts stacked to ``(runs, d)`` (``None`` when one is missing or the dimensions
+        differ). Metadata entries equal in all histories are kept; the others become a list
+        with one entry per history (e.g. ``meta["seed"] = [0, 1, 2]``). ``optimizer`` is kept
+        when all histories have the same method and hyperparameters; ``state`` is ``None``.
+        It writes and reads back like any history (:func:`load_history`).
+
+    Raises
+    ------
+    TypeError
+        ``histories`` is empty or holds something else than a History.
+
+    Examples
+    --------
+    >>> import amtoolkit as amt
+    >>> q = amt.Quadratic.random(dim=5, cond=10, seed=0)
+    >>> h = amt.concat([amt.run(amt.optimizers.gd(lr=0.1), q, 10),
+    ...                 amt.run(amt.optimizers.mgd(lr=0.1, beta=0.5), q, 10)])
+    >>> h.n_runs, h.meta["method"]
+    (2, ['gd', 'mgd'])
+    """
     histories = list(histories)
     if not histories or not all(isinstance(h, History) for h in histories):
         raise TypeError(f"histories must be a non-empty list of History, got "

@@ -15,16 +15,47 @@ from .run import STATUS_CONVERGED, STATUS_DIVERGED, run
 
 def minimize(fun: Callable, x0, jac: Callable | None = None, method: str = "am_mgd",
              options: dict[str, Any] | None = None) -> OptimizeResult:
-    """Minimise ``fun`` from ``x0`` with a registered method (``amtoolkit.optimizers.available()``).
+    """Minimise ``fun`` from ``x0`` with a registered method, in the shape of ``scipy.optimize.minimize``.
 
-    ``options`` holds the method's hyperparameters plus ``maxiter`` (default 1000),
-    ``gtol`` (stop when ‖∇f‖ ≤ gtol, default 1e-8) and ``smoothness`` (the constant L
-    that ``lr="c/L"`` divides by). Returns a
-    ``scipy.optimize.OptimizeResult`` with ``x, fun, jac, nit, nfev, njev, status,
-    success, message`` and the run's ``history``. ``status``: 0 converged, 1 maxiter
-    reached, 2 diverged. An exception raised by ``fun`` or ``jac`` comes out as
-    :class:`amtoolkit.RunError` (chained to it) holding the iterations so far; Ctrl-C as
-    :class:`amtoolkit.RunInterrupted` (a ``KeyboardInterrupt``) holding them too.
+    Parameters
+    ----------
+    fun : callable
+        ``fun(x) -> float`` for a 1-D float array ``x``.
+    x0 : array_like
+        The start, a non-empty finite 1-D array.
+    jac : callable
+        ``jac(x) -> array`` of the shape of ``x``, the gradient.
+    method : str, default "am_mgd"
+        A name of :func:`amtoolkit.optimizers.available` (AM-MGD: Algorithm 1 of
+        arXiv:2510.04988, left column).
+    options : dict, optional
+        The method's hyperparameters plus ``maxiter`` (default 1000), ``gtol`` (stop when
+        ‖∇f‖ ≤ gtol, default 1e-8) and ``smoothness`` (the constant L that ``lr="c/L"``
+        divides by).
+
+    Returns
+    -------
+    scipy.optimize.OptimizeResult
+        ``x, fun, jac, nit, nfev, njev, status, success, message`` and the run's ``history``;
+        ``status`` 0 converged, 1 maxiter reached, 2 diverged.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Bad options or ``x0`` (before any evaluation).
+    RunError
+        ``fun`` or ``jac`` raised; chained to it, ``.history`` holds the iterations so far.
+    RunInterrupted
+        Ctrl-C (a ``KeyboardInterrupt``); ``.history`` holds the iterations so far.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import amtoolkit as amt
+    >>> res = amt.minimize(lambda x: float(x @ x), np.ones(3), jac=lambda x: 2 * x,
+    ...                    method="am_mgd", options={"lr": 0.25})
+    >>> res.success, bool(np.allclose(res.x, 0.0, atol=1e-8))
+    (True, True)
     """
     if options is not None and not isinstance(options, dict):
         raise TypeError(f"options must be a dict of hyperparameters plus maxiter/gtol, got {options!r}")

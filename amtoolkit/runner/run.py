@@ -436,56 +436,103 @@ def run(optimizer: Optimizer, problem: Problem, steps: int, x0=None, batch_size:
         eval_every: int | None = None, record_every: int = 1,
         callback: Callable[[int, OptState], Any] | None = None, progress: bool = False,
         seeds=None, dist_to_opt: bool = True) -> History:
-    """Run ``optimizer`` on ``problem`` for ``steps`` updates.
+    """Run ``optimizer`` on ``problem`` for ``steps`` updates and record every run's long table.
+
+    The one loop of amtoolkit: per step, one oracle call ``problem.value_and_grad`` at
+    ``state.x``, one ``optimizer.update`` and, on recorded rows, a few host float64 scalars
+    per run; K configurations of a batched optimizer run as one array program.
 
     Parameters
     ----------
-    x0:           start, shape ``(d,)`` (broadcast to every configuration) or ``(K, d)``;
-                  default zeros in float64 NumPy. Its namespace/dtype/device are used
-                  throughout (array-api-strict, CuPy, ...).
-    batch_size:   minibatch size for problems with samples (``None``: full gradients);
-                  batches come from ``problem.sampler(batch_size, seed)`` and are
-                  shared by all runs of a batch.
-    seed:         integer >= 0, seed of the minibatch sampler.
-    f_star:       ``"auto"`` uses ``problem.f_star`` when known; a float; ``None``
-                  for no gap column values.
-    gtol:         stop a run when ``‖∇f(x_t)‖ ≤ gtol`` (status ``converged``).
-    eval_every:   with minibatches, the full loss (``full_loss`` and ``gap`` columns) is
-                  evaluated at steps 0, 1, 2, 4, 8, ... and every ``eval_every``-th step
-                  (default ``max(1, steps // 100)``), so an interrupted run has gap values.
-    record_every: record one row every this many steps (default 1); the steps 0 and
-                  ``steps``, each full-loss evaluation and each run's stopping step are
-                  always recorded. Memory grows with the recorded rows only (a few float64
-                  per row and run). With ``record_every > 1`` a ``beta_mean`` column holds the
-                  mean of β over every update up to the row, so that ``summary()``'s
-                  ``mean_beta`` does not depend on which rows were kept.
-    callback:     ``callback(step, state)`` after each update; returning ``True`` (the
-                  object itself) stops the run, status ``stopped``: a stopped run is cut
-                  before its horizon, so the sweeps and figures never store one as done.
-                  A callback that only observes must return ``None`` (beware of functions
-                  such as ``tqdm.update`` that return ``True``).
-    seeds:        a list of seeds: one run per seed, returned as one History with unique
-                  ``run`` ids and a ``seed`` column (:func:`run_seeds`).
-    dist_to_opt:  record ``‖x_t - x*‖`` in a ``dist_to_opt`` column when the problem knows x*
-                  (not with ``f_star=None``, which skips the reference quantities); it costs
-                  one O(K·d) pass per recorded row (``benchmarks/bench_dist.py``).
+    optimizer : Optimizer
+        From :func:`amtoolkit.optimizers.get` (or a constructor such as
+        ``amtoolkit.optimizers.am_mgd``); ``lr="c/L"`` is resolved here to
+        ``c / problem.smoothness`` (``meta["lr_given"]`` and the ``lr_given`` column keep the
+        string).
+    problem : Problem
+        A :class:`amtoolkit.Quadratic`, :class:`amtoolkit.LogisticRegression`, ... .
+    steps : int
+        Number of updates T ≥ 1; the table has rows t = 0..T.
+    x0 : array, optional
+        Start, shape ``(d,)`` (broadcast to every configuration) or ``(K, d)``; default
+        zeros in float64 NumPy. Its namespace, dtype and device are used throughout
+        (array-api-strict, CuPy, ...).
+    batch_size : int, optional
+        Minibatch size for problems with samples (``None``: full gradients); batches come
+        from ``problem.sampler(batch_size, seed)`` and are shared by all runs of a batch.
+    seed : int, default 0
+        Seed of the minibatch sampler, in [0, 2**63 - 1].
+    f_star : float, "auto" or None, default "auto"
+        ``"auto"`` uses ``problem.f_star`` when known; ``None`` leaves the ``gap`` column
+        empty.
+    gtol : float, optional
+        Stop a run when ``‖∇f(x_t)‖ ≤ gtol`` (status ``converged``).
+    eval_every : int, optional
+        With minibatches, the full loss (``full_loss`` and ``gap`` columns) is evaluated at
+        steps 0, 1, 2, 4, 8, ... and every ``eval_every``-th step (default
+        ``max(1, steps // 100)``), so an interrupted run has gap values.
+    record_every : int, default 1
+        Record one row every this many steps; the steps 0 and ``steps``, each full-loss
+        evaluation and each run's stopping step are always recorded. Memory grows with the
+        recorded rows only. With ``record_every > 1`` a ``beta_mean`` column holds the mean
+        of β over every update up to the row, so that ``summary()``'s ``mean_beta`` does not
+        depend on which rows were kept.
+    callback : callable, optional
+        ``callback(step, state)`` after each update; returning ``True`` (the object itself)
+        stops the run, status ``stopped``: a stopped run is cut before its horizon, so the
+        sweeps and figures never store one as done. A callback that only observes must
+        return ``None`` (beware of functions such as ``tqdm.update`` that return ``True``).
+    progress : bool, default False
+        A tqdm bar over the steps.
+    seeds : list of int, optional
+        One run per seed (one after another), returned as one History with unique ``run``
+        ids and a ``seed`` column (:func:`run_seeds`); not together with ``seed``.
+    dist_to_opt : bool, default True
+        Record ``‖x_t - x*‖`` in a ``dist_to_opt`` column when the problem knows x* (not with
+        ``f_star=None``); it costs one O(K·d) pass per recorded row
+        (``benchmarks/bench_dist.py``).
 
-    ``lr="c/L"`` is resolved here to ``c / problem.smoothness`` (``meta["lr_given"]`` and the
-    ``lr_given`` column keep the string). Derived columns (``rel_gap``, the round-off floor
-    of ``gap`` and its flag ``gap_at_roundoff``) are described in
-    :mod:`amtoolkit.runner.summary`.
+    Returns
+    -------
+    History
+        ``frame`` (row ``t`` holds ``f(x_t)``, ``‖∇f(x_t)‖`` and the ``lr``/``beta`` that the
+        update from ``x_t`` used; the final row ``t = steps`` holds ``f(x_T)`` and repeats the
+        coefficients of the last update; derived columns ``rel_gap``, the round-off floor of
+        ``gap`` and its flag ``gap_at_roundoff`` are described in
+        :mod:`amtoolkit.runner.summary`), ``x`` (per run, the iterate of its last row),
+        ``state``, ``status`` and ``meta``. A run whose loss, gradient or next iterate is
+        non-finite stops with status ``diverged`` and keeps its rows and its last finite
+        iterate; the other runs of a batch go on.
 
-    Row ``t`` holds ``f(x_t)``, ``‖∇f(x_t)‖`` and the ``lr``/``beta`` the update from
-    ``x_t`` used; a final row ``t = steps`` holds ``f(x_T)`` and repeats the coefficients
-    (``lr``, ``beta``, method columns) of the last update.
-    A run whose loss, gradient or next iterate is non-finite (the last row included)
-    stops with status ``diverged``, keeps its rows and its last finite iterate; the other
-    runs of a batch go on. ``History.x`` is, per run, the iterate of its last row.
-    Ctrl-C raises :class:`RunInterrupted` (a ``KeyboardInterrupt``, so a caller that runs
-    several runs stops too), whose ``history`` holds every row so far, with status
-    ``interrupted``. Any other exception raises :class:`RunError` chained to it, whose
-    ``history`` holds every row so far. With ``seeds``, both carry the rows of the seeds
-    finished before.
+    Raises
+    ------
+    TypeError, ValueError
+        A bad argument, found before any step (the message names it).
+    RunInterrupted
+        Ctrl-C (a ``KeyboardInterrupt``, so a caller that runs several runs stops too);
+        ``.history`` holds every row so far, status ``interrupted``.
+    RunError
+        Any other exception during the run, chained to it; ``.history`` holds every row so
+        far. With ``seeds``, both carry the rows of the seeds finished before.
+
+    See Also
+    --------
+    amtoolkit.sweep : many runs into a resumable store.
+    amtoolkit.minimize : the scipy-style façade over the same loop.
+
+    Examples
+    --------
+    AM-MGD (Algorithm 1 of arXiv:2510.04988) and two fixed momenta on a quadratic, the latter
+    batched as one run:
+
+    >>> import amtoolkit as amt
+    >>> q = amt.Quadratic.random(dim=20, cond=100, seed=0)
+    >>> mgd = amt.run(amt.optimizers.mgd(lr="1/L", beta=[0.5, 0.9]), q, steps=300)
+    >>> am = amt.run(amt.optimizers.am_mgd(lr="1/L"), q, steps=300)
+    >>> mgd.n_runs, list(mgd.frame.groupby("run").step.max())
+    (2, [300, 300])
+    >>> bool(am.final().gap.iloc[0] < mgd.final().gap.min())
+    True
     """
     if seeds is not None:
         if not (isinstance(seed, (int, np.integer)) and seed == 0):
