@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import itertools
+import math
 
 import numpy as np
 
+from .._checks import check_fits_memory
 from ..optimizers.base import relative_lr
 
 __all__ = ["grid"]
@@ -32,8 +33,9 @@ def grid(**axes) -> dict[str, np.ndarray]:
     Raises
     ------
     TypeError, ValueError
-        No axis, an empty or non-list axis, or a value that is neither a finite number nor
-        (for ``lr``) a ``"c/L"`` string.
+        No axis, an empty or non-list axis, a value that is neither a finite number nor
+        (for ``lr``) a ``"c/L"`` string, or a grid whose arrays would not fit in memory
+        (checked before any is built).
 
     Examples
     --------
@@ -59,5 +61,12 @@ def grid(**axes) -> dict[str, np.ndarray]:
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"grid: {name} must hold finite numbers, got {vals!r}")
         values[name] = list(arr)
-    rows = list(itertools.product(*values.values()))
-    return {name: np.asarray([row[i] for row in rows]) for i, name in enumerate(values)}
+    shape = tuple(len(v) for v in values.values())
+    size = math.prod(shape)
+    # the arrays themselves (8 bytes per entry, and as much for the index arrays), checked
+    # before any is built: a Python list of product tuples ran out of memory at 1e8 points
+    check_fits_memory("grid", 16.0 * size * len(shape), f"a grid of {size} configurations over {len(shape)} "
+                      "hyperparameters")
+    index = np.unravel_index(np.arange(size), shape)  # the first name varies slowest, as itertools.product
+    return {name: np.asarray(vals, dtype=object if isinstance(vals[0], str) else float)[index[i]]
+            for i, (name, vals) in enumerate(values.items())}

@@ -76,3 +76,20 @@ def test_help_says_paired_and_crossed(capsys):
     for name in optimizers.available():
         summary = optimizers.signature_help(name)
         assert summary.endswith(".") and f"  {summary}\n" in out, name
+
+
+def test_grid_is_itertools_product_and_an_oversized_grid_is_refused_up_front():
+    """Issue 21, item 14: amt.grid with 1e8 points ran into a MemoryError (a list of tuples);
+    now the arrays are built by index, and a grid whose arrays cannot fit is refused first."""
+    import itertools
+
+    axes = {"lr": [0.1, 0.2, 0.3], "beta": [0.0, 0.5], "lam": [0.0, 0.1, 1.0, 10.0]}
+    g = amt.grid(**axes)
+    rows = list(itertools.product(*axes.values()))
+    for i, name in enumerate(axes):
+        assert g[name].tolist() == [r[i] for r in rows]
+    rel = amt.grid(lr=["1/L", "0.5/L"], beta=[0.0, 0.9])
+    assert rel["lr"].tolist() == ["1/L", "1/L", "0.5/L", "0.5/L"]
+    with pytest.raises(ValueError, match=r"grid: a grid of 10000000000000 configurations over 3 "
+                                         r"hyperparameters would need .* GiB, more than this machine's"):
+        amt.grid(a=list(range(100_000)), b=list(range(100_000)), c=list(range(1000)))
