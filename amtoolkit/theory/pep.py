@@ -16,7 +16,10 @@ Caveats:
   parameters (κ = 100) after n = 10 steps, SCS's value moves from 1784 to 1263 when the
   step size changes in its 7th digit, and over quadratics (n = 10) from 2.92 to 3.56. Such a
   result is returned with its status (``WorstCase.status``, ``WorstCase.accurate`` False)
-  and a :class:`InaccurateWorstCase` warning; the CLI prints the status and flags it.
+  and a :class:`InaccurateWorstCase` warning; the CLI prints the status and flags it. A
+  solver stopped at its iteration cap (``user_limit``) or without a value
+  (``unbounded_inaccurate``) gives no result at all; whether a hard case comes out
+  ``optimal`` or ``optimal_inaccurate`` can depend on the BLAS kernel.
   The principle: a number is never reported without the solver status that qualifies it.
 * For μ = L the class is ``{L/2·‖x - x*‖² + c}`` (PEPit's interpolation conditions divide
   by 1 - μ/L): the worst case is then computed exactly, ``solver == "exact"``.
@@ -158,7 +161,9 @@ def _solve(method: str, mu: float, L: float, lr: float, beta: float, n: int, fun
             continue
         status = str(problem.wrapper.prob.status)
         statuses.append(f"{solver}: {status}")
-        if value is None or not math.isfinite(float(value)):  # e.g. SCS's "unbounded_inaccurate"
+        # a value counts only where the solver calls it (nearly) optimal: not SCS's
+        # "unbounded_inaccurate" (value None), nor a "user_limit" (stopped at its iteration cap)
+        if status not in ("optimal", "optimal_inaccurate") or value is None or not math.isfinite(float(value)):
             continue
         result = WorstCase(float(value), n, solver, status, time.perf_counter() - t0)
         if status == "optimal":
