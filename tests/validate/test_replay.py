@@ -117,6 +117,8 @@ CANNOT = {
                       r"problem='quadratic\(d=20,cond=100,log\)'"),
     "no x0": (lambda q, tmp: amt.History(frame=_history(q).frame, x=None, state=None, status=["finished"],
                                          meta=_history(q).meta, optimizer=_msgd(q)), r"its start x0 was not recorded \(history.x0 is None\)"),
+    "float16": (lambda q, tmp: amt.run(_msgd(q), q, 5, x0=np.ones(q.dim, dtype=np.float16)),
+                r"its dtype is float16: .*only float32 and float64"),
 }
 
 
