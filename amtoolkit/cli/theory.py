@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from ._common import fail
 
 
@@ -34,15 +36,48 @@ def _classical(method: str, mu: float, L: float, lr: float) -> tuple[float, str]
     return rate, f"Polyak, quadratics only, at lr = {p_lr:.6g}, beta = {p_beta:.6g}"
 
 
+def _flag(flags: str, check, *args):
+    """Run a library check and name the command-line flag(s) in its error."""
+    try:
+        return check(*args)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{flags}: {err}") from None
+
+
+def _check_args(args) -> None:
+    """Every input of ``rate``, checked before anything is computed; each error names its flag."""
+    from .._checks import check_positive, check_range
+    from ..theory.pep import MAX_STEPS
+    from ..theory.rates import _check_mu_L
+
+    if (args.lr is None) != (args.beta is None) and args.method != "gd":
+        raise ValueError("give both --lr and --beta, or neither (then the optimal pair is used)")
+    if args.method == "gd" and args.beta not in (None, 0.0):
+        raise ValueError(f"--beta must be 0 or omitted for gd, got {args.beta}")
+    _flag("--mu", check_positive, "mu", args.mu)
+    _flag("--L", check_positive, "L", args.L)
+    _flag("--mu, --L", _check_mu_L, args.mu, args.L)
+    if args.lr is not None:
+        _flag("--lr", check_positive, "lr", args.lr)
+    if args.beta is not None:
+        _flag("--beta", check_range, "beta", args.beta, 0.0, 1.0, True, False)
+    if args.pep is not None and args.pep < 1:
+        raise ValueError(f"--pep: n must be >= 1 (the number of steps), got {args.pep}")
+    if args.pep is not None and args.pep > MAX_STEPS:
+        raise ValueError(f"--pep: n must be <= {MAX_STEPS} (the SDP grows as n²), got {args.pep}")
+
+
 def cmd_rate(args) -> int:
+    """``amtoolkit rate``: exit 0 with the rates, 2 on a bad input (naming its flag), 1 when the
+    PEPit solvers return no value. A worst case whose solver status is not "optimal" is printed
+    with that status and flagged INACCURATE (and a note on stderr): a number is never shown
+    without the status that qualifies it."""
+    import warnings
+
     from .. import theory
 
     try:
-        if (args.lr is None) != (args.beta is None) and args.method != "gd":
-            raise ValueError("give both --lr and --beta, or neither (then the optimal pair is used)")
-        if args.method == "gd" and args.beta not in (None, 0.0):
-            raise ValueError(f"--beta must be 0 or omitted for gd, got {args.beta}")
-        theory.rates._check_mu_L(args.mu, args.L)
+        _check_args(args)
         spectrum = [args.mu, args.L]
         if args.lr is None:
             lr, beta, _ = theory.optimal_parameters(args.method, spectrum)
@@ -53,14 +88,23 @@ def cmd_rate(args) -> int:
         spectral = theory.spectral_rate(args.method, lr, beta, spectrum)
         wc = None
         if args.pep is not None:
-            wc = theory.worst_case(args.method, args.mu, args.L, lr, beta, args.pep, args.function_class)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", theory.pep.InaccurateWorstCase)  # flagged in the output
+                wc = theory.worst_case(args.method, args.mu, args.L, lr, beta, args.pep, args.function_class)
     except (ValueError, TypeError) as err:
         return fail(err)
+    except RuntimeError as err:  # the solvers returned no value: not a bad input
+        return fail(f"--pep: {err}", code=1)
     print(f"{args.method}, mu = {args.mu:.6g}, L = {args.L:.6g} (kappa = {args.L / args.mu:.6g}); "
           f"lr = {lr:.6g}, beta = {beta:.6g} ({how})")
     print(f"  classical   {classical:<12.6g} {source}")
     print(f"  spectral    {spectral:<12.6g} exact asymptotic rate on quadratics with spectrum in [mu, L]")
     if wc is not None:
+        flag = "" if wc.accurate else " INACCURATE"
         print(f"  worst case  {wc.rate:<12.6g} PEPit over {args.function_class}, n = {args.pep}: worst "
-              f"|x_n - x*|^2/|x_0 - x*|^2 = {wc.value:.6g} (solver {wc.solver}); shown: its 1/(2n) power")
+              f"|x_n - x*|^2/|x_0 - x*|^2 = {wc.value:.6g} (solver {wc.solver}, status {wc.status}{flag}); "
+              f"shown: its 1/(2n) power")
+        if not wc.accurate:
+            print(f"amtoolkit: warning: the PEPit worst case is inaccurate: {wc.solver} reported {wc.status!r}; "
+                  f"its value may be off by 10% or more (try a smaller --pep)", file=sys.stderr)
     return 0

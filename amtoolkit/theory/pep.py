@@ -10,8 +10,19 @@ Caveats:
 
 * The solver is Clarabel, called explicitly through cvxpy. When Clarabel fails or reports
   an inexact solution, SCS is tried and the result says so (``solver == "SCS"``). SCS is a
-  first-order solver: it is run with tolerances 1e-8 and is accurate to about 1e-5 (relative)
-  in the values tested, against about 1e-8 for Clarabel.
+  first-order solver: it is run with tolerances 1e-8 and, **where it reports "optimal"**, is
+  accurate to about 1e-5 (relative) in the values tested, against about 1e-8 for Clarabel.
+* Neither is accurate where both report ``optimal_inaccurate``: for heavy ball at Polyak's
+  parameters (κ = 100) after n = 10 steps, SCS's value moves from 1784 to 1263 when the
+  step size changes in its 7th digit, and over quadratics (n = 10) from 2.92 to 3.56. Such a
+  result is returned with its status (``WorstCase.status``, ``WorstCase.accurate`` False)
+  and a :class:`InaccurateWorstCase` warning; the CLI prints the status and flags it. A
+  solver stopped at its iteration cap (``user_limit``) or without a value
+  (``unbounded_inaccurate``) gives no result at all; whether a hard case comes out
+  ``optimal`` or ``optimal_inaccurate`` can depend on the BLAS kernel.
+  The principle: a number is never reported without the solver status that qualifies it.
+* For μ = L the class is ``{L/2·‖x - x*‖² + c}`` (PEPit's interpolation conditions divide
+  by 1 - μ/L): the worst case is then computed exactly, ``solver == "exact"``.
 * ``function_class="quadratic"`` uses PEPit's ``SmoothStronglyConvexQuadraticFunction``,
   the functions ``½ xᵀQx`` with μI ⪯ Q ⪯ LI: it fixes x* = 0 and f* = 0 (no linear
   term; PEPit issue #97). For distance ratios this loses nothing, since a linear term
@@ -32,6 +43,7 @@ Caveats:
 from __future__ import annotations
 
 import functools
+import math
 import time
 import warnings
 from typing import NamedTuple
@@ -39,7 +51,11 @@ from typing import NamedTuple
 from .._checks import check_choice
 from .spectral import check_worst_case_args, quadratic_worst_case
 
-__all__ = ["WorstCase", "worst_case", "MAX_STEPS", "FUNCTION_CLASSES"]
+__all__ = ["WorstCase", "worst_case", "MAX_STEPS", "FUNCTION_CLASSES", "InaccurateWorstCase"]
+
+class InaccurateWorstCase(RuntimeWarning):
+    """The SDP solvers did not report "optimal": the worst-case value is not reliable."""
+
 
 #: the largest n of a PEPit solve (the SDP grows as n²)
 MAX_STEPS = 30
@@ -60,9 +76,10 @@ class WorstCase(NamedTuple):
     n : int
         The number of steps.
     solver : str
-        ``"CLARABEL"`` or ``"SCS"`` (the fallback).
+        ``"CLARABEL"``, ``"SCS"`` (the fallback) or ``"exact"`` (μ = L, no solver).
     status : str
-        The solver's status.
+        The solver's status: ``"optimal"``, or ``"optimal_inaccurate"`` where no solver
+        reached its tolerances (then :attr:`accurate` is False).
     seconds : float
         The solve's wall time (of the first, uncached call).
     exact : float
@@ -82,6 +99,11 @@ class WorstCase(NamedTuple):
     status: str
     seconds: float
     exact: float = float("nan")
+
+    @property
+    def accurate(self) -> bool:
+        """Whether the solver reported ``"optimal"`` (its tolerances were met)."""
+        return self.status == "optimal"
 
     @property
     def rate(self) -> float:
@@ -119,7 +141,7 @@ def _solve(method: str, mu: float, L: float, lr: float, beta: float, n: int, fun
 
     cls = SmoothStronglyConvexFunction if function_class == "smooth_strongly_convex" \
         else SmoothStronglyConvexQuadraticFunction
-    last_error = None
+    last_error, inexact, statuses = None, [], []
     for solver in ("CLARABEL", "SCS"):
         problem = PEP()
         func = problem.declare_function(cls, mu=mu, L=L)
@@ -135,12 +157,23 @@ def _solve(method: str, mu: float, L: float, lr: float, beta: float, n: int, fun
                 value = problem.solve(wrapper="cvxpy", solver=solver, verbose=0, **SOLVER_OPTIONS[solver])
         except cvxpy.error.SolverError as err:
             last_error = err
+            statuses.append(f"{solver}: {err}")
             continue
         status = str(problem.wrapper.prob.status)
-        if status == "optimal" or solver == "SCS":
-            return WorstCase(float(value), n, solver, status, time.perf_counter() - t0)
-    raise RuntimeError(f"PEPit: both Clarabel and SCS failed for {method} with mu={mu}, L={L}, "
-                       f"lr={lr}, beta={beta}, n={n} on {function_class}: {last_error}")
+        statuses.append(f"{solver}: {status}")
+        # a value counts only where the solver calls it (nearly) optimal: not SCS's
+        # "unbounded_inaccurate" (value None), nor a "user_limit" (stopped at its iteration cap)
+        if status not in ("optimal", "optimal_inaccurate") or value is None or not math.isfinite(float(value)):
+            continue
+        result = WorstCase(float(value), n, solver, status, time.perf_counter() - t0)
+        if status == "optimal":
+            return result
+        inexact.append(result)
+    if inexact:  # no solver met its tolerances: the first inexact value, with its status
+        return inexact[0]
+    raise RuntimeError(f"PEPit: neither Clarabel nor SCS solved the worst case of {method} with mu={mu}, "
+                       f"L={L}, lr={lr}, beta={beta}, n={n} on {function_class} ({'; '.join(statuses)})"
+                       + (f": {last_error}" if last_error else ""))
 
 
 _cached_solve = functools.lru_cache(maxsize=512)(_solve)
@@ -180,14 +213,18 @@ def worst_case(method: str, mu: float, L: float, lr: float, beta: float, n: int,
     ------
     ValueError
         If a value is out of its range, ``beta`` is not 0 for ``gd``, ``function_class``
-        is not one of the two, or ``n`` > 30.
+        is not one of the two, ``n`` > 30, or κ = L/μ exceeds
+        :data:`~amtoolkit.theory.rates.MAX_KAPPA`.
     TypeError
         If ``n`` is not an integer, or another value not a real number.
     RuntimeError
-        If both Clarabel and SCS fail.
+        If neither Clarabel nor SCS returns a value (their statuses are named).
 
     Warns
     -----
+    InaccurateWorstCase
+        When no solver reported "optimal" (``result.accurate`` is False): the value is
+        the first inexact one, with its status.
     RuntimeWarning
         For the quadratic class, when the solver's value and the exact one differ by more
         than ``1e-4·max(1, exact)``.
@@ -195,7 +232,9 @@ def worst_case(method: str, mu: float, L: float, lr: float, beta: float, n: int,
     Notes
     -----
     Guarantee: **tight** for this n (a solver's value, accurate to about 1e-8 with
-    Clarabel, 1e-5 with SCS). Results are cached per argument tuple.
+    Clarabel, 1e-5 with SCS, where the status is "optimal"; no accuracy is claimed for
+    "optimal_inaccurate"). For μ = L the value is exact (``solver == "exact"``). Results
+    are cached per argument tuple.
 
     References
     ----------
@@ -217,7 +256,18 @@ def worst_case(method: str, mu: float, L: float, lr: float, beta: float, n: int,
     if n > MAX_STEPS:
         raise ValueError(f"n must be <= {MAX_STEPS} for a PEPit solve (the SDP grows as n² and "
                          f"the solvers become slow and inaccurate), got n={n}")
+    from .rates import _check_mu_L
+
+    _check_mu_L(mu, L)
+    if mu == L:  # the class is {L/2·‖x - x*‖² + c}; PEPit divides by 1 - mu/L
+        exact = quadratic_worst_case(method, mu, L, lr, beta, n)
+        return WorstCase(exact, n, "exact", "optimal", 0.0, exact)
     result = _cached_solve(method, float(mu), float(L), float(lr), float(beta), n, function_class)
+    if not result.accurate:
+        warnings.warn(f"PEPit's worst case of {method} (mu={mu}, L={L}, lr={lr}, beta={beta}, n={n}, "
+                      f"{function_class}) is inaccurate: {result.solver} reported {result.status!r} and "
+                      f"the value {result.value:.6g} may be off by 10% or more (module docstring)",
+                      InaccurateWorstCase, stacklevel=2)
     if function_class == "quadratic":
         exact = quadratic_worst_case(method, mu, L, lr, beta, n)
         result = result._replace(exact=exact)

@@ -10,18 +10,38 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .._checks import check_int, check_nonnegative, check_positive, check_range
 
 __all__ = ["gd_rate", "gd_bound_convex", "polyak_heavy_ball", "nag_rate", "nag_bound",
            "nag_bound_convex", "triple_momentum", "ghadimi_heavy_ball"]
 
 
+#: the largest condition number κ = L/μ accepted: 1/ε of float64 (about 4.5e15). Beyond it
+#: gradient descent's tight rate 1 - 2/(κ+1) rounds to 1 in float64, κ itself may overflow
+#: (μ = 1e-300, L = 1e300 gave κ = inf and a NaN rate), and no rate printed says anything.
+MAX_KAPPA = 1.0 / float(np.finfo(np.float64).eps)
+
+
 def _check_mu_L(mu: float, L: float) -> float:
+    """κ = L/μ after checking that μ and L are normal floats, μ ≤ L and κ ≤ :data:`MAX_KAPPA`
+    (every rate is then a float < 1 for a convergent method, not NaN or a rounded 1)."""
     check_positive("mu", mu)
     check_positive("L", L)
+    tiny = float(np.finfo(np.float64).tiny)
+    for name, value in (("mu", mu), ("L", L)):
+        if value < tiny:  # subnormal: 1/value, the scale of the step sizes, overflows
+            raise ValueError(f"{name} must be at least {tiny:.3g} (the smallest normal float64), so that "
+                             f"1/{name} is finite; got {value!r}")
     if mu > L:
         raise ValueError(f"mu must be <= L (strong convexity below smoothness), got mu={mu!r} > L={L!r}")
-    return L / mu
+    kappa = L / mu
+    if not kappa <= MAX_KAPPA:
+        raise ValueError(f"kappa = L/mu must be at most 1/eps = {MAX_KAPPA:.3g} (float64): beyond it the rates "
+                         f"1 - O(1/kappa) round to 1 and kappa may overflow; got mu={mu!r}, L={L!r} "
+                         f"(kappa = {kappa:.3g})")
+    return kappa
 
 
 def gd_rate(lr: float, mu: float, L: float) -> float:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,7 @@ from .._checks import check_finite_array, check_real
 from ..model import two_plane
 from ..problems.base import check_real_dtype
 
-__all__ = ["StepCheck", "check_step", "solve_primal", "solve_dual", "validate_history"]
+__all__ = ["StepCheck", "check_step", "solve_primal", "solve_dual", "validate_history", "default_tol"]
 
 
 @dataclass
@@ -514,26 +515,163 @@ class _Recomputed:
         return gap, d, P, self.lr(t), self.mu
 
 
-def validate_history(history, problem, every: int = 10, tol: float = 1e-6,
+#: the default tolerance of the ``ok`` column for a float64 run
+TOL_FLOAT64 = 1e-6
+
+
+def default_tol(dtype) -> float:
+    """The default tolerance of :func:`validate_history` for a run computed in ``dtype``.
+
+    The optimizer computes β and ``x_{t+1}`` in the run's precision, and β divides the
+    offset by ``η‖d_t - g_t‖²`` (Eq. 12), so its error is a few hundred times the unit
+    round-off where the planes are close. ``1e-6`` for float64 (where ``ε ≈ 2.2e-16`` leaves
+    room for that cancellation); ``1e4·ε = 1.2e-3`` for float32 (the errors measured on
+    float32 runs reach 2e-5, ``tests/validate/test_replay.py``).
+
+    Parameters
+    ----------
+    dtype : numpy dtype or str
+        The run's floating dtype (``history.meta["dtype"]``).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        If ``dtype`` is neither float32 nor float64.
+    """
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype}")
+    return TOL_FLOAT64 if dtype == np.float64 else 1e4 * float(np.finfo(dtype).eps)
+
+
+@dataclass
+class _Replay:
+    """What :func:`validate_history` replays, checked up front (:func:`_replay_plan`)."""
+
+    opt: Any
+    x0: np.ndarray
+    dtype: np.dtype
+    last_step: int                 # the last recorded step: the replay runs steps 0..last_step
+    losses: dict                   # recorded step -> recorded loss (the minibatch loss with batches)
+    batch_size: int | None
+    seed: int
+
+
+def _cannot(reason: str, allowed: str) -> ValueError:
+    return ValueError(f"validate_history cannot replay this history: {reason}. It replays {allowed}")
+
+
+_ALLOWED = ("one run of am_mgd, am_msgd or am_adamw with the adaptive β, as amt.run returned it "
+            "(or as load_history read it back with its metadata), on the problem it ran on")
+
+
+def _replay_plan(history, problem) -> _Replay:
+    """Every reason a history cannot be replayed, checked before anything is solved.
+
+    The principle: validate_history either replays the run exactly as ``amt.run`` computed
+    it (same optimizer, start, dtype, minibatches and steps) or refuses up front and says
+    why; a mismatch found during the replay is then a real disagreement, never a replay
+    the tool could not do.
+    """
+    from ..problems.base import Problem
+    from ..runner.history import History, _rebuild
+
+    if not isinstance(history, History):
+        raise TypeError(f"history must be an amtoolkit History, got {type(history).__name__}")
+    if not isinstance(problem, Problem):
+        raise TypeError(f"problem must be an amtoolkit Problem, got {type(problem).__name__}")
+    meta = history.meta if isinstance(history.meta, dict) else {}
+    if history.n_runs != 1:
+        batched = history.optimizer is not None and bool(history.optimizer.batch_shape)
+        raise _cannot(f"it holds {history.n_runs} runs" + (" (a batched optimizer)" if batched else
+                      " (several histories joined by concat or run(seeds=...))")
+                      + "; validate each run's own History", _ALLOWED)
+    method = history.optimizer.name if history.optimizer is not None else meta.get("method")
+    if method is None:
+        raise _cannot("it has no metadata (meta['method'] is missing) and no optimizer, so the run "
+                      "is unknown", _ALLOWED)
+    if not (isinstance(method, str) and method.startswith("am_")):
+        raise ValueError(f"validate_history needs a history of an AM optimizer (am_mgd, am_msgd, "
+                         f"am_adamw), got {method!r}")
+    opt, x0 = history.optimizer, history.x0
+    if opt is None:
+        _, _, why = _rebuild(meta, 1)
+        raise _cannot(f"history.optimizer is None: {why or 'it was not kept'}; validate the History "
+                      "that amt.run returned (it keeps the optimizer, schedules included)", _ALLOWED)
+    if opt.hyper.get("beta") is not None:
+        raise ValueError(f"validate_history needs an adaptive AM run; this {opt.name} has a fixed "
+                         f"beta={opt.hyper['beta']!r}")
+    if opt.batch_shape:
+        raise _cannot(f"its optimizer holds {opt.batch_shape[0]} configurations", _ALLOWED)
+    if x0 is None:
+        raise _cannot("its start x0 was not recorded (history.x0 is None)", _ALLOWED)
+    from ..backend import to_numpy
+    x0 = np.asarray(to_numpy(x0))
+    if x0.ndim == 2 and x0.shape[0] == 1:  # the start of a one-run concat
+        x0 = x0[0]
+    if x0.shape != (problem.dim,):
+        raise _cannot(f"its start x0 has shape {x0.shape} and the problem {problem.name!r} has "
+                      f"dimension {problem.dim}", _ALLOWED)
+    for key, mine in problem.describe().items():
+        if key in meta and meta[key] != mine:
+            raise _cannot(f"it ran on {key}={meta[key]!r}, and the problem given has {key}={mine!r}", _ALLOWED)
+    dtype = np.dtype(meta.get("dtype", x0.dtype if x0.dtype.kind == "f" else "float64"))
+    if dtype not in (np.float32, np.float64):
+        raise _cannot(f"its dtype is {dtype}: a replay compares at the run's round-off, and only float32 "
+                      f"and float64 leave a meaningful tolerance (float16's ε is 9.8e-4)",
+                      _ALLOWED + " in float32 or float64")
+    frame = history.frame
+    missing = [c for c in ("step", "loss") if c not in frame.columns]
+    if missing or frame.empty:
+        raise _cannot(f"its table has no {missing or 'rows'}", _ALLOWED)
+    steps = frame["step"].to_numpy()
+    if np.any(np.diff(steps) <= 0) or steps[0] != 0:
+        raise _cannot("its steps do not increase from 0 (rows were dropped or reordered)", _ALLOWED)
+    batch_size = meta.get("batch_size")
+    seed = meta.get("seed", 0)
+    if batch_size:
+        if problem.n_samples is None:
+            raise _cannot(f"it ran with batch_size={batch_size} and {problem.name} has no samples", _ALLOWED)
+        if not isinstance(seed, (int, np.integer)):
+            raise _cannot(f"its minibatch seed is {seed!r}, not one integer: the batches it used are "
+                          "unknown", _ALLOWED)
+    return _Replay(opt, x0.astype(dtype), dtype, int(steps[-1]), dict(zip(steps.tolist(), frame["loss"].to_numpy())),
+                   int(batch_size) if batch_size else None, int(seed))
+
+
+def validate_history(history, problem, every: int = 10, tol: float | None = None,
                      source: str = "recomputed") -> pd.DataFrame:
     """Replay a recorded single AM run and check every ``every``-th step against cvxpy.
 
-    The replay re-runs the history's optimizer from its ``x0`` and asserts that it
-    reproduces the recorded losses. Each checked step solves the primal and dual QPs of
-    Eq. 9 (Eq. 14 for AM-AdamW) and compares the β (before a clip/reset variant) and
-    ``x_{t+1}`` that the optimizer produced with their solutions.
+    The replay re-runs the history's optimizer from its ``x0``, in the run's dtype, on the
+    minibatches the run drew (``problem.sampler(batch_size, seed)``, one batch per step as
+    :func:`amtoolkit.run` draws them), every step, and asserts that it reproduces every
+    recorded loss (the recorded rows, whatever ``record_every`` was). Each checked step solves
+    the primal and dual QPs of Eq. 9 (Eq. 14 for AM-AdamW) built on the gradient (and, with
+    minibatches, the batch loss) the optimizer saw, and compares the β (before a clip/reset
+    variant) and ``x_{t+1}`` that the optimizer produced with their solutions. For AM-MSGD
+    on minibatches this is the model of Sec. 3.4: the plane of the batch gradient
+    ``∇f(x_t, s_t)`` and the first-order offset on the same batch.
 
     Parameters
     ----------
     history : History
-        A single deterministic run (``batch_size=None``) of ``am_mgd``, ``am_msgd`` or
-        ``am_adamw`` with the adaptive β.
+        A single run of ``am_mgd``, ``am_msgd`` or ``am_adamw`` with the adaptive β, with its
+        optimizer and start (as :func:`amtoolkit.run` returns it, or as
+        :func:`amtoolkit.load_history` reads it back when it can rebuild them); full
+        gradients or minibatches, any ``record_every``, float64 or float32 (not float16).
     problem : Problem
         The problem it ran on (with ``x_star`` for ``offset="distance"``).
     every : int, default 10
-        Check the steps ``t ≥ 1`` with ``t % every == 0``; ≥ 1.
-    tol : float, default 1e-6
-        The tolerance of the ``ok`` column on β and ``x_{t+1}``.
+        Check the steps ``1 ≤ t < T`` with ``t % every == 0`` (``T`` the last recorded
+        step); ≥ 1. A step need not have been recorded: the replay computes every step.
+    tol : float or None, default None
+        The tolerance of the ``ok`` column on β and ``x_{t+1}``; None:
+        :func:`default_tol` of the run's dtype (1e-6 for float64, 1.2e-3 for float32).
     source : {"recomputed", "recorded"}, default "recomputed"
         Where the QPs' data come from:
 
@@ -554,21 +692,30 @@ def validate_history(history, problem, every: int = 10, tol: float = 1e-6,
     Raises
     ------
     ValueError
-        If the history is not of an AM optimizer, has a fixed ``beta``, holds several runs
-        or a stochastic one, or ``source`` or ``every`` is out of its range.
+        Up front, naming the reason, if the history cannot be replayed: it is not of an AM
+        optimizer or has a fixed ``beta``; it holds several runs (a batched optimizer or a
+        concat); its optimizer or start is unknown (no metadata, or a schedule that
+        ``load_history`` could not rebuild); it ran on another problem (name or dimension),
+        on minibatches of a problem without samples, or in a dtype other than float32 and
+        float64. Also if ``source``, ``every`` or
+        ``tol`` is out of its range.
+    TypeError
+        If ``history`` is not a History or ``problem`` not a Problem.
     RuntimeError
-        If the replay does not reproduce a recorded loss.
+        If the replay does not reproduce a recorded loss (to ``100·ε`` of the run's dtype,
+        relative): the run was not computed by this optimizer from this start.
 
     Notes
     -----
     The recomputed offsets difference consecutive iterates, so they are exact only while
     the steps stay well above the rounding of x (about ε‖x‖); check runs before they
-    converge to machine precision.
+    converge to machine precision. The replay stops at the first non-finite loss or
+    gradient (a diverged run): steps from there on are not checked.
 
     References
     ----------
     K. Topollai and A. Choromanska, arXiv:2510.04988, 2025: Eq. 9, 11-14, Sec. 3.2 and 3.4
-    (offsets), Algorithm 1.
+    (offsets; Sec. 3.4 the minibatch model), Algorithm 1.
 
     Examples
     --------
@@ -580,63 +727,66 @@ def validate_history(history, problem, every: int = 10, tol: float = 1e-6,
     >>> table["step"].tolist(), bool(table["ok"].all())
     ([10, 20], True)
     """
-    from ..backend import to_numpy
     from ..optimizers.adaptive_memory import adamw_preconditioner
 
-    opt = history.optimizer
-    if opt is None or not opt.name.startswith("am_"):
-        raise ValueError(f"validate_history needs a history of an AM optimizer (am_mgd, am_msgd, "
-                         f"am_adamw), got {getattr(opt, 'name', None)!r}")
-    if opt.hyper.get("beta") is not None:
-        raise ValueError(f"validate_history needs an adaptive AM run; this {opt.name} has a fixed "
-                         f"beta={opt.hyper['beta']!r}")
-    if history.n_runs != 1:
-        raise ValueError(f"validate_history checks single runs; this history has {history.n_runs}")
-    if history.meta.get("batch_size"):
-        raise ValueError("validate_history replays deterministic runs only (batch_size=None)")
     if source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
+    if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
+        raise ValueError(f"every must be an integer >= 1, got {every!r}")
     every = int(every)
-    if every < 1:
-        raise ValueError(f"every must be an integer >= 1, got {every}")
-    frame = history.frame
+    plan = _replay_plan(history, problem)
+    tol = default_tol(plan.dtype) if tol is None else check_real("tol", tol, 0.0, None, low_closed=False)
+    rtol = 100.0 * float(np.finfo(plan.dtype).eps)
+    opt = plan.opt
     variant = opt.hyper.get("variant", "am")
-    losses = frame["loss"].to_numpy()
-    x_star = np.asarray(problem.x_star) if "x_star" in opt.needs else None
+    x_star = np.asarray(problem.x_star, dtype=plan.dtype) if "x_star" in opt.needs else None
+    sampler = problem.sampler(plan.batch_size, plan.seed) if plan.batch_size else None
     rebuild = _Recomputed(opt, x_star)
-    state = opt.init(np.asarray(to_numpy(history.x0), float))
+    state = opt.init(plan.x0)
     rows = []
-    for t in range(len(frame) - 1):
-        f_t, g = problem.value_and_grad(state.x)
-        if not np.isclose(float(f_t), losses[t], rtol=1e-10, atol=1e-14):
-            raise RuntimeError(f"the replay does not reproduce the recorded loss at step {t}: "
-                               f"{float(f_t)!r} against {losses[t]!r}")
-        kw = {}
-        if "loss" in opt.needs:
-            kw["loss"] = f_t
-        if x_star is not None:
-            kw["x_star"] = x_star
-        x_t = np.asarray(state.x, float)
-        new = opt.update(state, g, **kw)
-        info = new.info
-        gap, d, P, lr, mu = rebuild.step(t, x_t, float(f_t), np.asarray(g, float))
-        if t >= 1 and t % every == 0:
-            if source == "recorded":
-                gap, d, P = float(info["offset_gap"]), np.asarray(state.buffers["d"]), \
-                    (adamw_preconditioner(new) if opt.name == "am_adamw" else None)
-                lr, mu = float(info["lr"]), float(info.get("mu", 0.0))
-            chk = check_step(float(f_t), float(f_t) + float(gap), g, d, lr, rebuild.lam, rebuild.at("beta_max", t),
-                             P=None if P is None else np.asarray(P), mu=mu, x_t=x_t)
-            # The optimizer's own β and x_{t+1} are what is checked. With variant clip or
-            # reset the step uses a modified β, so only β_AM (before the variant) is compared.
-            beta_opt = float(info["beta_am"])
-            x_err = float(np.linalg.norm(np.asarray(new.x) - chk.x_qp) / (1 + np.linalg.norm(new.x))) \
-                if variant == "am" else np.nan
-            b_err = max(abs(beta_opt - chk.beta_qp), abs(beta_opt - chk.beta_mult))
-            rows.append(dict(step=t, beta_closed=beta_opt, beta_qp=chk.beta_qp, beta_error=b_err,
-                             x_error=x_err, duality_gap=chk.duality_gap, stationarity=chk.stationarity,
-                             complementarity=chk.complementarity, status=chk.status,
-                             ok=chk.status == "optimal" and b_err <= tol and not x_err > tol,
-                             solve_time=chk.solve_time))
-        state = new
-    return pd.DataFrame(rows)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(plan.last_step + 1):
+            batch = next(sampler) if sampler is not None else None
+            loss, g = problem.value_and_grad(state.x, batch)
+            f_t = float(loss)
+            if t in plan.losses:
+                want = float(plan.losses[t])
+                if not (np.isclose(f_t, want, rtol=rtol, atol=1e-300) or (np.isnan(f_t) and np.isnan(want))):
+                    raise RuntimeError(f"the replay does not reproduce the recorded loss at step {t}: "
+                                       f"{f_t!r} against {want!r} (relative tolerance {rtol:.1e}): the "
+                                       f"history was not computed by this optimizer from this start on "
+                                       f"this problem")
+            if t == plan.last_step or not (np.isfinite(f_t) and np.all(np.isfinite(g))):
+                break
+            kw = {}
+            if "loss" in opt.needs:
+                kw["loss"] = loss  # as amt.run passes it: the problem's value, in the run's dtype
+            if x_star is not None:
+                kw["x_star"] = x_star
+            x_t = np.asarray(state.x, float)
+            g64 = np.asarray(g, float)
+            new = opt.update(state, g, **kw)
+            info = new.info
+            gap, d, P, lr, mu = rebuild.step(t, x_t, f_t, g64)
+            if t >= 1 and t % every == 0:
+                if source == "recorded":
+                    gap, d, P = float(info["offset_gap"]), np.asarray(state.buffers["d"], float), \
+                        (adamw_preconditioner(new) if opt.name == "am_adamw" else None)
+                    lr, mu = float(info["lr"]), float(info.get("mu", 0.0))
+                chk = check_step(f_t, f_t + float(gap), g64, d, lr, rebuild.lam, rebuild.at("beta_max", t),
+                                 P=None if P is None else np.asarray(P, float), mu=mu, x_t=x_t)
+                # The optimizer's own β and x_{t+1} are what is checked. With variant clip or
+                # reset the step uses a modified β, so only β_AM (before the variant) is compared.
+                beta_opt = float(info["beta_am"])
+                x_new = np.asarray(new.x, float)
+                x_err = float(np.linalg.norm(x_new - chk.x_qp) / (1 + np.linalg.norm(x_new))) \
+                    if variant == "am" else np.nan
+                b_err = max(abs(beta_opt - chk.beta_qp), abs(beta_opt - chk.beta_mult))
+                rows.append(dict(step=t, beta_closed=beta_opt, beta_qp=chk.beta_qp, beta_error=b_err,
+                                 x_error=x_err, duality_gap=chk.duality_gap, stationarity=chk.stationarity,
+                                 complementarity=chk.complementarity, status=chk.status,
+                                 ok=chk.status == "optimal" and b_err <= tol and not x_err > tol,
+                                 solve_time=chk.solve_time))
+            state = new
+    return pd.DataFrame(rows, columns=["step", "beta_closed", "beta_qp", "beta_error", "x_error", "duality_gap",
+                                       "stationarity", "complementarity", "status", "ok", "solve_time"])
