@@ -70,8 +70,9 @@ class History:
     state : OptState or None
         The optimizer's last state (all runs of a batch).
     status : list of str
-        Per run: ``finished``, ``converged`` (gtol reached), ``diverged`` (non-finite loss or
-        iterate), ``stopped`` (by the callback), ``interrupted`` (Ctrl-C; see
+        Per run: ``finished``, ``converged`` (gtol reached), ``diverged`` (non-finite loss,
+        gradient or iterate, or ending with its gradient norm or gap above
+        ``DIVERGENCE_GROWTH = 1e8`` times its start's; see :func:`amtoolkit.run`), ``stopped`` (by the callback), ``interrupted`` (Ctrl-C; see
         :class:`RunInterrupted`) or ``failed`` (an exception; see :class:`RunError`).
     meta : dict
         Method, hyperparameters, problem, seed, package versions, the recorded start.

@@ -27,7 +27,7 @@ from ..optimizers.base import Optimizer, OptState
 from ..problems.base import Problem
 from .history import History, RunError, RunInterrupted, _per_run, concat, package_versions, x0_record
 from .start import resolve_lr, warn_minibatch_offset
-from .summary import add_derived_columns
+from .summary import add_derived_columns, roundoff_level
 
 __all__ = ["run", "run_seeds"]
 
@@ -39,6 +39,13 @@ STATUS_INTERRUPTED = "interrupted"
 STATUS_FAILED = "failed"
 
 _CHUNK = 1024  # rows per host buffer chunk
+
+#: [choice] A run that ends finite but has exploded is ``diverged``, not ``finished``: its last
+#: row's gradient norm, or its gap ``f(x_T) - f*`` where f* is known, exceeds this factor times
+#: the first row's. A convergent method may grow transiently (momentum peaks of order κ, RLLC's
+#: correction by 1e6 before it settles), so only where the run ends is judged, and the margin is
+#: wide; an RLLC run at 7e208 after 30 steps was stored as finished.
+DIVERGENCE_GROWTH = 1e8
 
 
 def _hyper_columns(opt: Optimizer, n_runs: int) -> dict[str, np.ndarray]:
@@ -431,6 +438,25 @@ def _to_frame(s: _Setup, rec: _Recorder, out: _Outcome) -> pd.DataFrame:
     return pd.DataFrame(data, copy=False)
 
 
+def _exploded(frame: pd.DataFrame, n_runs: int, gap_floor: float = 0.0) -> np.ndarray:
+    """Per run: whether its last row has grown by more than :data:`DIVERGENCE_GROWTH` over its
+    first, in ``grad_norm`` or in ``gap`` (a first value of 0 or NaN does not judge; a first gap
+    below the round-off level ``gap_floor`` counts as that level, so rounding noise is not growth)."""
+    out = np.zeros(n_runs, dtype=bool)
+    if frame.empty:
+        return out
+    groups = frame.groupby("run", sort=True)
+    first, last = groups.head(1).set_index("run"), groups.tail(1).set_index("run")
+    runs = first.index.to_numpy()
+    for col in ("grad_norm", "gap"):
+        a, b = first[col].to_numpy(dtype=float), last.loc[runs, col].to_numpy(dtype=float)
+        if col == "gap":
+            a = np.where(np.isfinite(a), np.maximum(a, gap_floor), a)
+        with np.errstate(invalid="ignore", over="ignore"):
+            out[runs] |= (a > 0) & np.isfinite(a) & (b > DIVERGENCE_GROWTH * a)
+    return out
+
+
 def run(optimizer: Optimizer, problem: Problem, steps: int, x0=None, batch_size: int | None = None,
         seed: int = 0, *, f_star: float | str | None = "auto", gtol: float | None = None,
         eval_every: int | None = None, record_every: int = 1,
@@ -502,7 +528,11 @@ def run(optimizer: Optimizer, problem: Problem, steps: int, x0=None, batch_size:
         :mod:`amtoolkit.runner.summary`), ``x`` (per run, the iterate of its last row),
         ``state``, ``status`` and ``meta``. A run whose loss, gradient or next iterate is
         non-finite stops with status ``diverged`` and keeps its rows and its last finite
-        iterate; the other runs of a batch go on.
+        iterate; the other runs of a batch go on. A run that reaches its horizon finite but
+        exploded is ``diverged`` too [choice]: its last row's ``grad_norm``, or its ``gap``
+        where f* is known, is more than ``DIVERGENCE_GROWTH = 1e8`` times its first row's (a
+        transient growth that comes back is not divergence: only where the run ends is
+        judged).
 
     Raises
     ------
@@ -545,8 +575,14 @@ def run(optimizer: Optimizer, problem: Problem, steps: int, x0=None, batch_size:
                  record_every, callback, progress, dist_to_opt)
     rec = _Recorder(s.lead, s.n_runs)
     out = _loop(s, rec)
-    frame = add_derived_columns(_to_frame(s, rec, out), f_star=s.fstar, eps=float(s.xp.finfo(s.x0.dtype).eps),
-                                lr_given=s.lr_given)
+    raw = _to_frame(s, rec, out)
+    eps = float(s.xp.finfo(s.x0.dtype).eps)
+    floor = roundoff_level(s.fstar, eps) if np.isfinite(s.fstar) else 0.0
+    exploded = _exploded(raw, s.n_runs, floor) & (out.status == STATUS_FINISHED)
+    if exploded.any():  # finite but exploded: diverged (DIVERGENCE_GROWTH)
+        out.status[exploded] = STATUS_DIVERGED
+        raw["status"] = _per_run(out.status, raw["run"].to_numpy())
+    frame = add_derived_columns(raw, f_star=s.fstar, eps=eps, lr_given=s.lr_given)
     opt = s.optimizer  # with lr="c/L" resolved
     meta = {"method": opt.name, "hyper": {k: (repr(v) if callable(v) else v) for k, v in opt.hyper.items()},
             **problem.describe(), "f_star": s.fstar, "seed": s.seed, "steps": s.steps,

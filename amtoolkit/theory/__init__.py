@@ -12,8 +12,8 @@
 """
 
 from .bounds import am_theorem_3_3, am_theorem_3_4
-from .measure import measured_rate
-from .pep import WorstCase, worst_case
+from .measure import RoundoffWarning, measured_rate
+from .pep import InaccurateWorstCase, WorstCase, worst_case
 from .rates import (gd_bound_convex, gd_rate, ghadimi_heavy_ball, nag_bound, nag_bound_convex, nag_rate,
                     polyak_heavy_ball, triple_momentum)
 from .spectral import linear_memory_rate, optimal_parameters, quadratic_worst_case, spectral_radius, spectral_rate
@@ -21,5 +21,6 @@ from .spectral import linear_memory_rate, optimal_parameters, quadratic_worst_ca
 __all__ = ["am_theorem_3_3", "am_theorem_3_4", "check_theorem_3_3", "check_theorem_3_4",
            "gd_rate", "gd_bound_convex", "polyak_heavy_ball", "nag_rate", "nag_bound", "nag_bound_convex",
            "triple_momentum", "ghadimi_heavy_ball", "spectral_radius", "spectral_rate", "linear_memory_rate",
-           "optimal_parameters", "quadratic_worst_case", "worst_case", "WorstCase", "measured_rate"]
+           "optimal_parameters", "quadratic_worst_case", "worst_case", "WorstCase", "InaccurateWorstCase",
+           "measured_rate", "RoundoffWarning"]
 
