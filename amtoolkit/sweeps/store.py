@@ -2,21 +2,59 @@
 
 The sweep store keeps one Parquet file per job (``write_job``), which ``load_results``
 reads back as one table. (One run is written by :func:`amtoolkit.runner.history.save_history`.)
+
+Layout of a store ``out``:
+
+* ``<key>.parquet``: one job (a key is 20 hex digits); once a sweep holds more than
+  :data:`SPLIT_AT` jobs, new ones go to ``<key[:2]>/<key>.parquet`` (256 subfolders),
+  and both places are read;
+* each job file carries its job's metadata (config, status, host, versions, and a
+  per-run summary: the last row of each run) in its Parquet schema metadata, so that
+  ``amtoolkit results`` reads only the footers;
+* ``_failed/<key>.json``: the failure record of a job that failed (error, status
+  ``failed`` or ``timeout``, host, attempts, time); removed when the job is stored;
+* ``_damaged/``: job files that did not verify, set aside (never deleted) by the sweep
+  that then recomputes them;
+* ``.amtoolkit.lock``: held by the sweep writing into the store.
+
+Every reader verifies what it reads: a file that is not an amtoolkit job file, or whose
+footer does not parse, or whose metadata names another key, is reported with its path
+and never counted as done or mixed into the results.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
+import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from ..runner.history import JOB_META, _jsonable, read_job_meta
 
-__all__ = ["write_job", "stored_keys", "read_job_meta", "load_results", "best_configs", "JOB_META"]
+__all__ = ["write_job", "stored_keys", "read_job_meta", "load_results", "best_configs", "JOB_META",
+           "job_files", "scan_store", "read_summaries", "DamagedJobFile", "SPLIT_AT"]
+
+#: number of job files beyond which a sweep writes new ones into ``<key[:2]>/`` subfolders
+SPLIT_AT = 4096
+FAILED_DIR = "_failed"
+DAMAGED_DIR = "_damaged"
+_KEY = re.compile(r"^[0-9a-f]{20}$")
+_PREFIX = re.compile(r"^[0-9a-f]{2}$")
+
+
+class DamagedJobFile(ValueError):
+    """A file in a sweep store that is not a readable amtoolkit job file; the message names it."""
+
+
+def _threads() -> int:
+    return min(32, 4 * (os.cpu_count() or 1))
 
 
 # -- the sweep store: one Parquet file per job -------------------------------------------
@@ -27,12 +65,44 @@ def _strict_json(obj) -> str:
     return json.dumps(_jsonable(obj), allow_nan=False)
 
 
-def write_job(out: str | os.PathLike, key: str, frame: pd.DataFrame, meta: dict) -> Path:
-    """Write one job's long table to ``<out>/<key>.parquet``, with ``meta`` in the
-    file's schema metadata.
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
-    Atomic: the table goes to a hidden temporary file in ``out`` that ``os.replace``
-    renames, so a reader (or a resumed sweep) never sees a half-written job.
+
+_UMASK = _umask()
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """``data`` into ``path`` through a temporary file beside it and ``os.replace``,
+    with the permissions of a normally created file (0o666 less the umask)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def job_path(out: str | os.PathLike, key: str, split: bool = False) -> Path:
+    """Where the job ``key`` is written: ``out/<key>.parquet``, or ``out/<key[:2]>/<key>.parquet``
+    in a split store."""
+    return Path(out) / key[:2] / f"{key}.parquet" if split else Path(out) / f"{key}.parquet"
+
+
+def write_job(out: str | os.PathLike, key: str, frame: pd.DataFrame, meta: dict, *,
+              split: bool = False) -> Path:
+    """Write one job's long table to ``<out>/<key>.parquet`` (``<out>/<key[:2]>/`` with
+    ``split``), with ``meta`` in the file's schema metadata.
+
+    Atomic: the table goes to a hidden temporary file beside the target that
+    ``os.replace`` renames, so a reader (or a resumed sweep) never sees a half-written
+    job. The file gets normal permissions (0o666 less the umask; ``mkstemp`` alone
+    gives 0o600).
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -40,11 +110,14 @@ def write_job(out: str | os.PathLike, key: str, frame: pd.DataFrame, meta: dict)
     table = pa.Table.from_pandas(frame, preserve_index=False)
     table = table.replace_schema_metadata({**(table.schema.metadata or {}),
                                            JOB_META: _strict_json(meta).encode()})
-    path = Path(out) / f"{key}.parquet"
+    path = job_path(out, key, split)
+    if split:
+        path.parent.mkdir(exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{key}.", suffix=".tmp")
     os.close(fd)
     try:
         pq.write_table(table, tmp, use_dictionary=False)  # faster to write, files slightly larger
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -52,46 +125,317 @@ def write_job(out: str | os.PathLike, key: str, frame: pd.DataFrame, meta: dict)
     return path
 
 
-def stored_keys(out: str | os.PathLike) -> set[str]:
-    """Keys of the jobs stored in ``out`` (empty when the folder does not exist)."""
+def job_files(out: str | os.PathLike) -> dict[str, Path]:
+    """Every ``*.parquet`` file of a store, by stem: ``out/*.parquet`` and
+    ``out/<2 hex digits>/*.parquet`` (empty when the folder does not exist)."""
     out = Path(out)
-    return {p.stem for p in out.glob("*.parquet")} if out.is_dir() else set()
+    if not out.is_dir():
+        return {}
+    files = {}
+    with os.scandir(out) as it:
+        for entry in it:
+            if entry.name.endswith(".parquet") and not entry.name.startswith("."):
+                files[entry.name[:-8]] = Path(entry.path)
+            elif _PREFIX.match(entry.name) and entry.is_dir():
+                with os.scandir(entry.path) as sub:
+                    for e in sub:
+                        if e.name.endswith(".parquet") and not e.name.startswith("."):
+                            files[e.name[:-8]] = Path(e.path)
+    return files
 
 
-def load_results(directory: str | os.PathLike, **filters) -> pd.DataFrame:
-    """All jobs stored in ``directory`` as one long DataFrame.
+def stored_keys(out: str | os.PathLike) -> set[str]:
+    """Keys of the jobs stored in ``out`` (empty when the folder does not exist). Does
+    not verify the files: :func:`scan_store` does."""
+    return set(job_files(out))
 
-    ``filters`` keep the rows whose column equals a value, or is in a list/tuple/set of
-    values: ``load_results("out", method="mgd", seed=[0, 1], hp_beta=0.9)``. Each row
-    carries its job's key (``job``), the problem's parameters (``pb_*``) and the
-    hyperparameters (``hp_*``).
+
+def verify_job_file(path: Path, key: str | None = None) -> dict:
+    """The job metadata of ``path``; raises :class:`DamagedJobFile` naming the file when
+    its footer does not parse, it carries no amtoolkit job metadata, the metadata is not a
+    JSON object, or it names another key than ``key``."""
+    import pyarrow.parquet as pq
+
+    try:
+        raw = (pq.read_schema(path).metadata or {}).get(JOB_META)
+    except Exception as err:  # ArrowInvalid, OSError...: the file is damaged or not Parquet
+        raise DamagedJobFile(f"{path}: not a readable Parquet file ({type(err).__name__}: {err})") from None
+    if raw is None:
+        raise DamagedJobFile(f"{path}: not an amtoolkit job file (no {JOB_META.decode()!r} metadata)")
+    try:
+        meta = json.loads(raw)
+    except ValueError as err:
+        raise DamagedJobFile(f"{path}: its job metadata is not valid JSON ({err})") from None
+    if not isinstance(meta, dict):
+        raise DamagedJobFile(f"{path}: its job metadata is not a JSON object, got {type(meta).__name__}")
+    if key is not None and meta.get("key") != key:
+        raise DamagedJobFile(f"{path}: its metadata names the job {meta.get('key')!r}, not {key!r}")
+    return meta
+
+
+def scan_store(out: str | os.PathLike, set_aside: bool = False) -> tuple[dict[str, dict], dict[str, str]]:
+    """Verify every job file of a sweep store (footers only, in threads).
+
+    Returns ``(good, bad)``: the metadata of each verified job by key, and the reason of
+    each file that did not verify, by path. With ``set_aside``, each bad file whose name
+    is a job key (a damaged job, which the sweep then recomputes) is moved into
+    ``out/_damaged/``, never deleted; a file whose name is not a key (a foreign file) is
+    left where it is and ignored.
     """
-    directory = Path(directory)
+    files = job_files(out)
+    good, bad = {}, {}
+
+    def check(item):
+        stem, path = item
+        try:
+            return stem, path, verify_job_file(path, stem if _KEY.match(stem) else None), None
+        except DamagedJobFile as err:
+            return stem, path, None, str(err)
+
+    items = list(files.items())
+    results = (map(check, items) if len(items) < 64 else
+               ThreadPoolExecutor(_threads()).map(check, items))
+    for stem, path, meta, error in results:
+        if error is None and _KEY.match(stem) and meta.get("state", "done") == "done":
+            good[stem] = meta
+            continue
+        if error is None:
+            error = (f"{path}: not a job of a sweep (its name is not a job key)" if not _KEY.match(stem)
+                     else f"{path}: its state is {meta.get('state')!r}, not 'done'")
+        bad[str(path)] = error
+        if set_aside and _KEY.match(stem):
+            target = Path(out) / DAMAGED_DIR
+            target.mkdir(exist_ok=True)
+            os.replace(path, target / f"{path.name}.damaged")
+    return good, bad
+
+
+def remove_stale_temporaries(out: str | os.PathLike) -> list[Path]:
+    """Remove the ``.<key>.*.tmp`` files a killed writer left behind (call only while
+    holding the store's lock: a running writer's temporary file looks the same)."""
+    out = Path(out)
+    removed = []
+    for folder in [out, *(p for p in out.iterdir() if p.is_dir() and _PREFIX.match(p.name))] if out.is_dir() else []:
+        for path in folder.glob(".*.tmp"):
+            try:
+                path.unlink()
+                removed.append(path)
+            except FileNotFoundError:  # pragma: no cover - removed meanwhile
+                pass
+    return removed
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+def _verified_files(directory: Path) -> list[tuple[Path, Any]]:
+    """(path, open ParquetFile) of the verified job files; warns naming each file set aside."""
+    import pyarrow.parquet as pq
+
     if not directory.is_dir():
         raise FileNotFoundError(f"directory: no sweep store at {directory}")
-    files = sorted(directory.glob("*.parquet"))
+    files = job_files(directory)
     if not files:
         raise FileNotFoundError(f"directory: {directory} holds no job files (*.parquet)")
-    frames, columns = [], set()
-    for path in files:
-        frame = pd.read_parquet(path)
-        columns.update(frame.columns)
-        for col, want in filters.items():
-            if col not in frame:
-                frame = frame.iloc[:0]
-                break
-            allowed = list(want) if isinstance(want, (list, tuple, set)) else [want]
-            frame = frame[frame[col].isin(allowed)]
-        frames.append(frame)
-    unknown = sorted(set(filters) - columns)
+
+    def open_one(item):
+        stem, path = item
+        try:
+            pf = pq.ParquetFile(path)
+            raw = (pf.schema_arrow.metadata or {}).get(JOB_META)
+        except Exception as err:
+            return path, None, f"{path}: not a readable Parquet file ({type(err).__name__}: {err})"
+        if raw is None:
+            return path, None, f"{path}: not an amtoolkit job file (no {JOB_META.decode()!r} metadata)"
+        if "job" not in pf.schema_arrow.names:
+            return path, None, f"{path}: not a sweep job file (no 'job' column)"
+        return path, pf, None
+
+    with ThreadPoolExecutor(_threads()) as pool:
+        opened = list(pool.map(open_one, sorted(files.items())))
+    bad = [error for _, pf, error in opened if pf is None]
+    good = [(path, pf) for path, pf, _ in opened if pf is not None]
+    if bad:
+        shown = "; ".join(bad[:5]) + (f"; and {len(bad) - 5} more" if len(bad) > 5 else "")
+        warnings.warn(f"{len(bad)} file(s) in {directory} skipped: {shown} (a sweep run again on this "
+                      f"folder sets damaged job files aside and recomputes them)", RuntimeWarning, stacklevel=3)
+    if not good:
+        raise FileNotFoundError(f"directory: {directory} holds no amtoolkit job files ({len(bad)} "
+                                f"*.parquet file(s), none written by a sweep)")
+    return good
+
+
+def _as_filters(where: Mapping | None, filters: Mapping) -> dict[str, list]:
+    merged = dict(where or {})
+    for col, want in filters.items():
+        if col in merged:
+            raise ValueError(f"filters: column {col!r} is given both in where and as a keyword")
+        merged[col] = want
+    return {col: (list(want) if isinstance(want, (list, tuple, set, frozenset, np.ndarray)) else [want])
+            for col, want in merged.items()}
+
+
+def _mask(table, filters: dict[str, list]):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    mask = None
+    for col, allowed in filters.items():
+        values = [v for v in allowed if v is not None and not (isinstance(v, float) and np.isnan(v))]
+        column = table.column(col)
+        kind = column.type.value_type if pa.types.is_dictionary(column.type) else column.type
+        try:
+            m = pc.is_in(column, value_set=pa.array(values, type=kind)) if values else \
+                pa.array(np.zeros(len(table), bool))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):  # e.g. a string asked of a number column
+            m = pa.array(np.zeros(len(table), bool))
+        if len(values) < len(allowed):  # None / NaN in the list: keep the missing values too
+            m = pc.or_(pc.fill_null(m, False), pc.is_null(column, nan_is_null=True))
+        m = pc.fill_null(m, False)
+        mask = m if mask is None else pc.and_(mask, m)
+    return mask
+
+
+def load_results(directory: str | os.PathLike, columns: Iterable[str] | None = None,
+                 where: Mapping[str, Any] | None = None, *, threads: int | None = None,
+                 **filters) -> pd.DataFrame:
+    """All jobs stored in ``directory`` as one long DataFrame.
+
+    Parameters
+    ----------
+    directory : str or os.PathLike
+        The ``out`` folder of a sweep.
+    columns : iterable of str, optional
+        Read only these columns (default: all). Each file reads only what is asked.
+    where : mapping, optional
+        Keep the rows whose column equals a value, or is in a list/tuple/set of values
+        (``None`` or NaN in the list also keep missing values); the same as ``filters``.
+    threads : int, optional
+        Threads reading the files (default: 4 per core, at most 32).
+    **filters
+        ``load_results("out", method="mgd", seed=[0, 1], hp_beta=0.9)``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per run and recorded step. Each row carries its job's key (``job``), the
+        problem's parameters (``pb_*``) and the hyperparameters (``hp_*``); a column that
+        only some jobs have is missing (NaN/None) in the others.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``directory`` does not exist, or holds no amtoolkit job file.
+    ValueError
+        If a filter or a requested column is in no stored job.
+
+    Warns
+    -----
+    RuntimeWarning
+        Naming each ``*.parquet`` file skipped because it is damaged or not a job file of
+        a sweep, and when the filters match no row.
+    """
+    import pyarrow as pa
+
+    directory = Path(directory)
+    flt = _as_filters(where, filters)
+    if columns is not None:
+        columns = [columns] if isinstance(columns, str) else list(columns)
+    files = _verified_files(directory)
+    stored: dict[str, None] = {}
+    for _, pf in files:
+        stored.update(dict.fromkeys(pf.schema_arrow.names))
+    unknown = sorted(set(flt) - set(stored)) or sorted(set(columns or []) - set(stored))
     if unknown:
-        raise ValueError(f"filters: unknown column {unknown[0]!r}; the stored columns are "
-                         f"{', '.join(sorted(columns))}")
-    return pd.concat(frames, ignore_index=True)
+        what = "filters" if set(flt) - set(stored) else "columns"
+        raise ValueError(f"{what}: unknown column {unknown[0]!r}; the stored columns are "
+                         f"{', '.join(sorted(stored))}")
+
+    def read(item):
+        path, pf = item
+        names = pf.schema_arrow.names
+        if any(col not in names for col in flt):  # a filter on a column this job lacks
+            return None
+        want = None if columns is None else [c for c in dict.fromkeys([*columns, *flt]) if c in names]
+        try:
+            table = pf.read(columns=want, use_threads=False)
+        except Exception as err:
+            raise DamagedJobFile(f"{path}: its table could not be read ({type(err).__name__}: {err}); "
+                                 f"move it away, or run the sweep again to recompute it") from None
+        if flt:
+            table = table.filter(_mask(table, flt))
+        return table.replace_schema_metadata(None)
+
+    with ThreadPoolExecutor(threads or _threads()) as pool:
+        tables = [t for t in pool.map(read, files) if t is not None]
+    order = list(stored) if columns is None else columns
+    if tables:
+        table = pa.concat_tables(tables, promote_options="permissive")
+        frame = table.to_pandas()
+    else:
+        frame = pd.DataFrame(columns=[c for c in order if c in stored])
+    frame = frame[[c for c in order if c in frame.columns]]
+    if flt and frame.empty:
+        warnings.warn(f"load_results: no row of {directory} matches the filters "
+                      f"{ {k: v if len(v) > 1 else v[0] for k, v in flt.items()} }", RuntimeWarning, stacklevel=2)
+    return frame
+
+
+def read_summaries(directory: str | os.PathLike) -> pd.DataFrame:
+    """The last row of every run of every stored job, read from the files' metadata only
+    (the job's table is read for a file written before summaries existed).
+
+    Same columns and names as :func:`load_results`; one row per (job, run).
+    """
+    directory = Path(directory)
+    files = _verified_files(directory)
+
+    def one(item):
+        path, pf = item
+        meta = json.loads(pf.schema_arrow.metadata[JOB_META])
+        summary = meta.get("summary") if isinstance(meta, dict) else None
+        if isinstance(summary, dict) and "columns" in summary and "rows" in summary:
+            return pd.DataFrame(summary["rows"], columns=summary["columns"])
+        frame = pf.read().to_pandas()
+        return frame.groupby("run", sort=False).tail(1)
+
+    with ThreadPoolExecutor(_threads()) as pool:
+        frames = list(pool.map(one, files))
+    frame = pd.concat(frames, ignore_index=True)
+    for col in frame.columns:  # JSON null back to NaN in the numeric columns
+        if frame[col].dtype == object:
+            values = frame[col].dropna()
+            if len(values) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+                frame[col] = frame[col].astype(float)
+    return frame
+
+
+def run_summary(frame: pd.DataFrame) -> dict:
+    """The per-run summary kept in a job file's metadata: the last row of each run."""
+    last = frame.groupby("run", sort=False).tail(1)
+    return {"columns": list(last.columns), "rows": last.to_numpy(dtype=object).tolist()}
+
+
+# -- the best configurations -------------------------------------------------------------
 
 
 def _text(value) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+#: what each column of :func:`best_configs` (and of ``amtoolkit results``) means
+COLUMNS = {
+    "pb_*": "the problem (the same columns as load_results)",
+    "method": "the optimizer",
+    "configuration": "the best hyperparameters among those that vary in the method's grid "
+                     "(lr as c/L where it was given so)",
+    "final_gap": "median over seeds of the last recorded f(x) - f* (the last loss where f* is "
+                 "unknown; a run that did not end finite counts as +inf); smallest wins",
+    "worst_gap": "largest final gap over the seeds of that configuration",
+    "runs": "runs (seeds) of that configuration",
+    "edge": "the grid axes whose best value is the smallest or largest of the grid: the optimum may "
+            "lie outside it, widen the grid",
+}
 
 
 def best_configs(frame: pd.DataFrame) -> pd.DataFrame:
@@ -99,10 +443,15 @@ def best_configs(frame: pd.DataFrame) -> pd.DataFrame:
     seeds (the final loss where no gap is known; a run that did not end finite counts as
     +inf), with the worst final gap of that configuration and the number of runs.
 
+    ``frame`` is a :func:`load_results` table, or its last rows (:func:`read_summaries`).
+    The problem is given by the ``pb_*`` columns (the names of :func:`load_results`);
     ``configuration`` lists the hyperparameters that vary in the method's grid (``lr``
-    as ``c/L`` where it was given so); ``problem`` the problem's parameters.
+    as ``c/L`` where it was given so); ``edge`` names each of those whose best value is
+    the smallest or largest of its grid (the optimum may lie beyond it). Rows are sorted
+    by problem, then final gap. :data:`COLUMNS` defines each column.
     """
     pb = sorted(c for c in frame.columns if c.startswith("pb_"))
+    pb = (["pb_name"] if "pb_name" in pb else []) + [c for c in pb if c != "pb_name"]
     hp = sorted(c for c in frame.columns if c.startswith("hp_") or c == "lr_c")
     final = frame.groupby(["job", "run"], sort=False).tail(1).copy()
     value = final["gap"] if final["gap"].notna().any() else final["loss"]
@@ -116,13 +465,24 @@ def best_configs(frame: pd.DataFrame) -> pd.DataFrame:
     for _, group in per_config.groupby(keys, dropna=False, sort=False):
         best = group.loc[group["final_gap"].idxmin()]
         varies = [c for c in hp if group[c].nunique(dropna=False) > 1]
-        parts = []
+        parts, edge = [], []
         for c in varies:
             if (c == "hp_lr" and pd.notna(best.get("lr_c"))) or (c == "lr_c" and pd.isna(best[c])):
                 continue
-            parts.append(f"lr={_text(best[c])}/L" if c == "lr_c" else f"{c[3:]}={_text(best[c])}")
-        params = [f"{c[3:]}={_text(best[c])}" for c in pb if c != "pb_name" and pd.notna(best[c])]
-        rows.append({"problem": f"{best.get('pb_name', '')} " + " ".join(params),
-                     "method": best["method"], "configuration": " ".join(parts) or "(one)",
-                     "final_gap": best["final_gap"], "worst_gap": best["worst_gap"], "runs": best["runs"]})
-    return pd.DataFrame(rows)
+            name = "lr" if c == "lr_c" else c[3:]
+            parts.append(f"lr={_text(best[c])}/L" if c == "lr_c" else f"{name}={_text(best[c])}")
+            axis = pd.to_numeric(group[c], errors="coerce").dropna()
+            if c == "lr_c" or c == "hp_lr":
+                axis = axis[group.loc[axis.index, "lr_c" if c == "lr_c" else c].notna()]
+            if len(axis.unique()) >= 2 and isinstance(best[c], (int, float, np.number)) and pd.notna(best[c]):
+                if best[c] == axis.min():
+                    edge.append(f"{name} at its smallest")
+                elif best[c] == axis.max():
+                    edge.append(f"{name} at its largest")
+        row = {c: best[c] for c in pb}
+        row.update({"method": best["method"], "configuration": " ".join(parts) or "(one)",
+                    "final_gap": best["final_gap"], "worst_gap": best["worst_gap"], "runs": int(best["runs"]),
+                    "edge": ", ".join(edge)})
+        rows.append(row)
+    table = pd.DataFrame(rows, columns=[*pb, "method", "configuration", "final_gap", "worst_gap", "runs", "edge"])
+    return table.sort_values([*pb, "final_gap", "method"], kind="stable", na_position="last").reset_index(drop=True)

@@ -92,4 +92,5 @@ def test_best_configs_medians_over_seeds_and_groups_c_over_L():
     best = table.iloc[0]
     # lr=1/L: gaps 3, 2, 4 -> median 3; lr=0.5/L: 1, inf, 9 -> median 9
     assert best.configuration == "lr=1/L" and best.final_gap == 3.0 and best.worst_gap == 4.0
-    assert best.runs == 3 and best.problem == "synthetic reg=0.001"
+    assert best.runs == 3 and best.pb_name == "synthetic" and best.pb_reg == 1e-3  # load_results' names
+    assert best.edge == "lr at its largest"  # 1/L is the largest of {0.5/L, 1/L}
