@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 import numpy as np
+import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from .. import optimizers
@@ -232,12 +233,16 @@ def execute_job(job: Job, step_bar: bool = False) -> tuple[str, Any, dict | None
             f"the job's runs ended {', '.join(cut)} at step {int(history.frame.step.max())} of "
             f"{job.steps}; not stored")
     frame = history.frame
-    at = next((i for i, c in enumerate(frame.columns) if c.startswith("hp_")), len(frame.columns))
-    for name, value in reversed(job.problem.items()):  # problem parameters next to the hp_ columns
-        frame.insert(at, f"pb_{name}", value)
+    n, columns = len(frame), list(frame.columns)
+    at = next((i for i, c in enumerate(columns) if c.startswith("hp_")), len(columns))
+    data = {c: frame[c] for c in columns[:at]}
+    for name, value in job.problem.items():  # problem parameters next to the hp_ columns
+        data[f"pb_{name}"] = np.full(n, value, dtype=object if isinstance(value, str) else None)
+    data.update((c, frame[c]) for c in columns[at:])
     lr_c = np.asarray([parse_lr(g.get("lr"), "lr") or np.nan for g in job.grid], dtype=float)
-    frame["lr_c"] = lr_c[frame["run"].to_numpy()]
-    frame["job"] = job.key
+    data["lr_c"] = lr_c[frame["run"].to_numpy()]
+    data["job"] = np.full(n, job.key, dtype=object)
+    frame = pd.DataFrame(data, copy=False)  # one construction, not one insert per column
     meta = {"key": job.key, "config": job.config(), "state": "done", "status": history.status,
             "wall_time": time.perf_counter() - t0, "host": _host(), "versions": _versions(),
             "run": history.meta, "summary": run_summary(frame)}
