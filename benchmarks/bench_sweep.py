@@ -183,6 +183,7 @@ def overhead(base: Path) -> None:
     from amtoolkit.sweeps import engine
     from amtoolkit.sweeps.store import write_job
 
+    base.mkdir(parents=True, exist_ok=True)
     job = expand(SMALL)[0]
     engine._limit_blas_once()
     key, frame, meta, _ = engine.execute_job(job)

@@ -235,13 +235,19 @@ def execute_job(job: Job, step_bar: bool = False) -> tuple[str, Any, dict | None
     frame = history.frame
     n, columns = len(frame), list(frame.columns)
     at = next((i for i, c in enumerate(columns) if c.startswith("hp_")), len(columns))
-    data = {c: frame[c] for c in columns[:at]}
+    zeros = np.zeros(n, np.int8)
+
+    def constant(value):  # a string column as a one-category Categorical: no per-row inference
+        return pd.Categorical.from_codes(zeros, [value]) if isinstance(value, str) else np.full(n, value)
+
+    items = list(frame.items())
+    data = dict(items[:at])
     for name, value in job.problem.items():  # problem parameters next to the hp_ columns
-        data[f"pb_{name}"] = np.full(n, value, dtype=object if isinstance(value, str) else None)
-    data.update((c, frame[c]) for c in columns[at:])
+        data[f"pb_{name}"] = constant(value)
+    data.update(items[at:])
     lr_c = np.asarray([parse_lr(g.get("lr"), "lr") or np.nan for g in job.grid], dtype=float)
     data["lr_c"] = lr_c[frame["run"].to_numpy()]
-    data["job"] = np.full(n, job.key, dtype=object)
+    data["job"] = constant(job.key)
     frame = pd.DataFrame(data, copy=False)  # one construction, not one insert per column
     meta = {"key": job.key, "config": job.config(), "state": "done", "status": history.status,
             "wall_time": time.perf_counter() - t0, "host": _host(), "versions": _versions(),

@@ -417,8 +417,7 @@ def run_summary(frame: pd.DataFrame) -> dict:
     _, first = np.unique(run[::-1], return_index=True)
     idx = len(run) - 1 - first
     values = []
-    for col in frame.columns:
-        series = frame[col]
+    for _, series in frame.items():
         if isinstance(series.dtype, pd.CategoricalDtype):
             codes = series.cat.codes.to_numpy()[idx]
             cats = series.cat.categories.tolist()
