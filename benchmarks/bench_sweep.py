@@ -235,14 +235,18 @@ def make_store(folder: Path, n: int, frame, meta) -> None:
 
     folder.mkdir(parents=True, exist_ok=True)
     split = n > SPLIT_AT
+    meta = dict(meta)
+    summary = meta.pop("summary")
     for i in range(n):
         key = f"{i * 2654435761 % 16 ** 20:020x}"
         frame["job"] = key
-        write_job(folder, key, frame, {**meta, "key": key}, split=split)
+        write_job(folder, key, frame, {**meta, "key": key}, split=split, summary=summary)
 
 
 READ = """
-import json, resource, sys, time, warnings
+import time
+t_start = time.perf_counter()
+import json, resource, sys, warnings
 from amtoolkit import cli
 from amtoolkit.sweeps.store import load_results
 import contextlib, io
@@ -257,7 +261,7 @@ elif what == "3 columns":
     df = load_results(folder, columns=["job", "step", "loss"])
 else:
     df = load_results(folder)
-print(json.dumps({"s": time.perf_counter() - t0, "mb": rss() - r0}))
+print(json.dumps({"s": time.perf_counter() - t0, "mb": rss() - r0, "import": t0 - t_start}))
 """
 
 
@@ -272,7 +276,8 @@ def store_reads(base: Path, sizes: list[int]) -> None:
     _, frame, meta, _ = engine.execute_job(expand(spec)[0])
     print(f"\n### Reading the store (jobs of {len(frame)} rows x {frame.shape[1]} columns; each read in a "
           f"fresh process; peak RSS above the RSS after imports)\n")
-    print("| jobs | `amtoolkit results` [s] | `load_results`, 3 columns [s] / [MB] | `load_results`, all [s] / [MB] |")
+    print("| jobs | `amtoolkit results`: read and table [s] (+ imports [s]) | "
+          "`load_results`, 3 columns [s] / [MB] | `load_results`, all [s] / [MB] |")
     print("|---|---|---|---|")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     for n in sizes:
@@ -288,7 +293,8 @@ def store_reads(base: Path, sizes: list[int]) -> None:
             if proc.returncode:
                 raise RuntimeError(proc.stderr)
             got = json.loads(proc.stdout.strip().splitlines()[-1])
-            cells.append(f"{got['s']:.2f}" if what == "results" else f"{got['s']:.2f} / {got['mb']:.0f}")
+            cells.append(f"{got['s']:.2f} (+ {got['import']:.2f})" if what == "results" else
+                         f"{got['s']:.2f} / {got['mb']:.0f}")
         print(f"| {n:,} | " + " | ".join(cells) + " |")
 
 

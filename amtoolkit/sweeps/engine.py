@@ -182,7 +182,8 @@ def execute_job(job: Job, step_bar: bool = False) -> tuple[str, Any, dict | None
 
     The grid is one batched ``amt.run`` (K configurations); the frame gets the columns
     ``job`` (the key), ``pb_<param>`` (the problem's parameters) and ``lr_c`` (c of an
-    ``lr = "c/L"``, NaN otherwise); ``meta["summary"]`` holds the last row of each run.
+    ``lr = "c/L"``, NaN otherwise); ``meta["summary"]`` holds the last row of each run
+    (:func:`~amtoolkit.sweeps.store.run_summary`; written to its own metadata entry).
     ``step_bar`` shows the steps of a job that lasts more than a second (in-process
     engine).
     """
@@ -281,7 +282,7 @@ def run_job(job: Job, store: Mapping | None = None, step_bar: bool = False) -> d
     if error is not None:
         out.update(state=meta["status"], error=error)
     elif store is not None and _reachable(store):
-        write_job(store["path"], key, frame, meta, split=store.get("split", False))
+        write_job(store["path"], key, frame, meta, split=store.get("split", False), summary=meta.pop("summary"))
         out["state"] = "stored"
     else:
         out.update(state="returned", frame=frame, meta=meta)
@@ -620,7 +621,8 @@ def _sweep_locked(all_jobs, out, token, jobs, scheduler, resume, progress, max_f
                                   + "; its results may differ from the caller's", RuntimeWarning, stacklevel=3)
                 if outcome["state"] in ("stored", "returned"):
                     if outcome["state"] == "returned":
-                        write_job(out, key, outcome["frame"], outcome["meta"], split=store["split"])
+                        meta = dict(outcome["meta"])
+                        write_job(out, key, outcome["frame"], meta, split=store["split"], summary=meta.pop("summary", None))
                     report.stored += 1
                     if key in records:
                         (out / FAILED_DIR / f"{key}.json").unlink(missing_ok=True)
