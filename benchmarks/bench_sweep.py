@@ -5,9 +5,9 @@
 Prints, as Markdown tables:
 
 * throughput per engine: a 48-job sweep (quadratic d = 50, 16 configurations, 100
-  steps) with ``jobs=1``, loky ``jobs=2`` and a 2-worker Dask ``LocalCluster`` (started
-  before the timing): jobs/s, and the calling process's CPU time per job (the single
-  writer's cost when workers write their own files);
+  steps) with ``jobs=1``, loky ``jobs=2`` and a 2-worker Dask ``LocalCluster`` (workers
+  started and warmed by a 2-job sweep before the timing): jobs/s, and the calling
+  process's CPU time per job (with the Dask scheduler, which runs in this process);
 * the per-job overhead: CPU time of ``execute_job`` with the run replaced by a stored
   result (so the figure is the sweep's own cost around ``amt.run``: problem cache,
   optimizer, columns, metadata and per-run summary), and of writing the job's file;
@@ -162,7 +162,10 @@ def throughput(base: Path) -> None:
 
     n = len(expand(SMALL))
     rows = []
+    warm = {**SMALL, "sweep": {"steps": 5, "seeds": [0, 1]}}
+    amt.sweep(warm, base / "warm-loky", jobs=2, progress=False)  # start loky's reusable workers first
     with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None) as cluster:
+        amt.sweep(warm, base / "warm-dask", scheduler=cluster.scheduler_address, progress=False)
         for name, kw in (("in-process (jobs=1)", {"jobs": 1}), ("loky (jobs=2)", {"jobs": 2}),
                          ("Dask LocalCluster, 2 workers (started before)", {"scheduler": cluster.scheduler_address})):
             out = base / f"tp-{len(rows)}"
