@@ -61,10 +61,12 @@ def cmd_sweep(args) -> int:
 
 def _add_results(sub) -> None:
     p = sub.add_parser("results", help="the best configuration per problem and method in a sweep "
-                                       "store, with its final gaps")
+                                       "store, with its final gaps (read from the files' metadata only; "
+                                       "the columns are defined under the table)")
     p.add_argument("dir", help="the --out folder of a sweep")
     p.add_argument("--where", action="append", default=[], metavar="COLUMN=VALUE",
-                   help="keep only rows with this value, e.g. --where method=mgd (repeatable)")
+                   help="keep only the runs whose last row has this value, e.g. --where method=mgd "
+                        "(repeatable; the columns of load_results)")
     p.set_defaults(func=cmd_results)
 
 
