@@ -259,3 +259,24 @@ def test_no_dask_worker_left_stops_after_the_stated_wait(tmp_path):
                                worker_wait=0.5)
         assert time.perf_counter() - t0 < 20
     assert report.stored == 0 and report.missing == 2 and "2 job(s) not run" in report.stopped
+
+
+def test_fetch_on_workers_names_the_worker_that_lacks_a_dataset(tmp_path, monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    from amtoolkit.datasets import libsvm
+
+    asked = []
+
+    def no_network(names):
+        asked.append(list(names))
+        raise FileNotFoundError(f"{names[0]}: not in the cache and no network")
+
+    monkeypatch.setattr(libsvm, "fetch", no_network)  # the workers run in this process here
+    spec = {"sweep": {"steps": 2}, "problems": [{"name": "a1a"}, {"name": "quadratic", "dim": 3}],
+            "optimizers": [{"name": "gd"}]}
+    with distributed.LocalCluster(n_workers=1, processes=False, host="127.0.0.1", protocol="tcp://",
+                                  dashboard_address=None) as cluster:
+        with pytest.raises(OSError, match=r"fetch on the Dask workers failed: worker tcp://127\.0\.0\.1:\d+: "
+                                          r"FileNotFoundError: a1a: not in the cache"):
+            amt.sweep(spec, tmp_path, scheduler=cluster.scheduler_address, progress=False, fetch_on_workers=True)
+    assert asked == [["a1a"]] and store.job_files(tmp_path) == {}
