@@ -444,9 +444,10 @@ def _dask_outcomes(jobs: list[Job], store: dict, scheduler: str, n_jobs: int | N
                         yield future.result()
                     except KilledWorker as err:
                         address = getattr(err.last_worker, "address", "?")
+                        deaths = err.allowed_failures + 1
                         yield {"key": job.key, "state": "failed", "worker": address, "host": address,
-                               "error": f"the job killed its worker {address} (and {err.allowed_failures} "
-                                        f"more) while running; key {future.key}"}
+                               "error": f"the job killed its worker {address} ({deaths} worker death(s) "
+                                        f"while it ran; Dask task {future.key})"}
                     except Exception as err:  # noqa: BLE001 - e.g. a task that could not be unpickled
                         yield {"key": job.key, "state": "failed", "host": None,
                                "error": f"{type(err).__name__}: {err} (Dask task {future.key})"}

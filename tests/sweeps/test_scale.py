@@ -234,8 +234,9 @@ def test_a_dask_job_that_kills_its_worker_is_reported_with_the_address(tmp_path,
     import dask
 
     monkeypatch.setattr(engine, "run_job", crash_on_seed_1)
+    # two workers, so that the other job does not die with the crash as a bystander
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
-            distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                      dashboard_address=None) as cluster:
         t0 = time.perf_counter()
         with pytest.warns(RuntimeWarning, match="1 job\\(s\\) failed"):
