@@ -12,6 +12,8 @@ A spec has one ``[sweep]`` table and arrays of ``[[problems]]`` and ``[[optimize
     seeds = [0, 1]       # default [0]
     batch_size = 64      # optional (minibatches for logistic problems)
     gtol = 1e-10         # optional (stop a run when ||grad|| <= gtol)
+    timeout = 600        # optional: seconds per job; a job cut by it is recorded as a
+                         # failure with status "timeout", never stored
 
     [[problems]]
     name = "quadratic"   # dim, cond, spectrum
@@ -41,13 +43,14 @@ import json
 import math
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
 
 from .. import optimizers
+from .._checks import check_fits_memory
 from ..optimizers.base import relative_lr
 
 if sys.version_info >= (3, 11):
@@ -58,7 +61,7 @@ else:  # pragma: no cover
 __all__ = ["Job", "SpecError", "load_spec", "expand", "parse_lr", "grid_hyper"]
 
 FORMAT = 1  # bump when the meaning of a stored job's config changes
-SWEEP_KEYS = {"steps", "seeds", "batch_size", "gtol"}
+SWEEP_KEYS = {"steps", "seeds", "batch_size", "gtol", "timeout"}
 # Problem parameters and their defaults (those of the CLI and of the constructors).
 QUADRATIC = {"dim": 100, "cond": 1e3, "spectrum": "log"}
 LOGISTIC = {"reg": 1e-3}
@@ -85,6 +88,8 @@ class Job:
     steps: int
     batch_size: int | None = None
     gtol: float | None = None
+    #: seconds the job may run (``[sweep] timeout``); not part of the config or the key
+    timeout: float | None = field(default=None, compare=False)
 
     def config(self) -> dict:
         """The canonical, JSON-serialisable description of the job."""
@@ -176,7 +181,7 @@ def _tables(spec: Mapping, name: str) -> list:
     return tables
 
 
-def _problems(tables: list, sweep_batch: int | None) -> list[tuple[dict, int | None]]:
+def _problems(tables: list, sweep_batch: int | None) -> list[tuple[dict, int | None, int]]:
     out = []
     for i, table in enumerate(tables):
         name = table.get("name")
@@ -210,8 +215,51 @@ def _problems(tables: list, sweep_batch: int | None) -> list[tuple[dict, int | N
                 if key in pb:
                     _int(pb[key], key, where, 1)
             batch = pb.pop("batch_size", None)
-            out.append((pb, None if batch is None else _int(batch, "batch_size", where, 1)))
+            batch = None if batch is None else _int(batch, "batch_size", where, 1)
+            _check_problem(pb, batch, where)
+            out.append((pb, batch, i))
     return out
+
+
+def _n_samples(pb: Mapping) -> int | None:
+    """The number of samples of a logistic problem, where it is known without loading it."""
+    if pb["name"] == "breast_cancer":
+        return 569
+    if pb["name"] == "synthetic":
+        return pb["n_samples"]
+    from ..datasets import registry
+
+    info = registry().get(pb["name"])
+    return None if info is None else int(info.n_samples)
+
+
+def _check_problem(pb: Mapping, batch: int | None, where: str) -> None:
+    """The ranges the problem constructors check at run time, checked here, before any job
+    runs (issue 21, item 7): a bad value would otherwise fail every job of the sweep."""
+    def need(key: str, ok: bool, allowed: str) -> None:
+        if not ok:
+            raise SpecError(f"{where}: {key} must be {allowed}, got {pb[key]!r}")
+
+    if pb["name"] == "quadratic":
+        need("cond", pb["cond"] >= 1, ">= 1 (the condition number L/mu)")
+        try:
+            check_fits_memory("dim", 8.0 * pb["dim"] ** 2 * 4, f"a dense {pb['dim']}x{pb['dim']} quadratic")
+        except ValueError as err:
+            raise SpecError(f"{where}: {err}") from None
+        return
+    need("reg", pb["reg"] >= 0, ">= 0 (the L2 coefficient)")
+    if pb["name"] == "synthetic":
+        need("n_samples", pb["n_samples"] >= 2, "an integer >= 2")
+        need("noise", pb["noise"] >= 0, ">= 0")
+        need("density", 0 < pb["density"] <= 1, "in (0, 1]")
+        try:
+            check_fits_memory("n_samples", 8.0 * pb["n_samples"] * pb["n_features"] * 3,
+                              f"a {pb['n_samples']}x{pb['n_features']} synthetic data set")
+        except ValueError as err:
+            raise SpecError(f"{where}: {err}") from None
+    n = _n_samples(pb)
+    if batch is not None and n is not None and batch > n:
+        raise SpecError(f"{where}: batch_size must be in [1, n_samples={n}] for {pb['name']}, got {batch}")
 
 
 def _axis(key: str, value, default, where: str) -> list:
@@ -296,8 +344,29 @@ def expand(spec: Mapping | str | os.PathLike) -> list[Job]:
     gtol = head.get("gtol")
     if gtol is not None and not (_is_number(gtol) and gtol > 0):
         raise SpecError(f"[sweep]: gtol must be a positive number, got {gtol!r}")
+    timeout = head.get("timeout")
+    if timeout is not None and not (_is_number(timeout) and timeout > 0):
+        raise SpecError(f"[sweep]: timeout must be a positive number of seconds per job, got {timeout!r}")
     problems = _problems(_tables(spec, "problems"), batch)
     grids = _grids(_tables(spec, "optimizers"))
+    _no_duplicates([((pb, bs), i, pb["name"]) for pb, bs, i in problems], "problems")
+    _no_duplicates([(g, i, g[0]) for i, g in enumerate(grids)], "optimizers")
     return [Job(problem=pb, optimizer=name, grid=grid, seed=seed, steps=steps, batch_size=bs,
-                gtol=None if gtol is None else float(gtol))
-            for pb, bs in problems for seed in seeds for name, grid in grids]
+                gtol=None if gtol is None else float(gtol),
+                timeout=None if timeout is None else float(timeout))
+            for pb, bs, _ in problems for seed in seeds for name, grid in grids]
+
+
+def _no_duplicates(items: list, section: str) -> None:
+    """Two entries (or two values of one list) that expand to the same problem, or to the
+    same optimizer grid, would run the same jobs twice: refuse them, naming both entries.
+    ``items``: (value, entry index, name)."""
+    seen: dict[str, int] = {}
+    for value, i, name in items:
+        text = json.dumps(value, sort_keys=True, default=list)
+        if text in seen:
+            which = (f"entry #{i + 1} ({name}) holds the same problem twice" if seen[text] == i else
+                     f"entries #{seen[text] + 1} and #{i + 1} ({name}) are the same")
+            raise SpecError(f"[[{section}]]: {which} once defaults are filled in and lists expanded, "
+                            f"so its jobs would run twice; remove the duplicate")
+        seen[text] = i

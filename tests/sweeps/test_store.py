@@ -92,4 +92,24 @@ def test_best_configs_medians_over_seeds_and_groups_c_over_L():
     best = table.iloc[0]
     # lr=1/L: gaps 3, 2, 4 -> median 3; lr=0.5/L: 1, inf, 9 -> median 9
     assert best.configuration == "lr=1/L" and best.final_gap == 3.0 and best.worst_gap == 4.0
-    assert best.runs == 3 and best.problem == "synthetic reg=0.001"
+    assert best.runs == 3 and best.pb_name == "synthetic" and best.pb_reg == 1e-3  # load_results' names
+    assert best.edge == "lr at its largest"  # 1/L is the largest of {0.5/L, 1/L}
+
+
+def test_load_results_columns_agree_with_the_full_table(tmp_path):
+    """The column-subset reader (NumPy parts, or Arrow where columns differ between jobs
+    or hold nulls) gives the rows and values of the full table."""
+    store.write_job(tmp_path, "a", _frame("a", 3), {})
+    other = _frame("b", 2).assign(method="am_mgd", hp_lam=0.1).drop(columns="hp_beta")
+    store.write_job(tmp_path, "b", other, {})
+    full = store.load_results(tmp_path).sort_values(["job", "step"]).reset_index(drop=True)
+    for cols in (["job", "step", "loss"], ["job", "hp_lam", "loss"], ["method", "step"]):
+        part = store.load_results(tmp_path, columns=cols)
+        assert list(part.columns) == cols
+        key = ["job", "step"] if "job" in cols and "step" in cols else None
+        got = part.sort_values(key).reset_index(drop=True) if key else part
+        ref = full[cols] if key else full[cols].sort_values(cols).reset_index(drop=True)
+        got = got if key else got.sort_values(cols).reset_index(drop=True)
+        for c in cols:
+            assert got[c].astype(object).where(got[c].notna(), None).tolist() == \
+                ref[c].astype(object).where(ref[c].notna(), None).tolist(), c
