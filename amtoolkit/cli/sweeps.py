@@ -13,7 +13,7 @@ from ._common import fail, parse_value
 def _add_sweep(sub) -> None:
     p = sub.add_parser("sweep", help="run a grid of problems x optimizers x seeds from a TOML spec "
                                      "into a resumable Parquet store")
-    p.add_argument("spec", help="the sweep spec (TOML); see the README section 'Sweeps'")
+    p.add_argument("spec", help="the sweep spec (TOML); see docs/guide/sweeps.md")
     p.add_argument("--out", required=True, metavar="DIR", help="the store: one Parquet file per job")
     p.add_argument("--jobs", type=int, default=None,
                    help="worker processes (joblib/loky; default 1), or the number of Dask workers "
