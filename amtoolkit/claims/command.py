@@ -7,6 +7,7 @@ Wire it into the CLI with ``register(subparsers)`` (adds the ``claims`` subcomma
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Sequence
 
@@ -41,8 +42,10 @@ def run_command(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         print(f"error: --jobs must be >= 1, got {args.jobs}", file=sys.stderr)
         return 2
-    parts = ["amtoolkit claims", "--tier", args.tier] + (["--only", *args.only] if args.only else []) \
-        + ["--out", str(args.out)]
+    data = os.environ.get("AMTOOLKIT_DATA")
+    parts = ([f"AMTOOLKIT_DATA={data}"] if data and args.tier == "full" else []) \
+        + ["amtoolkit claims", "--tier", args.tier] + (["--only", *args.only] if args.only else []) \
+        + ["--out", str(args.out)] + (["--jobs", str(args.jobs)] if args.jobs > 1 else [])
     log = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
     try:
         results = run_claims(tier=args.tier, only=args.only, out=args.out, results=args.results,

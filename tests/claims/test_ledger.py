@@ -106,7 +106,7 @@ def test_the_report_covers_every_claim(quick):
 
 def test_stored_study_is_reused_only_when_current(quick, tmp_path):
     out, _ = quick
-    meta = json.loads((out / "claims_convex.csv.json").read_text())
+    meta = json.loads((out / "claims.convex-quick.json").read_text())
     ctx = checks.Context(tier="quick", results=out)
     assert ctx._stored_study(meta["n_grid"], meta["fingerprint"]) is not None
     assert ctx._stored_study(meta["n_grid"], "0" * 16) is None
