@@ -34,7 +34,7 @@ from . import convex
 CHECKS: dict[str, Callable[..., dict]] = {}
 TIERS = ("quick", "full")
 N_GRID = {"quick": 4, "full": 16}
-STUDY_FILE = "claims.convex-{tier}.csv"  # in the results folder, with a .json of its fingerprint
+STUDY_FILE = "claims.convex-{tier}.json"  # in the results folder: fingerprint, grid and rows
 
 __all__ = ["CHECKS", "TIERS", "Context", "check"]
 
@@ -48,8 +48,8 @@ def check(fn: Callable[..., dict]) -> Callable[..., dict]:
 @dataclass
 class Context:
     """What a check sees: the tier, the folder of stored results (``results``: the convex
-    study ``claims.convex-<tier>.csv`` with its fingerprint in ``claims.convex-<tier>.json``,
-    and the deep-learning results under ``deep/``), a cache shared by the checks of one run,
+    study ``claims.convex-<tier>.json`` with the fingerprint of the code that made it, and
+    the deep-learning results under ``deep/``), a cache shared by the checks of one run,
     a logger, and the worker processes of the convex study."""
 
     tier: str = "quick"
@@ -78,34 +78,55 @@ class Context:
             self.log(f"convex study ({self.tier} tier, {n_grid} grid points per method): running")
             table = convex.study(convex.problem_specs(self.tier), n_grid, jobs=self.jobs,
                                  progress=self.log)
+            cpu = float(table.cpu_seconds.sum())
             self.log(f"convex study: {time.process_time() - t0:.0f} CPU-s in this process")
+            self.cache["study_note"] = (f"run by this command: {len(table)} problems, {cpu:.0f} CPU-s "
+                                        f"(code fingerprint {fp})")
             if self.results is not None:
-                path, meta_path = self.study_paths()
-                path.parent.mkdir(parents=True, exist_ok=True)
-                table.to_csv(path, index=False)
-                meta = {"fingerprint": fp, "tier": self.tier, "n_grid": n_grid, "rows": len(table),
-                        "cpu_seconds": float(table.cpu_seconds.sum())}
-                meta_path.write_text(json.dumps(meta, indent=1) + "\n")
+                save_study(table, self.study_path(), fp, self.tier, n_grid)
         self.cache["study"] = table
         return table
 
-    def study_paths(self) -> tuple[Path, Path]:
-        """The stored study of this tier and its metadata (fingerprint, grid)."""
-        path = self.results / STUDY_FILE.format(tier=self.tier)
-        return path, path.with_suffix(".json")
+    def study_path(self) -> Path:
+        """The stored study of this tier (fingerprint, grid and rows, JSON)."""
+        return self.results / STUDY_FILE.format(tier=self.tier)
 
     def _stored_study(self, n_grid: int, fp: str) -> pd.DataFrame | None:
         if self.results is None:
             return None
-        path, meta_path = self.study_paths()
-        if not (path.exists() and meta_path.exists()):
+        path = self.study_path()
+        if not path.exists():
             return None
-        meta = json.loads(meta_path.read_text())
+        meta = json.loads(path.read_text())
         if meta.get("fingerprint") != fp or meta.get("tier") != self.tier or meta.get("n_grid") != n_grid:
             self.log(f"stored convex study {path} is not current (fingerprint/tier/grid differ): rerun")
             return None
         self.log(f"convex study: read {path} (current: fingerprint {fp})")
-        return pd.read_csv(path)
+        self.cache["study_note"] = (f"read from the stored study `{path.name}` (current: code fingerprint {fp}; "
+                                    f"{meta.get('rows')} problems, {meta.get('cpu_seconds', float('nan')):.0f} CPU-s"
+                                    + (f"; made by {meta['made_by']}" if meta.get("made_by") else "") + ")")
+        return study_frame(meta["table"])
+
+
+def study_frame(records: list[dict]) -> pd.DataFrame:
+    """The study's rows as a DataFrame; columns of numbers and nulls become float (NaN)."""
+    frame = pd.DataFrame(records)
+    for col in frame.columns:
+        vals = [v for v in frame[col] if v is not None]
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals):
+            frame[col] = frame[col].astype(float)
+    return frame
+
+
+def save_study(table: pd.DataFrame, path: Path, fingerprint: str, tier: str, n_grid: int, made_by: str = "") -> None:
+    """Write the convex study with the fingerprint of the code that made it (JSON; NaN as null)."""
+    rows = [{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()}
+            for r in table.to_dict(orient="records")]
+    meta = {"fingerprint": fingerprint, "tier": tier, "n_grid": n_grid, "rows": len(table),
+            "cpu_seconds": float(table.cpu_seconds.sum()), **({"made_by": made_by} if made_by else {}),
+            "table": rows}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(meta, indent=0, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 # --------------------------------------------------------------------------------------
@@ -185,10 +206,10 @@ def rllc_invariance(ctx: Context, kind: str = "orthogonal") -> dict:
     problem = amt.Quadratic.random(dim=12, cond=20.0, seed=1)
     memory = mm.parse_memory("M(0.9)+M(0.5)+M(0.0)")
     law0 = np.array([0.5, 0.3, 1.0])
-    steps = 40 if ctx.quick() else 200
+    steps = 60  # the runs converge near step 100; past it M⁺g acts on round-off in any basis
     rng = np.random.default_rng(5)
     errs = []
-    for _ in range(1 if ctx.quick() else 3):
+    for _ in range(1 if ctx.quick() else 5):
         if kind == "orthogonal":
             Q, _ = np.linalg.qr(rng.standard_normal((3, 3)))
             skip = False
@@ -210,7 +231,7 @@ def rllc_real_jordan(ctx: Context) -> dict:
     similarity error and the difference of the c2 > 0 loss trajectories."""
     rng = np.random.default_rng(3)
     errs, sims = [], []
-    steps = 40 if ctx.quick() else 150
+    steps = 60  # before the run converges (see rllc_invariance)
     blocks = [mm.jordan(0.8, 2) + mm.momentum(0.3), mm.complex_block(0.85, 0.4) + mm.momentum(0.5)]
     problem = amt.Quadratic.random(dim=12, cond=20.0, seed=1)
     law0 = np.array([0.5, 0.3, 1.0])
@@ -413,15 +434,18 @@ def am_first_order(ctx: Context) -> dict:
     unclipped β is (1+λ)‖g‖²/‖d-g‖² - λ, checked on a run against the iterates."""
     problem = _logistic()
     lr, lam = 0.5 / problem.smoothness, 0.1
-    steps = 40 if ctx.quick() else 400
+    steps = 40 if ctx.quick() else 200
     X, frame = _trajectory(O.am_msgd(lr=lr, lam=lam, beta_max=0.9), problem, steps)
     G = problem.grad(X[:-1])
     D = (X[:-2] - X[1:-1]) / lr  # d_t for t ≥ 1
     g = G[1:]
+    # only before the run reaches round-off: there d_t rebuilt from the iterates is noise
+    live = np.linalg.norm(g, axis=1) >= 1e-6 * np.linalg.norm(G[0])
     pred = (1 + lam) * np.sum(g * g, 1) / np.sum((D - g) ** 2, 1) - lam
     raw = frame.beta_raw.to_numpy()[1:steps]
-    err = _max_rel(pred, raw)
-    return {"max_error": err, "summary": f"{steps} steps: recorded β_raw vs identity {err:.1e}"}
+    err = _max_rel(pred[live], raw[live])
+    return {"max_error": err, "steps_checked": int(live.sum()),
+            "summary": f"{int(live.sum())} steps before round-off: recorded β_raw vs identity {err:.1e}"}
 
 
 @check
@@ -661,7 +685,8 @@ def beta_star_sensitivity(ctx: Context) -> dict:
         specs = [("quadratic κ=1e2", amt.Quadratic.random(dim=30, cond=1e2, seed=0), 300),
                  ("breast_cancer", amt.load_problem("breast_cancer", reg=1e-3), 300)]
     else:
-        specs = [(f"quadratic κ={c:.0e}", amt.Quadratic.random(dim=100, cond=c, seed=0), 3000) for c in (1e2, 1e3)]
+        specs = [(f"quadratic κ={c:.0e}", amt.Quadratic.random(dim=100, cond=c, seed=0), n)
+                 for c, n in ((1e2, 400), (1e3, 3000))]  # budgets that stop before round-off
         if os.environ.get("AMTOOLKIT_DATA"):
             specs += [(n, amt.load_problem(n, reg=1e-3), 1000) for n in ("a1a", "w1a", "mushrooms", "phishing")]
     radical, nonmono, beats, detail = [], [], [], {}

@@ -98,7 +98,7 @@ def _reg(v) -> str:
     return "–" if not math.isfinite(v) else f"{v:g}"
 
 
-def _convex_section(table: pd.DataFrame) -> list[str]:
+def _convex_section(table: pd.DataFrame, note: str = "") -> list[str]:
     from .convex import BASELINES, family_verdicts
     from .verdicts import comparison
 
@@ -145,12 +145,13 @@ def _convex_section(table: pd.DataFrame) -> list[str]:
                   f"{_steps(r['fair steps AM-MGD'])} / {_steps(r[f'fair steps {b}'])}"]
         lines.append("| " + " | ".join(_cell(x) for x in cells) + " |")
     cpu = float(table.cpu_seconds.sum())
-    lines += ["", f"CPU seconds of the study (loading, f*, every run): {cpu:.0f}."]
+    lines += ["", f"CPU seconds of the study (loading, f*, every run): {cpu:.0f}" + (f"; {note}" if note else "")
+              + ". The rows are also in the JSON report (`convex`)."]
     return lines
 
 
 def to_markdown(results: list[dict], tier: str, command: str, study: pd.DataFrame | None = None,
-                seconds: float | None = None) -> str:
+                seconds: float | None = None, study_note: str = "") -> str:
     """The report: counts per verdict, one table (claim, source, verdict, measured, command),
     the convex study side by side, and each claim's scale and limits."""
     from .. import __version__
@@ -175,7 +176,7 @@ def to_markdown(results: list[dict], tier: str, command: str, study: pd.DataFram
             r["id"], r["claim"], f"{r['paper']} {r['source']}", r["kind"], f"**{r['verdict']}**", measured,
             f"`{r['command']}`")) + " |")
     if study is not None and len(study):
-        lines += _convex_section(study)
+        lines += _convex_section(study, study_note)
     lines += ["", "## Scale and limits", ""]
     for r in results:
         lines.append(f"* **{r['id']}** ({r['check']}, rule `{r['rule']}`): {r['scale']}. Cannot show: "
@@ -210,7 +211,7 @@ def run_claims(tier: str = "quick", only: Sequence[str] | None = None, out: str 
     out : str or Path or None
         Folder of the report; ``None`` writes nothing.
     results : str or Path, optional
-        Folder of stored results (the convex study ``claims.convex-<tier>.csv``, reused when its
+        Folder of stored results (the convex study ``claims.convex-<tier>.json``, reused when its
         fingerprint matches the code, and deep-learning results under ``deep/``); default
         ``out``.
     jobs : int
@@ -251,7 +252,8 @@ def run_claims(tier: str = "quick", only: Sequence[str] | None = None, out: str 
         cmd = command or f"amtoolkit claims --tier {tier}" + (f" --only {' '.join(only)}" if only else "") \
             + f" --out {out}"
         study = ctx.cache.get("study")
-        (out_dir / "claims.md").write_text(to_markdown(res, tier, cmd, study, wall), encoding="utf-8")
+        (out_dir / "claims.md").write_text(to_markdown(res, tier, cmd, study, wall, ctx.cache.get("study_note", "")),
+                                           encoding="utf-8")
         (out_dir / "claims.json").write_text(json.dumps(to_json(res, tier, cmd, study), indent=1,
                                                         ensure_ascii=False) + "\n", encoding="utf-8")
     return res

@@ -74,9 +74,10 @@ def bound(measured: dict, key: str = "min_slack", condition: str = "") -> tuple[
 @rule
 def comparison(measured: dict, what: str = "AM-MGD") -> tuple[str, str]:
     """Outcomes of a comparison over problems (``win``/``par``/``loss``/``tie`` counts and
-    ``losses``, the problems lost): ``holds`` when every problem is a win or a tie;
-    ``holds with conditions`` when there are wins and no losses, or more wins than losses
-    (the reason lists the losses); ``does not hold`` otherwise."""
+    ``losses``, the problems lost): ``holds`` when every problem is a win or a tie and
+    there is at least one win; ``holds with conditions`` when there are wins and no losses,
+    or more wins than losses (the reason lists the losses); ``does not hold`` otherwise
+    (in particular with no win: ties at round-off do not show one method ahead)."""
     w, p, lo, t = (int(measured.get(k, 0)) for k in ("win", "par", "loss", "tie"))
     n = w + p + lo + t
     if n == 0:
@@ -85,6 +86,8 @@ def comparison(measured: dict, what: str = "AM-MGD") -> tuple[str, str]:
     lost = measured.get("losses") or []
     if lost:
         text += "; loses on " + ", ".join(lost[:8]) + (f" and {len(lost) - 8} more" if len(lost) > 8 else "")
+    if w == 0:
+        return FAILS, text + ("" if lo else " (no win)")
     if w + t == n:
         return HOLDS, text
     if w > 0 and (lo == 0 or w > lo):

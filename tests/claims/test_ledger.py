@@ -107,8 +107,14 @@ def test_the_report_covers_every_claim(quick):
 def test_stored_study_is_reused_only_when_current(quick, tmp_path):
     out, _ = quick
     meta = json.loads((out / "claims.convex-quick.json").read_text())
+    assert len(meta["table"]) == 4
     ctx = checks.Context(tier="quick", results=out)
-    assert ctx._stored_study(meta["n_grid"], meta["fingerprint"]) is not None
+    stored = ctx._stored_study(meta["n_grid"], meta["fingerprint"])
+    fresh = checks.Context(tier="quick")
+    fresh.cache["study"] = stored
+    assert stored.shape == (4, len(meta["table"][0]))
+    assert stored["fair beta GD"].dtype == float and stored["reg"].isna().sum() == 1  # the quadratic
+    assert checks.convex_claim(fresh, protocol="fair")["family"] == "scikit-learn standardised"
     assert ctx._stored_study(meta["n_grid"], "0" * 16) is None
     assert ctx._stored_study(meta["n_grid"] + 1, meta["fingerprint"]) is None
 

@@ -36,6 +36,7 @@ def test_bound():
     ({"win": 2, "loss": 2}, FAILS),
     ({"win": 0, "par": 4}, FAILS),
     ({"loss": 1}, FAILS),
+    ({"tie": 3}, FAILS),
     ({}, UNTESTABLE),
 ])
 def test_comparison(counts, verdict):
