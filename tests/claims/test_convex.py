@@ -13,11 +13,13 @@ def _problem():
 
 
 def _final_gap(method, cfg, p, T):
-    """One configuration of ``method`` as a plain loop written from its definition."""
+    """One configuration of ``method`` as a plain loop written from its definition: its
+    final gap and its first step at a 1e-6 relative gap (NaN if none)."""
     x, f_star, L = np.zeros(p.dim), p.f_star, p.smoothness
     lr, beta = cfg["lr"], cfg["beta"]
     x_prev, b, d = x.copy(), None, None
     y = x.copy()
+    curve = [float(p.value(x) - f_star)]
     for _ in range(T):
         if method == "GD":
             x = x - lr * p.grad(x)
@@ -44,8 +46,9 @@ def _final_gap(method, cfg, p, T):
                 d_new = bt * d + (1 - bt) * g
             x_prev, d = x, d_new
             x = x - lr * d
-    point = y if method == "NAG (known μ)" else x
-    return float(p.value(point) - f_star)
+        curve.append(float(p.value(y if method == "NAG (known μ)" else x) - f_star))
+    hit = np.flatnonzero(np.array(curve) <= 1e-6 * curve[0])
+    return curve[-1], (float(hit[0]) if hit.size else np.nan)
 
 
 def test_every_method_gets_the_same_number_of_grid_points():
@@ -62,15 +65,26 @@ def test_fair_protocol_matches_a_hand_written_grid_search():
     got = convex.fair_protocol(p, T, n)
     for m in convex.METHODS:
         _, configs = convex.method_grid(m, n, p.smoothness, p.reg)
-        gaps = [_final_gap(m, cfg, p, T) for cfg in configs]
+        gaps, steps = zip(*(_final_gap(m, cfg, p, T) for cfg in configs))
         best = int(np.argmin(gaps))
         np.testing.assert_allclose(got[m]["gaps"], gaps, rtol=1e-7, atol=1e-14, err_msg=m)
         assert got[m]["gap"] == pytest.approx(gaps[best], rel=1e-7), m
         assert got[m]["c"] == configs[best]["c"] and got[m]["lr"] == configs[best]["lr"], m
+        # the fewest steps to a 1e-6 relative gap over the grid
+        assert got[m]["steps_to_1e-6"] == np.nanmin(steps), m
     # Nesterov's β from the known μ: (1 - √(μ lr))/(1 + √(μ lr))
     _, cfg = convex.method_grid("NAG (known μ)", n, p.smoothness, p.reg)
     q = np.sqrt(p.reg * cfg[0]["lr"])
     assert cfg[0]["beta"] == pytest.approx((1 - q) / (1 + q))
+
+
+def test_round_off_ties_are_broken_by_speed():
+    """On a problem every method solves to round-off within T, the reported configuration is
+    the fastest of those at round-off."""
+    got = convex.fair_protocol(_problem(), 600, 4, methods=["GD"])["GD"]
+    at_roundoff = [i for i, g in enumerate(got["gaps"]) if g <= convex.ROUND_OFF]
+    assert len(at_roundoff) >= 2
+    assert got["c"] == got["c_fast"] and got["gap"] <= convex.ROUND_OFF
 
 
 def test_outcome_rule():
@@ -79,6 +93,9 @@ def test_outcome_rule():
     assert convex.outcome(1e-6, 1.5e-6) == "par"
     assert convex.outcome(1e-15, 1e-16) == "tie"
     assert convex.outcome(1e-6, 0.0) == "loss"
+    assert convex.speed_outcome(100, 300) == "win" and convex.speed_outcome(300, 100) == "loss"
+    assert convex.speed_outcome(150, 100) == "par" and convex.speed_outcome(np.nan, np.nan) == "par"
+    assert convex.speed_outcome(np.nan, 100) == "loss" and convex.speed_outcome(100, np.nan) == "win"
 
 
 def test_compare_runs_both_protocols_on_one_problem():
