@@ -43,6 +43,8 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"error: --jobs must be >= 1, got {args.jobs}", file=sys.stderr)
         return 2
     data = os.environ.get("AMTOOLKIT_DATA")
+    if data and os.path.isabs(data):  # written relative to the working folder, as the docs do
+        data = os.path.relpath(data)
     parts = ([f"AMTOOLKIT_DATA={data}"] if data and args.tier == "full" else []) \
         + ["amtoolkit claims", "--tier", args.tier] + (["--only", *args.only] if args.only else []) \
         + ["--out", str(args.out)] + (["--jobs", str(args.jobs)] if args.jobs > 1 else [])

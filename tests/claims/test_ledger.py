@@ -10,9 +10,6 @@ from amtoolkit.claims.command import main, register
 from amtoolkit.claims.ledger import FIELDS, KINDS, load_ledger, papers
 from amtoolkit.claims.runner import run_claims
 
-PAPER_TEXT = "/work/shared/papers/am-momentum-2510.04988.txt"
-
-
 @pytest.fixture(scope="module")
 def quick(tmp_path_factory):
     """One quick-tier run of the whole ledger (shared by the tests of this module)."""
