@@ -1,0 +1,153 @@
+"""The ledger is complete and every check runs at the quick tier; the report covers it."""
+
+import json
+import re
+
+import pytest
+
+from amtoolkit.claims import checks, verdicts
+from amtoolkit.claims.command import main, register
+from amtoolkit.claims.ledger import FIELDS, KINDS, load_ledger, papers
+from amtoolkit.claims.runner import run_claims
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    """One quick-tier run of the whole ledger (shared by the tests of this module)."""
+    out = tmp_path_factory.mktemp("claims")
+    return out, run_claims("quick", out=out)
+
+
+def test_every_entry_has_every_field_and_ids_are_unique():
+    claims = load_ledger()
+    assert len(claims) >= 40
+    ids = [c.id for c in claims]
+    assert len(ids) == len(set(ids))
+    refs = papers()
+    for c in claims:
+        for f in FIELDS:
+            assert isinstance(getattr(c, f), str) and getattr(c, f).strip(), (c.id, f)
+        assert c.kind in KINDS and c.paper in refs
+        assert c.check in checks.CHECKS and c.rule in verdicts.RULES
+        assert re.fullmatch(r"(am|rllc)-[a-z0-9.\-]+", c.id), c.id
+        assert c.id.startswith(c.paper.lower() + "-")
+
+
+def test_the_ledger_covers_the_parts_of_both_papers():
+    """Every part of the papers named in issue 20 has at least one entry (by its source)."""
+    claims = load_ledger()
+    am = " ".join(c.source for c in claims if c.paper == "AM")
+    for part in ["Abstract", "Sec. 3.1", "Sec. 3.2", "Sec. 3.3", "Sec. 3.4", "Algorithm 1", "Theorem 3.3",
+                 "Theorem 3.4", "Sec. 4.1", "Sec. 4.2", "Sec. 4.3", "Sec. 4.4", "Sec. 4.5", "Table 6",
+                 "Sec. 4.6", "Figure 1", "Figure 3", "Figure 5", "Figure 7", "Eq. 10", "Eq. 12", "Eq. 14"]:
+        assert part in am, part
+    rllc = {c.id for c in claims if c.paper == "RLLC"}
+    for cid in ["rllc-special-case-sgd", "rllc-special-case-momentum", "rllc-special-case-nag",
+                "rllc-lemma-3.8-orthogonal", "rllc-real-jordan-form", "rllc-abstract-outperforms"]:
+        assert cid in rllc
+    kinds = {c.kind for c in claims}
+    assert kinds == set(KINDS)
+
+
+def test_bad_ledgers_are_refused(tmp_path):
+    good = ('[papers]\nAM = "x"\n[[claim]]\nid = "am-a"\npaper = "AM"\nsource = "s"\nclaim = "c"\n'
+            'kind = "math"\ncheck = "am_first_step"\nscale = "s"\ncannot_show = "-"\nrule = "agree"\n')
+    p = tmp_path / "l.toml"
+    p.write_text(good)
+    assert load_ledger(p)[0].id == "am-a"
+    for old, new, match in [('kind = "math"', 'kind = "maths"', "kind must be one of"),
+                            ('check = "am_first_step"', 'check = "nope"', "unknown check 'nope'"),
+                            ('rule = "agree"', 'rule = "nope"', "unknown rule 'nope'"),
+                            ('paper = "AM"', 'paper = "XX"', "paper must be one of"),
+                            ('claim = "c"\n', '', "field 'claim' must be a non-empty string")]:
+        p.write_text(good.replace(old, new))
+        with pytest.raises(ValueError, match=match):
+            load_ledger(p)
+    p.write_text(good + good.split("[[claim]]\n")[0].replace('[papers]\nAM = "x"\n', "") + "[[claim]]\n"
+                 + good.split("[[claim]]\n")[1])
+    with pytest.raises(ValueError, match="duplicate id 'am-a'"):
+        load_ledger(p)
+
+
+def test_every_check_runs_at_the_quick_tier(quick):
+    out, results = quick
+    assert [r["id"] for r in results] == [c.id for c in load_ledger()]
+    errors = {r["id"]: r["error"] for r in results if r["error"]}
+    assert not errors, errors
+    for r in results:
+        assert r["verdict"] in verdicts.VERDICTS
+        if r["check"] not in ("none", "stored_result"):
+            assert r["summary"], r["id"]
+    # claims checked exactly (math) must hold at any tier
+    by_id = {r["id"]: r for r in results}
+    for cid in ["rllc-special-case-sgd", "rllc-special-case-momentum", "rllc-special-case-nag",
+                "rllc-lemma-3.8-orthogonal", "rllc-real-jordan-form", "rllc-complex-momentum",
+                "am-eq11-13-closed-form", "am-sec3.3-reduces", "am-alg1-first-step", "am-sec3.4-first-order"]:
+        assert by_id[cid]["verdict"] == verdicts.HOLDS, (cid, by_id[cid]["reason"])
+    for cid in ["am-eq10-printed", "am-sec3.3-amadamw-sign", "am-sec3.5-thm-3.4"]:
+        assert by_id[cid]["verdict"] == verdicts.FAILS, (cid, by_id[cid]["reason"])
+    assert by_id["am-sec4.3-llm"]["verdict"] == verdicts.UNTESTABLE
+
+
+def test_the_report_covers_every_claim(quick):
+    out, results = quick
+    md = (out / "claims.md").read_text()
+    data = json.loads((out / "claims.json").read_text())
+    assert "amtoolkit claims --tier quick" in md
+    for r in results:
+        assert f"| {r['id']} |" in md
+    assert [c["id"] for c in data["claims"]] == [r["id"] for r in results]
+    assert sum(data["counts"].values()) == len(results)
+    assert "## The convex claim under both protocols" in md
+    assert len(data["convex"]) == 4  # the quick tier's four problems
+
+
+def test_stored_study_is_reused_only_when_current(quick, tmp_path):
+    out, _ = quick
+    meta = json.loads((out / "claims.convex-quick.json").read_text())
+    assert len(meta["table"]) == 4
+    ctx = checks.Context(tier="quick", results=out)
+    stored = ctx._stored_study(meta["n_grid"], meta["fingerprint"])
+    fresh = checks.Context(tier="quick")
+    fresh.cache["study"] = stored
+    assert stored.shape == (4, len(meta["table"][0]))
+    assert stored["fair beta GD"].dtype == float and stored["reg"].isna().sum() == 1  # the quadratic
+    assert checks.convex_claim(fresh, protocol="fair")["family"] == "scikit-learn standardised"
+    assert ctx._stored_study(meta["n_grid"], "0" * 16) is None
+    assert ctx._stored_study(meta["n_grid"] + 1, meta["fingerprint"]) is None
+
+
+def test_stored_deep_results_are_read_when_current(tmp_path):
+    import amtoolkit
+
+    (tmp_path / "deep").mkdir()
+    ctx = checks.Context(tier="quick", results=tmp_path)
+    assert "no stored result" in checks.stored_result(ctx, key="k")["why"]
+    rec = {"amtoolkit": amtoolkit.__version__, "what": "AM-MSGD", "win": 3, "par": 1, "loss": 0, "tie": 0,
+           "losses": [], "command": "amtoolkit reproduce deep"}
+    (tmp_path / "deep" / "k.json").write_text(json.dumps(rec))
+    m = checks.stored_result(ctx, key="k")
+    assert verdicts.apply_rule("stored", m, {"reason": "r"})[0] == verdicts.CONDITIONS
+    (tmp_path / "deep" / "k.json").write_text(json.dumps({**rec, "amtoolkit": "0.0.0"}))
+    m = checks.stored_result(ctx, key="k")
+    assert verdicts.apply_rule("stored", m, {"reason": "r"})[0] == verdicts.UNTESTABLE
+
+
+def test_command_register_only_and_errors(tmp_path, capsys):
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="cmd")
+    register(sub)
+    args = parser.parse_args(["claims", "--tier", "quick", "--only", "rllc-special-case-nag", "--out",
+                              str(tmp_path), "--quiet"])
+    assert args.func(args) == 0
+    assert "rllc-special-case-nag" in capsys.readouterr().out
+    data = json.loads((tmp_path / "claims.json").read_text())
+    assert [c["id"] for c in data["claims"]] == ["rllc-special-case-nag"]
+    assert data["claims"][0]["verdict"] == "holds"
+    assert main(["--only", "no-such-claim", "--out", str(tmp_path), "--quiet"]) == 2
+    assert "unknown claim id" in capsys.readouterr().err
+    assert main(["--list"]) == 0
+    assert "am-sec4.1-convex-fair" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["--tier", "medium"])
