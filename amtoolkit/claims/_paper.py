@@ -2,13 +2,12 @@
 
 Everything the ledger needs from ``amtoolkit reproduce convex`` (AM Sec. 4.1 / Figure 3:
 λ = 0, step 1/L, β tuned for MGD on a 20-point grid, AM-MGD judged at β_max = 1, the
-common budget T) comes through this module, so that when the protocol moves (planned:
-``amtoolkit.reproduce.convex``) only the import below changes.
+common budget T) comes through this module, so that if the protocol moves only the import below changes.
 """
 
 from __future__ import annotations
 
-from ..experiments.reproduce import FLOOR, GRID, ROUND_OFF, _compare, default_datasets  # noqa: F401
+from ..reproduce.convex import FLOOR, GRID, ROUND_OFF, _compare, default_datasets  # noqa: F401
 
 __all__ = ["FLOOR", "GRID", "ROUND_OFF", "paper_row", "default_datasets"]
 

@@ -7,7 +7,8 @@ subcommands and binds each to its ``cmd_<name>(args) -> int`` with ``set_default
 * :mod:`.reproduce`: ``demo``, ``reproduce``;
 * :mod:`.theory`: ``rate``;
 * :mod:`.figures`: ``figures``;
-* :mod:`.sweeps`: ``sweep``, ``results``, ``fetch``.
+* :mod:`.sweeps`: ``sweep``, ``results``, ``fetch``;
+* :mod:`.claims`: ``claims``.
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ import os
 import sys
 from typing import Sequence
 
-from . import figures, reproduce, run, sweeps, theory
+from . import claims, figures, reproduce, run, sweeps, theory
 from .run import build_problem
 
 __all__ = ["main", "make_parser", "build_problem", "COMMAND_GROUPS"]
 
 #: the command groups, in the order of ``amtoolkit --help``
-COMMAND_GROUPS = (run, reproduce, theory, figures, sweeps)
+COMMAND_GROUPS = (run, reproduce, theory, figures, sweeps, claims)
 
 
 def make_parser() -> argparse.ArgumentParser:

@@ -48,6 +48,10 @@ def _add_reproduce(sub) -> None:
     p.add_argument("--quadratic-steps", type=int, default=20000,
                    help="step cap per quadratic (default: 20000)")
     p.add_argument("--jobs", type=int, default=2, help="parallel worker processes (default: 2)")
+    p.add_argument("--fair-grid", type=int, default=16, metavar="N",
+                   help="configurations per method of the fair protocol run beside the paper's (every "
+                        "method's step tuned on the same grid, amtoolkit.reproduce.fair); 0: the paper's "
+                        "protocol alone (default: 16)")
     p.set_defaults(func=cmd_reproduce)
 
 
@@ -68,7 +72,7 @@ def cmd_reproduce(args) -> int:
         check_out_path("figures (--figures)", args.figures, folder=True)
         table = reproduce_convex(args.datasets, args.reg, out=args.out, store=args.store,
                                  max_steps=args.max_steps, quadratic_steps=args.quadratic_steps,
-                                 jobs=args.jobs)
+                                 jobs=args.jobs, fair_grid=args.fair_grid)
     except (ValueError, TypeError, FileNotFoundError) as err:
         return fail(err)
     cpu = table.cpu_seconds.sum() + pd.read_csv(f"{args.out}/quadratic.csv").cpu_seconds.sum()

@@ -23,6 +23,14 @@ Per dataset and regularisation ``reg`` (mean logistic loss + reg/2‖w‖²):
 Budget: every method runs the same number of steps T per problem, the number of steps the
 fastest AM-MGD run needs to reach a relative gap of :data:`FLOOR` (so that no final gap
 of AM-MGD sits at round-off), capped at ``max_steps``.
+
+That protocol tunes only β, at a step where EMA momentum cannot accelerate. Beside it, with
+``fair_grid > 0`` (the command's default 16), each row also holds the fair protocol of
+:mod:`amtoolkit.reproduce.fair` at the same budget T: GD, heavy ball, EMA MGD, Nesterov
+(known μ) and AM-MGD, each over ``fair_grid`` configurations of its step (and β): columns
+``fair gap <method>``, ``fair steps to 1e-6 <method>``, ``fair best baseline`` and the
+outcomes ``fair vs best`` (final gap) and ``fair speed vs best`` (steps to a 1e-6 relative
+gap, which separates methods that all reach round-off).
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ from ..datasets import find_libsvm, load_problem, registry
 from ..problems import Quadratic
 from ..runner.run import run
 from ..sweeps.store import read_job_meta, write_job
+from .fair import BASELINES, fair_protocol, outcome, speed_outcome
 
 __all__ = ["GRID", "AM_BETA_MAX", "DEFAULT_STORE", "default_datasets", "convex_problem", "quadratic_problem",
            "reproduce_convex"]
@@ -96,7 +105,20 @@ def _am_runs(problem, lr, max_steps, f_star, floor):
     return run(opt, problem, max_steps, f_star=f_star, callback=stop)
 
 
-def _compare(problem, name: str, reg: float, max_steps: int, keep_curves: bool, extra=()):
+def _fair_columns(row: dict, problem, steps: int, fair_grid: int) -> None:
+    """The fair protocol at the same budget, beside the paper's (module docstring)."""
+    fair = fair_protocol(problem, steps, fair_grid)
+    for method, r in fair.items():
+        row[f"fair gap {method}"] = r["gap"]
+        row[f"fair steps to 1e-6 {method}"] = r["steps_to_1e-6"]
+    best = min(BASELINES, key=lambda m: (fair[m]["gap"], np.nan_to_num(fair[m]["steps_to_1e-6"], nan=np.inf)))
+    fastest = min(BASELINES, key=lambda m: np.nan_to_num(fair[m]["steps_to_1e-6"], nan=np.inf))
+    row["fair best baseline"] = best
+    row["fair vs best"] = outcome(fair["AM-MGD"]["gap"], fair[best]["gap"])
+    row["fair speed vs best"] = speed_outcome(fair["AM-MGD"]["steps_to_1e-6"], fair[fastest]["steps_to_1e-6"])
+
+
+def _compare(problem, name: str, reg: float, max_steps: int, keep_curves: bool, extra=(), fair_grid: int = 0):
     """One row of the table (and the curves of GD, MGD 0.9, MGD β*, AM-MGD with β_max = 1
     and MGD with the β's in ``extra`` when asked)."""
     t0 = time.perf_counter()
@@ -121,8 +143,10 @@ def _compare(problem, name: str, reg: float, max_steps: int, keep_curves: bool, 
     beta_judged = am.frame[am.frame.run == JUDGED].beta
     row["AM β_t mean"] = float(np.nanmean(beta_judged.iloc[1:-1]))
     row["AM β_t = 1 share"] = float(np.mean(beta_judged.iloc[1:-1] == 1.0))
-    row["wall_seconds"] = time.perf_counter() - t0
     _judge(row)
+    if fair_grid:
+        _fair_columns(row, problem, steps, fair_grid)
+    row["wall_seconds"] = time.perf_counter() - t0
     curves = None
     if keep_curves:
         beta_am = beta_judged.to_numpy()
@@ -155,10 +179,12 @@ def _judge(row: dict) -> None:
     row["verdict"] = f"vs β=0.9: {t09}; vs β*={row['beta_star']:.3g}: {tbest}"
 
 
-def _stored(store, kind: str, params: dict, compute) -> tuple[dict, pd.DataFrame]:
+def _stored(store, kind: str, params: dict, compute, fair_grid: int = 0) -> tuple[dict, pd.DataFrame]:
     """``compute() -> (row, curves)``, or what an earlier call stored under ``store`` for the same
     ``kind`` and ``params`` (``<store>/<kind>-<hash>.parquet``: the curves as the table, the row
-    in its metadata). A damaged or foreign file is computed again and replaced."""
+    in its metadata). A damaged or foreign file is computed again and replaced. The fair
+    protocol's grid is not part of the key (the curves do not depend on it): a stored row is
+    reused when it was computed with ``fair_grid`` configurations, or when none are asked."""
     if store is None:
         return compute()
     text = json.dumps({"kind": kind, "params": params, "format": FORMAT}, sort_keys=True)
@@ -167,36 +193,39 @@ def _stored(store, kind: str, params: dict, compute) -> tuple[dict, pd.DataFrame
     if path.is_file():
         try:
             meta = read_job_meta(path)
-            if meta.get("kind") == kind and meta.get("params") == params and meta.get("format") == FORMAT:
+            if meta.get("kind") == kind and meta.get("params") == params and meta.get("format") == FORMAT \
+                    and (not fair_grid or meta.get("fair_grid", 0) == fair_grid):
                 row = {k: (np.nan if v is None else v) for k, v in meta["row"].items()}
                 return row, pd.read_parquet(path)
         except Exception:  # noqa: BLE001 - a damaged file is recomputed below and replaced
             pass
     row, curves = compute()
     Path(store).mkdir(parents=True, exist_ok=True)
-    write_job(store, key, curves, {"kind": kind, "params": params, "format": FORMAT, "row": row})
+    write_job(store, key, curves, {"kind": kind, "params": params, "format": FORMAT, "row": row,
+                                   "fair_grid": int(fair_grid)})
     return row, curves
 
 
 def convex_problem(name: str, reg: float, max_steps: int = 4000, keep_curves: bool = False,
-                   store: str | Path | None = None):
+                   store: str | Path | None = None, fair_grid: int = 0):
     """The protocol of Sec. 4.1 on one LIBSVM dataset: ``(row, curves or None)``; the row's
     ``cpu_seconds`` counts loading, f*, and both runs. With ``store`` (a folder), the result is
     read from there when an earlier call stored it, else computed and stored (curves
     included)."""
     def compute():
         cpu = time.process_time()
-        row, curves = _compare(load_problem(name, reg=reg), name, reg, max_steps, keep_curves or store is not None)
+        row, curves = _compare(load_problem(name, reg=reg), name, reg, max_steps, keep_curves or store is not None,
+                               fair_grid=fair_grid)
         row["cpu_seconds"] = time.process_time() - cpu
         return row, curves
 
-    row, curves = _stored(store, "convex", {"problem": name, "reg": float(reg), "max_steps": int(max_steps)},
-                          compute)
+    params = {"problem": name, "reg": float(reg), "max_steps": int(max_steps)}
+    row, curves = _stored(store, "convex", params, compute, fair_grid)
     return row, (curves if keep_curves else None)
 
 
 def quadratic_problem(cond: float, max_steps: int = 20000, dim: int = 100, seed: int = 0,
-                      store: str | Path | None = None):
+                      store: str | Path | None = None, fair_grid: int = 0):
     """Figure 1's setting (Sec. 3.1) with the same protocol: a random quadratic with
     condition number ``cond`` (log-spaced spectrum in [1/cond, 1], b ~ N(0, I)); the curves
     add MGD with β = 0.5 and 0.99 to the four methods of Figure 3. ``store`` as in
@@ -204,12 +233,35 @@ def quadratic_problem(cond: float, max_steps: int = 20000, dim: int = 100, seed:
     def compute():
         cpu = time.process_time()
         q = Quadratic.random(dim=dim, cond=cond, seed=seed)
-        row, curves = _compare(q, q.name, np.nan, max_steps, True, extra=(0.5, 0.99))
+        row, curves = _compare(q, q.name, np.nan, max_steps, True, extra=(0.5, 0.99), fair_grid=fair_grid)
         row["cpu_seconds"] = time.process_time() - cpu
         return row, curves
 
-    return _stored(store, "quadratic", {"cond": float(cond), "max_steps": int(max_steps), "dim": int(dim),
-                                        "seed": int(seed)}, compute)
+    params = {"cond": float(cond), "max_steps": int(max_steps), "dim": int(dim), "seed": int(seed)}
+    return _stored(store, "quadratic", params, compute, fair_grid)
+
+
+def _fair_markdown(table: pd.DataFrame) -> str:
+    """The fair protocol's counts and table (module docstring)."""
+    from .fair import METHODS
+
+    n = len(table)
+    gap = {o: int((table["fair vs best"] == o).sum()) for o in ("win", "par", "loss", "tie")}
+    speed = {o: int((table["fair speed vs best"] == o).sum()) for o in ("win", "par", "loss")}
+    lines = [f"The fair protocol beside it (every method's step tuned on the same grid, same T): AM-MGD "
+             f"against the best baseline by final gap wins {gap['win']}/{n}, par {gap['par']}, loses "
+             f"{gap['loss']}, ties at round-off {gap['tie']}; by steps to a 1e-6 relative gap wins "
+             f"{speed['win']}/{n}, par {speed['par']}, loses {speed['loss']}.", ""]
+    head = ["dataset", "reg"] + [f"{m} gap / →1e-6" for m in METHODS] + ["best baseline", "gap", "speed"]
+    lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for _, r in table.iterrows():
+        cells = [str(r["problem"]), "–" if pd.isna(r["reg"]) else f"{r['reg']:g}"]
+        for m in METHODS:
+            steps = r[f"fair steps to 1e-6 {m}"]
+            cells.append(f"{r[f'fair gap {m}']:.1e} / " + ("never" if not np.isfinite(steps) else f"{int(steps)}"))
+        cells += [str(r["fair best baseline"]), str(r["fair vs best"]), str(r["fair speed vs best"])]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def summary_markdown(table: pd.DataFrame) -> str:
@@ -246,6 +298,8 @@ def summary_markdown(table: pd.DataFrame) -> str:
             else:
                 cells.append(str(v))
         lines.append("| " + " | ".join(cells) + " |")
+    if "fair vs best" in table:
+        lines += ["", _fair_markdown(table)]
     lines += ["", "Verdicts (AM-MGD with β_max = 1, by final gap at the same budget T):", ""]
     lines += [f"* {r.problem}" + ("" if np.isnan(r.reg) else f", reg {r.reg:g}") + f": {r.verdict}"
               for r in table.itertuples()]
@@ -272,7 +326,8 @@ def _collect(fn, tasks: list[tuple], jobs: int, partial: Path) -> list:
 
 def reproduce_convex(datasets: Sequence[str] | None = None, regs: Sequence[float] = REGS,
                      out: str | Path = "reproduction", store: str | Path | None = DEFAULT_STORE,
-                     max_steps: int = 4000, quadratic_steps: int = 20000, jobs: int = 2) -> pd.DataFrame:
+                     max_steps: int = 4000, quadratic_steps: int = 20000, jobs: int = 2,
+                     fair_grid: int = 16) -> pd.DataFrame:
     """Run the protocol on every (dataset, reg) and on Figure 1's quadratics; write
     ``<out>/results.csv``, ``<out>/quadratic.csv`` and ``<out>/table.md``. Returns the table.
 
@@ -281,8 +336,10 @@ def reproduce_convex(datasets: Sequence[str] | None = None, regs: Sequence[float
     ``fig1_quadratic``, see :func:`amtoolkit.figures.figureset.reproduction_configs`) finds
     them instead of running them again. The rows finished so far are in
     ``<out>/results.partial.csv`` (``quadratic.partial.csv``) while a stage runs, and stay
-    there if it fails or is interrupted."""
+    there if it fails or is interrupted. ``fair_grid`` configurations per method run the
+    fair protocol beside the paper's (module docstring; 0: the paper's protocol alone)."""
     max_steps = check_int("max_steps", max_steps)
+    fair_grid = check_int("fair_grid", fair_grid, minimum=0)
     quadratic_steps = check_int("quadratic_steps", quadratic_steps)
     jobs = check_int("jobs", jobs)
     for arg, value in (("regs", regs), ("datasets", datasets)):
@@ -304,13 +361,13 @@ def reproduce_convex(datasets: Sequence[str] | None = None, regs: Sequence[float
     tasks = [(n, r) for r in regs for n in names]
     # the largest problems first, so that the parallel workers finish together
     tasks.sort(key=lambda t: -registry()[t[0]].nnz if t[0] in registry() else 0)
-    results = _collect(convex_problem, [(n, r, max_steps, False, store) for n, r in tasks], jobs,
+    results = _collect(convex_problem, [(n, r, max_steps, False, store, fair_grid) for n, r in tasks], jobs,
                        out / "results.partial.csv")
     order = {(n, r): i for i, (n, r) in enumerate((n, r) for r in regs for n in names)}
     pairs = sorted(zip(tasks, results), key=lambda p: order[p[0]])
     table = pd.DataFrame([row for _, (row, _) in pairs])
     table.to_csv(out / "results.csv", index=False)  # kept if the quadratics below fail
-    quad = _collect(quadratic_problem, [(c, quadratic_steps, 100, 0, store) for c in CONDITIONS], jobs,
+    quad = _collect(quadratic_problem, [(c, quadratic_steps, 100, 0, store, fair_grid) for c in CONDITIONS], jobs,
                     out / "quadratic.partial.csv")
     quad_table = pd.DataFrame([r for r, _ in quad])
     quad_table.to_csv(out / "quadratic.csv", index=False)

@@ -26,7 +26,8 @@ def table(tmp_path_factory):
     if libsvm_dir() is None:
         pytest.skip("AMTOOLKIT_DATA is not set to the LIBSVM data folder")
     out = tmp_path_factory.mktemp("rep")
-    t = R.reproduce_convex(NAMES, [1e-3], out=out, store=out / "store", max_steps=600, quadratic_steps=40, jobs=1)
+    t = R.reproduce_convex(NAMES, [1e-3], out=out, store=out / "store", max_steps=600, quadratic_steps=40, jobs=1,
+                           fair_grid=4)
     return t, out
 
 
@@ -73,7 +74,7 @@ def test_outputs_are_written(table):
     back = pd.read_csv(out / "results.csv")
     np.testing.assert_allclose(back["gap AM-MGD 1"], t["gap AM-MGD 1"], rtol=1e-12)
     md = (out / "table.md").read_text()
-    assert md.count("| heart_scale |") == 1 and "Verdicts" in md and "Quadratics" in md
+    assert md.count("| heart_scale |") == 2 and "Verdicts" in md and "Quadratics" in md  # both protocols
     assert len(pd.read_csv(out / "quadratic.csv")) == 3
     # one stored run per (problem, reg) and per quadratic, each with its row and curves
     stored = sorted(p.name.split("-")[0] for p in (out / "store").glob("*.parquet"))
@@ -117,7 +118,7 @@ def test_figures_and_the_cli_reuse_the_stored_runs(table, tmp_path, oracle_calls
     assert set(FIGURES) >= set(configs)
     args = ["reproduce", "convex", "--datasets", *NAMES, "--reg", "1e-3", "--out", str(tmp_path / "o"),
             "--figures", str(tmp_path / "f"), "--store", str(store), "--max-steps", "600",
-            "--quadratic-steps", "40", "--jobs", "1"]
+            "--quadratic-steps", "40", "--jobs", "1", "--fair-grid", "4"]
     assert cli.main(args) == 0
     assert oracle_calls["n"] == 0 and (tmp_path / "f" / "fig3_libsvm.png").is_file()
     back = pd.read_csv(tmp_path / "o" / "results.csv")
@@ -199,3 +200,23 @@ def test_a_failing_problem_keeps_the_rows_finished_before_it(tmp_path):
     # all in: in task order, and the partial file is gone
     rows = _collect(_row_or_fail, [(3,), (0,), (1,)], 2, partial)
     assert [r["problem"] for r, _ in rows] == ["p3", "p0", "p1"] and not partial.exists()
+
+
+def test_the_fair_protocol_stands_beside_the_paper_s(table):
+    """Issue 20: each row holds the fair protocol at the same budget T, computed here again from
+    amtoolkit.reproduce.fair (whose grids tests/claims check against a hand-written search),
+    and table.md prints both protocols' counts."""
+    from amtoolkit.reproduce.fair import BASELINES, METHODS, fair_protocol, outcome
+
+    t, out = table
+    for row in t.to_dict("records"):
+        p = amt.load_problem(row["problem"], reg=1e-3)
+        fair = fair_protocol(p, row["steps"], 4)
+        for m in METHODS:
+            assert row[f"fair gap {m}"] == pytest.approx(fair[m]["gap"], rel=1e-12, abs=0)
+            np.testing.assert_equal(row[f"fair steps to 1e-6 {m}"], fair[m]["steps_to_1e-6"])
+        best = row["fair best baseline"]
+        assert best in BASELINES and fair[best]["gap"] == min(fair[b]["gap"] for b in BASELINES)
+        assert row["fair vs best"] == outcome(fair["AM-MGD"]["gap"], fair[best]["gap"])
+    md = (out / "table.md").read_text()
+    assert "The fair protocol beside it" in md and md.count("| heart_scale |") == 2

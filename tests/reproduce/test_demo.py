@@ -33,3 +33,22 @@ def test_demo_command_writes_figure(tmp_path, capsys):
     assert (tmp_path / "demo.png").stat().st_size > 10_000 and (tmp_path / "demo.pdf").is_file()
     out = capsys.readouterr().out
     assert "AM-MGD β_max=1" in out and "AM-MGD β_max=0.9" in out and "breast_cancer" in out
+
+
+def test_demo_prints_the_fair_protocol_beside_the_paper_s():
+    """Issue 20: the demo's second table, every method's step tuned on the same grid; each
+    row is the fair protocol's best configuration, sorted by steps to a 1e-6 relative gap."""
+    import numpy as np
+
+    import amtoolkit as amt
+    from amtoolkit.reproduce.demo import fair_table
+    from amtoolkit.reproduce.fair import METHODS, fair_protocol
+
+    q = amt.Quadratic.random(dim=20, cond=100, seed=0)
+    table = fair_table(q, 300, n_grid=4)
+    fair = fair_protocol(q, 300, 4)
+    assert sorted(table.method) == sorted(METHODS)
+    for row in table.itertuples():
+        assert row.final_gap == f"{fair[row.method]['gap']:.3e}"
+    steps = [np.inf if s == "never" else int(s) for s in table["steps_to_1e-6_rel_gap"]]
+    assert steps == sorted(steps)
