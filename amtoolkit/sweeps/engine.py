@@ -76,8 +76,10 @@ class SweepReport:
     cut by their time budget; ``given_up`` (key → failure record) not run because they
     failed ``max_failures`` times; ``set_aside`` (paths) damaged job files moved into
     ``out/_damaged`` and recomputed; ``removed_tmp`` stale temporary files removed;
-    ``stopped`` why the engine stopped early (a dead worker pool, no Dask worker left),
-    and whether Ctrl-C ``interrupted`` it.
+    ``stopped`` why the engine stopped early (a dead worker pool, no Dask worker left, a
+    write that failed), and whether Ctrl-C ``interrupted`` it; ``unwritten`` (key →
+    ``(frame, meta)``) the computed tables that could not be written (a full disk, a quota),
+    kept in memory for the caller instead of lost.
     """
 
     out: Path
@@ -91,6 +93,7 @@ class SweepReport:
     removed_tmp: int = 0
     stopped: str | None = None
     interrupted: bool = False
+    unwritten: dict[str, tuple] = field(default_factory=dict)
 
     @property
     def missing(self) -> int:
@@ -282,8 +285,13 @@ def run_job(job: Job, store: Mapping | None = None, step_bar: bool = False) -> d
     if error is not None:
         out.update(state=meta["status"], error=error)
     elif store is not None and _reachable(store):
-        write_job(store["path"], key, frame, meta, split=store.get("split", False), summary=meta.pop("summary"))
-        out["state"] = "stored"
+        try:
+            written = dict(meta)
+            write_job(store["path"], key, frame, written, split=store.get("split", False),
+                      summary=written.pop("summary", None))
+            out["state"] = "stored"
+        except OSError:  # the worker cannot write: the caller writes (or keeps) the table
+            out.update(state="returned", frame=frame, meta=meta)
     else:
         out.update(state="returned", frame=frame, meta=meta)
     out["seconds"] = time.perf_counter() - t0
@@ -623,7 +631,16 @@ def _sweep_locked(all_jobs, out, token, jobs, scheduler, resume, progress, max_f
                 if outcome["state"] in ("stored", "returned"):
                     if outcome["state"] == "returned":
                         meta = dict(outcome["meta"])
-                        write_job(out, key, outcome["frame"], meta, split=store["split"], summary=meta.pop("summary", None))
+                        try:
+                            write_job(out, key, outcome["frame"], meta, split=store["split"],
+                                      summary=meta.pop("summary", None))
+                        except OSError as err:  # full disk, quota: keep the table, stop computing more
+                            report.unwritten[key] = (outcome["frame"], outcome["meta"])
+                            report.failed[key] = f"computed but not stored: {err}"
+                            report.stopped = (f"a write to {out} failed ({err}); the {len(report.unwritten)} "
+                                              "computed table(s) are in SweepReport.unwritten")
+                            bar.update()
+                            break
                     report.stored += 1
                     if key in records:
                         (out / FAILED_DIR / f"{key}.json").unlink(missing_ok=True)

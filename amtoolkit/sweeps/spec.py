@@ -128,8 +128,8 @@ def load_spec(spec: Mapping | str | os.PathLike) -> dict:
     try:
         with open(path, "rb") as fh:
             return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as err:
-        raise SpecError(f"spec: {path} is not valid TOML ({err})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:  # a binary file too, named
+        raise SpecError(f"spec: {path} is not valid TOML ({type(err).__name__}: {err})") from None
 
 
 def grid_hyper(grid: tuple, smoothness: float) -> dict:
@@ -336,6 +336,8 @@ def expand(spec: Mapping | str | os.PathLike) -> list[Job]:
     steps = _int(head["steps"], "steps", "[sweep]", 1)
     seeds = head.get("seeds", [0])
     seeds = [_int(s, "seeds", "[sweep]", 0) for s in (seeds if isinstance(seeds, list) else [seeds])]
+    if any(s >= 2 ** 63 for s in seeds):  # a run keeps its seed as int64
+        raise SpecError(f"[sweep]: seeds must be integers in [0, 2**63 - 1], got {seeds!r}")
     if not seeds or len(set(seeds)) != len(seeds):
         raise SpecError(f"[sweep]: seeds must be a non-empty list of distinct integers, got {seeds!r}")
     batch = head.get("batch_size")

@@ -148,3 +148,42 @@ def test_best_configs_flags_a_best_value_at_the_end_of_its_grid():
     rows[2]["gap"] = 0.5
     edge = store.best_configs(pd.DataFrame(rows))
     assert edge.configuration[0] == "beta=0.9" and edge.edge[0] == "beta at its largest"
+
+
+def test_a_binary_spec_and_a_seed_beyond_int64_are_refused_naming_them(tmp_path):
+    """Issue 21, items 15 and the smaller ones: a binary spec gave a bare UnicodeDecodeError,
+    and seeds ≥ 2**64 failed every job at run time."""
+    import amtoolkit as amt
+    from amtoolkit.sweeps.spec import SpecError
+
+    spec = tmp_path / "spec.toml"
+    spec.write_bytes(b"\x00\x01\xff\xfe")
+    with pytest.raises(SpecError, match=f"spec: {spec} is not valid TOML"):
+        amt.sweep(spec, tmp_path / "st")
+    bad = {"sweep": {"steps": 5, "seeds": [0, 2 ** 64]}, "problems": [{"name": "quadratic", "dim": 5}],
+           "optimizers": [{"name": "gd", "lr": "1/L"}]}
+    with pytest.raises(SpecError, match=r"seeds must be integers in \[0, 2\*\*63 - 1\]"):
+        amt.sweep(bad, tmp_path / "st")
+    assert not (tmp_path / "st").exists()
+
+
+def test_a_write_that_fails_keeps_the_computed_table(tmp_path, monkeypatch):
+    """Issue 21, item 16: a full disk after the output check lost the computed job. Now the
+    sweep stops, reports it, and hands the table back in SweepReport.unwritten."""
+    import errno
+
+    import amtoolkit as amt
+    from amtoolkit.sweeps import engine
+
+    def full_disk(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(engine, "write_job", full_disk)
+    spec = {"sweep": {"steps": 5, "seeds": [0, 1, 2]}, "problems": [{"name": "quadratic", "dim": 5}],
+            "optimizers": [{"name": "gd", "lr": "1/L"}]}
+    with pytest.warns(RuntimeWarning):
+        report = amt.sweep(spec, tmp_path / "st", progress=False)
+    assert report.stored == 0 and len(report.unwritten) == 1 and "No space left" in report.stopped
+    [(frame, meta)] = report.unwritten.values()
+    ref = amt.run(amt.optimizers.gd(lr="1/L"), amt.Quadratic.random(dim=5, seed=meta["config"]["seed"]), 5)
+    assert list(frame.loss) == list(ref.frame.loss)
