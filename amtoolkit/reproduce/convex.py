@@ -328,16 +328,44 @@ def reproduce_convex(datasets: Sequence[str] | None = None, regs: Sequence[float
                      out: str | Path = "reproduction", store: str | Path | None = DEFAULT_STORE,
                      max_steps: int = 4000, quadratic_steps: int = 20000, jobs: int = 2,
                      fair_grid: int = 16) -> pd.DataFrame:
-    """Run the protocol on every (dataset, reg) and on Figure 1's quadratics; write
-    ``<out>/results.csv``, ``<out>/quadratic.csv`` and ``<out>/table.md``. Returns the table.
+    """Run AM Sec. 4.1's convex protocol on every (dataset, reg) and on Figure 1's quadratics.
 
-    Every run's row and curves go to ``store`` (``None``: not kept), where an earlier call of
-    this function or of :func:`amtoolkit.figures.build` (figures ``fig3_libsvm`` and
-    ``fig1_quadratic``, see :func:`amtoolkit.figures.figureset.reproduction_configs`) finds
-    them instead of running them again. The rows finished so far are in
-    ``<out>/results.partial.csv`` (``quadratic.partial.csv``) while a stage runs, and stay
-    there if it fails or is interrupted. ``fair_grid`` configurations per method run the
-    fair protocol beside the paper's (module docstring; 0: the paper's protocol alone)."""
+    Parameters
+    ----------
+    datasets : list of str, optional
+        Registered LIBSVM names (default: :func:`default_datasets`, the training files present
+        without the test splits and the four largest).
+    regs : list of float, default (1e-3, 1e-5)
+        Distinct L2 regularisations > 0.
+    out : str or os.PathLike, default "reproduction"
+        Folder of ``results.csv``, ``quadratic.csv`` and ``table.md``.
+    store : str, os.PathLike or None, default "results/figures"
+        Every run's row and curves, shared with :func:`amtoolkit.figures.build` (figures
+        ``fig3_libsvm`` and ``fig1_quadratic``, see
+        :func:`amtoolkit.figures.figureset.reproduction_configs`), which finds them there
+        instead of running them again; ``None``: not kept.
+    max_steps, quadratic_steps : int, default 4000, 20000
+        Step caps per dataset and per quadratic (the budget rule is in the module docstring).
+    jobs : int, default 2
+        Worker processes.
+    fair_grid : int, default 16
+        Configurations per method of the fair protocol run beside the paper's
+        (:mod:`amtoolkit.reproduce.fair`); 0: the paper's protocol alone.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (dataset, reg): final gaps, steps to a 1e-6 relative gap, β*, the budget
+        T, the verdicts ``vs 0.9`` / ``vs β*`` and, with ``fair_grid``, the fair columns.
+
+    Raises
+    ------
+    TypeError, ValueError, FileNotFoundError
+        Bad arguments or a dataset not found, before any run.
+    KeyboardInterrupt
+        Ctrl-C: the rows finished so far stay in ``<out>/results.partial.csv``
+        (``quadratic.partial.csv``), as they do when a run fails.
+    """
     max_steps = check_int("max_steps", max_steps)
     fair_grid = check_int("fair_grid", fair_grid, minimum=0)
     quadratic_steps = check_int("quadratic_steps", quadratic_steps)
