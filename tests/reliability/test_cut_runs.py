@@ -137,13 +137,16 @@ def test_ctrl_c_in_reproduce_convex_keeps_the_partial_rows(tmp_path, interrupt_a
     results.partial.csv; now the first problem's row stays and no cut row is written."""
     from amtoolkit.reproduce import convex as R
 
-    calls = interrupt_after(10 ** 9)  # count only
-    R.convex_problem("heart_scale", 1e-3, 300)
+    from amtoolkit.datasets import registry
+
+    names = ["heart_scale", "breast-cancer_scale"]
+    calls = interrupt_after(10 ** 9)  # count only: the first problem run (reproduce_convex runs the largest first)
+    R.convex_problem(max(names, key=lambda n: registry()[n].nnz), 1e-3, 300)
     first = calls["n"]
     interrupt_after(first + 40)  # the second problem is cut
     with pytest.raises(KeyboardInterrupt):
-        R.reproduce_convex(["heart_scale", "breast-cancer_scale"], [1e-3], out=tmp_path, store=None,
-                           max_steps=300, quadratic_steps=20, jobs=1)
+        R.reproduce_convex(names, [1e-3], out=tmp_path, store=None, max_steps=300, quadratic_steps=20, jobs=1,
+                           fair_grid=0)
     kept = pd.read_csv(tmp_path / "results.partial.csv")
     assert len(kept) == 1 and not (tmp_path / "results.csv").exists()
     assert np.isfinite(kept["gap AM-MGD 1"]).all()
