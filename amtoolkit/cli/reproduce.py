@@ -100,7 +100,8 @@ def cmd_reproduce(args) -> int:
 
 
 def cmd_reproduce_deep(args) -> int:
-    """``amtoolkit reproduce deep``: exit 0 done, 2 bad input or PyTorch missing."""
+    """``amtoolkit reproduce deep``: exit 0 done, 2 bad input or PyTorch missing, 130 interrupted."""
+    import sys
     import time
 
     try:
@@ -120,6 +121,10 @@ def cmd_reproduce_deep(args) -> int:
                                 figures=args.figures, report=args.report)
     except (ValueError, TypeError, FileNotFoundError) as err:
         return fail(err)
+    except KeyboardInterrupt:
+        print(f"interrupted: the jobs finished so far are stored in {out}/ (the one cut is not); run the "
+              f"same command again to resume", file=sys.stderr)
+        return 130
     for s in result.sections:
         for claim, verdict, _ in s.verdicts:
             print(f"[{s.protocol}] {claim}: {verdict}")
