@@ -154,3 +154,17 @@ def test_reproduce_package_does_not_import_torch_code():
     importlib.reload(rep)
     assert "deep" not in rep.__all__ and not hasattr(rep, "reproduce_deep")
     assert "amtoolkit.reproduce.deep" in sys.modules  # imported here by this test module only
+
+
+def test_cli(tmp_path, capsys, data_dir):
+    from amtoolkit import cli
+
+    base = ["reproduce", "deep", "--quick", "--out", str(tmp_path / "store"), "--figures", str(tmp_path / "fig"),
+            "--report", str(tmp_path / "r.md")]
+    assert cli.main([*base, "--protocol", "am-9"]) == 2
+    assert "am-9" in capsys.readouterr().err
+    assert cli.main([*base, "--seeds", "0"]) == 2
+    assert cli.main([*base, "--protocol", "am-4.4"]) == 0
+    out = capsys.readouterr().out
+    assert "[am-4.4] cnn: am-sgd keeps the same optimizer state as msgd: holds" in out
+    assert "AM Sec. 4.4" in (tmp_path / "r.md").read_text()
