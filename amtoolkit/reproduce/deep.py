@@ -384,7 +384,9 @@ def verdict(p: dict, better: str) -> str:
         return f"holds at this scale ({good}/{p['n']} seeds)"
     if bad == p["n"]:
         return f"reversed at this scale ({bad}/{p['n']} seeds against the claim)"
-    return f"not shown: sign differs across seeds ({good} for, {bad} against, of {p['n']})"
+    ties = p["n"] - good - bad
+    return (f"not shown: {good} seed(s) for, {bad} against" + (f", {ties} tied" if ties else "")
+            + f", of {p['n']}")
 
 
 def _fmt_p(p: dict, scale: float = 1.0, digits: int = 4) -> str:

@@ -130,7 +130,9 @@ def test_paired_differences_and_verdicts():
     assert p["hi"] == pytest.approx(1 + 4.302652729911275 * 0.5 / math.sqrt(3))
     assert deep.verdict(p, "pos").startswith("holds") and deep.verdict(p, "neg").startswith("reversed")
     mixed = deep.paired(pd.Series([1.0, -1.0]), pd.Series([0.0, 0.0]))
-    assert deep.verdict(mixed, "pos").startswith("not shown")
+    assert deep.verdict(mixed, "pos") == "not shown: 1 seed(s) for, 1 against, of 2"
+    tied = deep.paired(pd.Series([0.0, -1.0, 0.0]), pd.Series([0.0, 0.0, 0.0]))
+    assert deep.verdict(tied, "pos") == "not shown: 0 seed(s) for, 1 against, 2 tied, of 3"
     assert deep.verdict(deep.paired(pd.Series([1.0]), pd.Series([0.0])), "pos").startswith("one seed")
 
 
