@@ -30,14 +30,25 @@ def cmd_demo(args) -> int:
 def _add_reproduce(sub) -> None:
     p = sub.add_parser("reproduce", help="reproduce the paper's convex experiments (arXiv:2510.04988 "
                                          "Sec. 4.1 / Figure 3, and Figure 1's quadratics)")
-    p.add_argument("experiment", choices=["convex"], help="which experiment (convex)")
+    p.add_argument("experiment", choices=["convex", "deep"],
+                   help="which experiment: convex (AM Sec. 4.1) or deep (the deep-learning claims of both "
+                        "papers at small scale; needs PyTorch)")
     p.add_argument("--datasets", nargs="+", default=None, metavar="NAME",
                    help="LIBSVM names (default: every registered training file present, "
                         "without the test splits and a8a, a9a, w8a, ijcnn1)")
     p.add_argument("--reg", nargs="+", type=float, default=[1e-3, 1e-5], metavar="VALUE",
                    help="L2 regularisation values (default: 1e-3 1e-5)")
-    p.add_argument("--out", default="reproduction", metavar="DIR",
-                   help="folder of results.csv, quadratic.csv and table.md (default: reproduction)")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="convex: folder of results.csv, quadratic.csv and table.md (default: reproduction); "
+                        "deep: the job store, one Parquet file per job (default: reproduction/deep)")
+    p.add_argument("--protocol", nargs="+", default=None, metavar="ID",
+                   help="deep: protocols to run (default all): am-4.2 am-4.6 am-4.3 am-4.4 rllc rllc-law")
+    p.add_argument("--seeds", type=int, default=None, help="deep: seeds of the AM Sec. 4.2 comparison "
+                                                          "(default 3 with --quick, 5 without)")
+    p.add_argument("--quick", action="store_true", help="deep: the small set (about 5 minutes on 2 cores)")
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="deep: torch device (default cpu)")
+    p.add_argument("--report", default="docs/reproduction-deep.md", metavar="FILE",
+                   help="deep: the Markdown report (default: docs/reproduction-deep.md)")
     p.add_argument("--figures", default="figures", metavar="DIR",
                    help="folder of fig3_libsvm and fig1_quadratic (.pdf, .png) (default: figures)")
     p.add_argument("--store", default=DEFAULT_STORE, metavar="DIR",
@@ -67,6 +78,10 @@ def cmd_reproduce(args) -> int:
     from ..figures.figureset import reproduction_configs
     from ..reproduce.convex import reproduce_convex, summary_markdown
 
+    if args.experiment == "deep":
+        return cmd_reproduce_deep(args)
+    if args.out is None:
+        args.out = "reproduction"
     t0 = time.perf_counter()
     try:
         check_out_path("figures (--figures)", args.figures, folder=True)
@@ -85,6 +100,40 @@ def cmd_reproduce(args) -> int:
     print(f"wrote {args.out}/results.csv, {args.out}/quadratic.csv, {args.out}/table.md and "
           f"{args.figures}/fig3_libsvm, {args.figures}/fig1_quadratic (.pdf, .png); "
           f"{time.perf_counter() - t0:.1f} s wall, {cpu:.1f} s CPU in the runs")
+    return 0
+
+
+def cmd_reproduce_deep(args) -> int:
+    """``amtoolkit reproduce deep``: exit 0 done, 2 bad input or PyTorch missing, 130 interrupted."""
+    import sys
+    import time
+
+    try:
+        from ..reproduce.deep import PROTOCOLS, reproduce_deep
+    except ImportError as err:
+        return fail(f"reproduce deep needs PyTorch: pip install 'amtoolkit[torch]' ({err})")
+    t0 = time.perf_counter()
+    out = args.out or "reproduction/deep"
+    try:
+        if args.seeds is not None:
+            check_int("seeds (--seeds)", args.seeds)
+        for p in args.protocol or []:
+            if p not in PROTOCOLS:
+                raise ValueError(f"--protocol: {p!r} is not one of {', '.join(PROTOCOLS)}")
+        check_out_path("figures (--figures)", args.figures, folder=True)
+        result = reproduce_deep(args.protocol, seeds=args.seeds, quick=args.quick, device=args.device, out=out,
+                                figures=args.figures, report=args.report)
+    except (ValueError, TypeError, FileNotFoundError) as err:
+        return fail(err)
+    except KeyboardInterrupt:
+        print(f"interrupted: the jobs finished so far are stored in {out}/ (the one cut is not); run the "
+              f"same command again to resume", file=sys.stderr)
+        return 130
+    for s in result.sections:
+        for claim, verdict, _ in s.verdicts:
+            print(f"[{s.protocol}] {claim}: {verdict}")
+    print(f"wrote {args.report}, {args.figures}/dl_* and the jobs in {out}/; "
+          f"{time.perf_counter() - t0:.1f} s wall")
     return 0
 
 

@@ -6,7 +6,9 @@ import os
 
 from ..problems import LogisticRegression, make_logistic_data
 from .builtin import load_breast_cancer
+from .images import find_data_file, load_images
 from .libsvm import DatasetInfo, cache_dir, find_libsvm, load_libsvm, registry, sha256sum
+from .text import encode_chars, load_text
 
 #: the problem names :func:`load_problem` builds without a file
 BUILTIN = ("breast_cancer", "synthetic")
@@ -76,4 +78,5 @@ def load_problem(name: str, reg: float = 1e-3, **kwargs) -> LogisticRegression:
 
 
 __all__ = ["load_problem", "load_libsvm", "load_breast_cancer", "find_libsvm", "registry",
-           "DatasetInfo", "cache_dir", "sha256sum", "make_logistic_data", "BUILTIN"]
+           "DatasetInfo", "cache_dir", "sha256sum", "make_logistic_data", "BUILTIN",
+           "load_images", "load_text", "encode_chars", "find_data_file"]

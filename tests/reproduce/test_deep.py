@@ -1,0 +1,172 @@
+"""``amtoolkit reproduce deep`` on a few steps: tables, determinism, the store, the verdict rules."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch", reason="PyTorch is not installed (pip install 'amtoolkit[torch]')")
+
+from amtoolkit.reproduce import deep  # noqa: E402
+
+TINY = deep.Scale(seeds=2, am_tasks=[("digits", "cnn", None, None, 6, 16)], lr_grid=[0.1, 0.4],
+                  ablation_task=("digits", "cnn", None, None), lam_grid=[0.0, 0.1, 10.0], batch_grid=[16, 64],
+                  ablation_epochs=0.2, lr_range=[0.1, 1.0], lm_steps=4, lm_batch=2, lm_lrs=[1e-2], lm_seeds=1,
+                  rllc_tasks=[("digits", "mlp", None, None)], rllc_steps=6, rllc_seeds=2, eval_points=2, timing_steps=2,
+                  lm_val_windows=4)
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    from tests.conftest import libsvm_dir
+
+    if libsvm_dir() is None:  # the text corpus is found through AMTOOLKIT_DATA
+        pytest.skip("AMTOOLKIT_DATA is not set to the LIBSVM data folder (CI sets it to ../shared/data/libsvm)")
+    root = tmp_path_factory.mktemp("deep")
+    result = deep.reproduce_deep(None, out=root / "store", figures=root / "fig", report=root / "report.md",
+                                 scale=TINY, progress=False)
+    return result, root
+
+
+def test_every_protocol_has_its_table_figure_and_verdicts(tiny_run):
+    result, root = tiny_run
+    assert [s.protocol for s in result.sections] == list(deep.PROTOCOLS)
+    by = {s.protocol: s for s in result.sections}
+    assert list(by["am-4.2"].table.columns[:4]) == ["task", "method", "final train loss (mean)", "test acc % (mean)"]
+    assert len(by["am-4.2"].table) == 2 and (by["am-4.2"].table["seeds"] == 2).all()
+    t46 = by["am-4.6"].table
+    assert (t46.ablation == "λ").sum() == 3 and (t46.ablation == "batch").sum() == 4 and (t46.ablation == "lr").sum() == 4
+    t43 = by["am-4.3"].table
+    assert sorted(t43["warm-up steps"].dropna().unique()) == [0, 1]
+    assert (t43.part == "warm-up grid").sum() == 1 * 2 * 2 and (t43.part == "Table 6").sum() == 4
+    t44 = by["am-4.4"].table
+    assert len(t44) == 8 and set(t44.method) == {"msgd", "am-sgd", "adamw", "am-adamw"}
+    # Sec. 4.4: AM keeps the baseline's state (momentum buffer; AdamW's two moments)
+    for model in ("cnn", "char-transformer"):
+        s = t44[t44.model == model].set_index("method")["state bytes"]
+        n = t44[t44.model == model]["parameters"].iloc[0]
+        assert s["msgd"] == s["am-sgd"] == 4 * n
+        assert s["adamw"] - 4 * 2 * n in (0, 4 * len(list(deep.make_model(model, n_classes=84).parameters())))
+    assert len(by["rllc"].table) == 7 and by["rllc"].figure.endswith("dl_rllc")
+    assert {"L_0", "L_1", "L_2"} <= set(by["rllc-law"].table.columns)
+    for s in result.sections:
+        assert s.verdicts and all(len(v) == 3 for v in s.verdicts)
+        if s.figure:
+            assert (root / "fig" / f"{s.figure.rsplit('/', 1)[-1]}.png").stat().st_size < 200_000
+    text = (root / "report.md").read_text()
+    for s in result.sections:
+        assert s.source in text
+    assert "Closing note" in text and "| total |" in text
+
+
+def test_store_is_read_with_load_results_and_jobs_are_not_rerun(tiny_run, monkeypatch):
+    import amtoolkit as amt
+
+    result, root = tiny_run
+    frame = amt.load_results(root / "store")
+    assert {"step", "train_loss", "test_loss", "test_acc", "lr", "time", "method", "seed", "job"} <= set(frame.columns)
+    am = frame[frame.method == "am-sgd"]
+    assert am[["beta_mean", "beta_min", "beta_max", "beta_at_cap"]].notna().all().all()
+    assert ((am.beta_min >= 0) & (am.beta_max <= 0.9 + 1e-6)).all()
+    assert frame[frame.method == "rllc"][["law_0", "law_1"]].notna().all().all()
+
+    def boom(*a, **k):
+        raise AssertionError("a stored job was run again")
+
+    monkeypatch.setattr(deep, "run_job", boom)
+    again = deep.reproduce_deep(["am-4.2", "rllc"], out=root / "store", figures=None, report=None, scale=TINY,
+                                progress=False)
+    assert [s.protocol for s in again.sections] == ["am-4.2", "rllc"]
+
+
+def _job(method, hp, seed=0, task="image"):
+    if task == "lm":
+        return deep._lm_job(method, hp["lr"], False, seed, TINY, **{k: v for k, v in hp.items() if k != "lr"})
+    return deep._image_job("test", "digits", "mlp", None, None, method, hp, seed, 6, 16, TINY)
+
+
+@pytest.mark.parametrize("method,hp,task", [("am-sgd", {"lr": 0.3, "lam": 0.1, "beta_max": 0.9}, "image"),
+                                            ("rllc", {"lr": 0.01, "memory": "J(0.9,2)", "c2": 0.01}, "image"),
+                                            ("am-adamw", {"lr": 3e-3, "variant": "reset", "theta": 0.7}, "lm")])
+def test_same_seed_same_numbers(data_dir, method, hp, task):
+    a, b = deep.run_job(_job(method, hp, 0, task)), deep.run_job(_job(method, hp, 0, task))
+    cols = [col for col in a.columns if col != "time"]
+    assert a[cols].equals(b[cols]) and np.isfinite(a["train_loss"]).all()
+    if task == "image":  # another seed: other initial weights and batches
+        c = deep.run_job(_job(method, hp, 1, task))
+        assert not np.allclose(a["train_loss"], c["train_loss"])
+    assert deep.job_key(_job(method, hp, 0, task)) != deep.job_key(_job(method, hp, 1, task))
+
+
+def test_msgd_job_is_torch_sgd_with_dampening_on_the_cosine_schedule(data_dir):
+    """Independent loop from the protocol's description: SGD(momentum 0.9, dampening 0.9), cosine lr."""
+    frame = deep.run_job(_job("msgd", {"lr": 0.3}))
+    Xtr, ytr, _, _ = deep._images("digits", None, None)
+    model = deep.make_model("mlp", (1, 8, 8), seed=0)
+    opt = torch.optim.SGD(model.parameters(), lr=0.3, momentum=0.9, dampening=0.9)
+    g = torch.Generator().manual_seed(10_000)
+    losses = []
+    for t in range(6):
+        for group in opt.param_groups:
+            group["lr"] = 0.3 * 0.5 * (1 + math.cos(math.pi * t / 6))
+        idx = torch.randint(0, len(ytr), (16,), generator=g)
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(Xtr[idx]), ytr[idx])
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    np.testing.assert_allclose(frame["train_loss"], [np.mean(losses[:3]), np.mean(losses[3:])], rtol=1e-6)
+    assert frame["step"].tolist() == [3, 6]
+
+
+def test_paired_differences_and_verdicts():
+    import pandas as pd
+
+    a, b = pd.Series([1.0, 2.0, 3.0]), pd.Series([0.5, 1.0, 1.5])
+    p = deep.paired(a, b)  # differences 0.5, 1, 1.5: mean 1, sd 0.5, t(0.975, 2) = 4.3027
+    assert p["mean"] == 1.0 and p["min"] == 0.5 and p["max"] == 1.5
+    assert p["hi"] == pytest.approx(1 + 4.302652729911275 * 0.5 / math.sqrt(3))
+    assert deep.verdict(p, "pos").startswith("holds") and deep.verdict(p, "neg").startswith("reversed")
+    mixed = deep.paired(pd.Series([1.0, -1.0]), pd.Series([0.0, 0.0]))
+    assert deep.verdict(mixed, "pos") == "not shown: 1 seed(s) for, 1 against, of 2"
+    tied = deep.paired(pd.Series([0.0, -1.0, 0.0]), pd.Series([0.0, 0.0, 0.0]))
+    assert deep.verdict(tied, "pos") == "not shown: 0 seed(s) for, 1 against, 2 tied, of 3"
+    assert deep.verdict(deep.paired(pd.Series([1.0]), pd.Series([0.0])), "pos").startswith("one seed")
+
+
+def test_bad_inputs():
+    with pytest.raises(ValueError, match="protocol"):
+        deep.reproduce_deep(["am-9.9"], report=None, figures=None)
+    with pytest.raises(ValueError, match="device"):
+        deep.reproduce_deep(["am-4.4"], device="tpu", report=None, figures=None)
+    with pytest.raises(ValueError, match="seeds"):
+        deep.reproduce_deep(["am-4.4"], seeds=0, report=None, figures=None)
+    with pytest.raises(ValueError, match="method"):
+        deep._optimizer([torch.zeros(1, requires_grad=True)], "lion", {"lr": 0.1})
+
+
+def test_reproduce_package_does_not_import_torch_code():
+    import importlib
+    import sys
+
+    import amtoolkit.reproduce as rep
+
+    importlib.reload(rep)
+    assert "deep" not in rep.__all__ and not hasattr(rep, "reproduce_deep")
+    assert "amtoolkit.reproduce.deep" in sys.modules  # imported here by this test module only
+
+
+def test_cli(tmp_path, capsys, data_dir):
+    from amtoolkit import cli
+
+    base = ["reproduce", "deep", "--quick", "--out", str(tmp_path / "store"), "--figures", str(tmp_path / "fig"),
+            "--report", str(tmp_path / "r.md")]
+    assert cli.main([*base, "--protocol", "am-9"]) == 2
+    assert "am-9" in capsys.readouterr().err
+    assert cli.main([*base, "--seeds", "0"]) == 2
+    assert cli.main([*base, "--protocol", "am-4.4"]) == 0
+    out = capsys.readouterr().out
+    assert "[am-4.4] cnn: am-sgd keeps the same optimizer state as msgd: holds" in out
+    assert "AM Sec. 4.4" in (tmp_path / "r.md").read_text()
