@@ -5,7 +5,8 @@ A name is looked up, in this order, as
 1. an explicit path (anything that exists on disk, or contains a path separator); a
    file whose name is a registered file name (``a9a``, ``ijcnn1.t.bz2``, ...) is checked
    against the registry's sha256, so a truncated copy is refused;
-2. ``$AMTOOLKIT_DATA/<file>`` (a directory, or several joined by ``os.pathsep``);
+2. ``$AMTOOLKIT_DATA/<file>`` or ``$AMTOOLKIT_DATA/libsvm/<file>`` (a directory, or several
+   joined by ``os.pathsep``: the LIBSVM folder, or the data folder that holds it);
 3. the user cache ``$AMTOOLKIT_CACHE`` or ``$XDG_CACHE_HOME/amtoolkit/libsvm``
    (default ``~/.cache/amtoolkit/libsvm``);
 4. a download with pooch from the LIBSVM site into the user cache, when the registry
@@ -239,11 +240,13 @@ def find_libsvm(name_or_path: str | os.PathLike, download: bool = True) -> tuple
         raise FileNotFoundError(f"name_or_path: {raw!r} is neither an existing file nor a "
                                 f"registered LIBSVM dataset. Known names: {known}")
     for d in filter(None, os.environ.get("AMTOOLKIT_DATA", "").split(os.pathsep)):
-        cand = Path(d).expanduser() / info.file
-        looked.append(f"$AMTOOLKIT_DATA: {cand}")
-        if cand.is_file():
-            _verify(cand, info)
-            return cand, info
+        # the LIBSVM folder itself, or a data folder that holds it as libsvm/ (beside
+        # fashion-mnist/, mnist-5k/ and text/)
+        for cand in (Path(d).expanduser() / info.file, Path(d).expanduser() / "libsvm" / info.file):
+            looked.append(f"$AMTOOLKIT_DATA: {cand}")
+            if cand.is_file():
+                _verify(cand, info)
+                return cand, info
     if not os.environ.get("AMTOOLKIT_DATA"):
         looked.append("$AMTOOLKIT_DATA: (not set)")
     cached = cache_dir() / info.file

@@ -38,8 +38,6 @@ def test_libsvm_lookup_with_the_libsvm_setting(monkeypatch, shared):
     assert path.resolve() == (shared / "libsvm" / "heart_scale").resolve() and info.n_samples == 270
 
 
-@pytest.mark.xfail(strict=True, reason="amtoolkit/datasets/libsvm.py's find_libsvm does not look in "
-                   "$AMTOOLKIT_DATA/libsvm/ yet (outside the deep branch's files; see its report)")
 def test_libsvm_lookup_with_the_parent_setting(monkeypatch, shared):
     from amtoolkit.datasets import find_libsvm
 
