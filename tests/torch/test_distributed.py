@@ -76,6 +76,10 @@ def _worker(rank, world, port, out):
         result["beta_zero_adamw"] = zero.optim.beta_history()
         result["hook_calls"] = calls
         torch.save(result, os.path.join(out, f"rank{rank}.pt"))
+        # no rank tears gloo down while the other is still in a collective (rank 0 hosts the
+        # store: leaving first aborted it now and then, 'terminate called without an active
+        # exception', exit code -6)
+        dist.barrier()
     finally:
         dist.destroy_process_group()
 
