@@ -83,3 +83,19 @@ def to_np(a):
     from amtoolkit.backend import to_numpy
 
     return np.asarray(to_numpy(a))
+
+
+@pytest.fixture
+def oracle_calls(monkeypatch):
+    """Count every gradient evaluation of every problem (an optimizer step needs one)."""
+    from amtoolkit.problems.base import Problem
+
+    calls = {"n": 0}
+    original = Problem.value_and_grad
+
+    def counted(self, x, batch=None):
+        calls["n"] += 1
+        return original(self, x, batch)
+
+    monkeypatch.setattr(Problem, "value_and_grad", counted)
+    return calls

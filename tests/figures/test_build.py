@@ -15,20 +15,6 @@ from amtoolkit.problems.base import Problem  # noqa: E402
 SMALL = {"beta_traces": dict(FIGURES["beta_traces"].config, problem="breast_cancer", steps=30, batch_size=32)}
 
 
-@pytest.fixture
-def oracle_calls(monkeypatch):
-    """Count every gradient evaluation of every problem (an optimizer step needs one)."""
-    calls = {"n": 0}
-    original = Problem.value_and_grad
-
-    def counted(self, x, batch=None):
-        calls["n"] += 1
-        return original(self, x, batch)
-
-    monkeypatch.setattr(Problem, "value_and_grad", counted)
-    return calls
-
-
 def test_cli_figures_only_fig2_writes_pdf_and_png(tmp_path, capsys):
     assert main(["figures", "--only", "fig2", "--out", str(tmp_path / "figs"),
                  "--results", str(tmp_path / "store")]) == 0

@@ -81,21 +81,6 @@ def test_outputs_are_written(table):
     assert stored == ["convex"] * 2 + ["quadratic"] * 3
 
 
-@pytest.fixture
-def oracle_calls(monkeypatch):
-    from amtoolkit.problems.base import Problem
-
-    calls = {"n": 0}
-    original = Problem.value_and_grad
-
-    def counted(self, x, batch=None):
-        calls["n"] += 1
-        return original(self, x, batch)
-
-    monkeypatch.setattr(Problem, "value_and_grad", counted)
-    return calls
-
-
 def test_figures_and_the_cli_reuse_the_stored_runs(table, tmp_path, oracle_calls, capsys):
     """fig1/fig3 have one builder, and it reads the runs that reproduce_convex stored: neither
     ``figures.build`` nor ``amtoolkit reproduce convex`` on the same store runs a step again, and
