@@ -820,7 +820,7 @@ DEEP_FORMAT = ("deep/<key>.json: {'amtoolkit': version, 'what': 'AM-MSGD vs MGD'
 @check
 def stored_result(ctx: Context, key: str) -> dict:
     """Reads a stored result of a deep-learning reproduction (``amtoolkit reproduce deep``,
-    not yet in amtoolkit) from ``<results>/deep/<key>.json`` (format: :data:`DEEP_FORMAT`);
+    at the papers' scale) from ``<results>/deep/<key>.json`` (format: :data:`DEEP_FORMAT`);
     it is used when its ``amtoolkit`` version is the current one."""
     if ctx.results is None:
         return {"why": "no results folder given"}

@@ -187,9 +187,10 @@ def to_markdown(results: list[dict], tier: str, command: str, study: pd.DataFram
     for r in results:
         lines.append(f"* **{r['id']}** ({r['check']}, rule `{r['rule']}`): {r['scale']}. Cannot show: "
                      f"{r['cannot_show']}")
-    lines += ["", "Deep-learning claims read stored results when `amtoolkit reproduce deep` (not yet in "
-              "amtoolkit) writes them under `<out>/deep/<key>.json` for the current amtoolkit version; "
-              "until then they are not testable here.", ""]
+    lines += ["", "Deep-learning claims at the papers' scale read stored results under `<out>/deep/<key>.json` "
+              "(for the current amtoolkit version) when a run at that scale writes them; until then they are "
+              "not testable here. Their small-scale check is `amtoolkit reproduce deep`, whose verdicts are in "
+              "[reproduction-deep.md](reproduction-deep.md) (the ledger does not read them yet).", ""]
     return "\n".join(lines)
 
 

@@ -324,7 +324,7 @@ QUICK = Scale(seeds=3, am_tasks=[("digits", "cnn", None, None, 300, 32), ("fashi
               lm_steps=40, lm_batch=8, lm_lrs=[3e-3, 3e-2], lm_seeds=2, lm_val_windows=64, eval_points=5,
               rllc_tasks=[("mnist-5k", "mlp", None, None), ("fashion-mnist", "mlp", 8000, 1000)], rllc_steps=200)
 FULL = Scale(seeds=5, am_tasks=[("mnist-5k", "cnn", None, None, 600, 32), ("fashion-mnist", "cnn", 20000, 2000, 600, 32)],
-             lr_grid=[0.025, 0.05, 0.1, 0.2, 0.4, 0.8], ablation_task=("digits", "cnn", None, None),
+             lr_grid=[0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2], ablation_task=("digits", "cnn", None, None),
              lam_grid=[0.0, 0.01, 0.1, 1.0, 10.0], batch_grid=[16, 32, 64, 128, 256, 512], ablation_epochs=10,
              lr_range=[0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 12.8], lm_steps=250, lm_batch=16,
              lm_lrs=[1e-3, 3e-3, 1e-2, 3e-2], lm_seeds=2,
