@@ -34,7 +34,7 @@ from torch import Tensor
 from torch.optim import Optimizer
 
 from ._checks import (check_callable, check_choice, check_flag, check_lr, check_real,
-                      check_schedule_or_real, schedule_value)
+                      check_schedule_or_real, schedule_value, scope_columns)
 
 __all__ = ["AdaptiveMemorySGD", "AdaptiveMemoryAdamW"]
 
@@ -181,11 +181,7 @@ class _AdaptiveMemory(Optimizer):
         return torch.stack(rows)
 
     def _n_columns(self) -> int:
-        if self.beta_scope == "global":
-            return 1
-        if self.beta_scope == "group":
-            return len(self.param_groups)
-        return sum(len(g["params"]) for g in self.param_groups)
+        return scope_columns(self.beta_scope, self.param_groups)
 
     # -- one step ------------------------------------------------------------------------
     def _amstate(self) -> dict:

@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 import torch
 
-__all__ = ["check_real", "check_lr", "check_schedule_or_real", "check_choice", "check_flag"]
+__all__ = ["check_real", "check_lr", "check_schedule_or_real", "check_choice", "check_flag", "scope_columns"]
 
 
 def _interval(low, high, low_closed, high_closed) -> str:
@@ -78,3 +78,13 @@ def check_callable(name: str, value: Any) -> Callable | None:
     if value is not None and not callable(value):
         raise TypeError(f"{name} must be a callable or None, got {type(value).__name__} {value!r}")
     return value
+
+
+def scope_columns(scope: str, param_groups: list) -> int:
+    """Columns of a recorded coefficient (β_t, the RLLC law): one for the ``"global"``
+    scope, one per parameter group, or one per parameter tensor."""
+    if scope == "global":
+        return 1
+    if scope == "group":
+        return len(param_groups)
+    return sum(len(g["params"]) for g in param_groups)

@@ -12,7 +12,7 @@ from torch.optim import Optimizer
 
 from ..memory import LinearMemory, parse_memory
 from ..memory.propagators import spectral_radius
-from ._checks import check_callable, check_choice, check_flag, check_lr, check_real
+from ._checks import check_callable, check_choice, check_flag, check_lr, check_real, scope_columns
 
 __all__ = ["RLLC"]
 
@@ -147,11 +147,7 @@ class RLLC(Optimizer):
         return torch.stack(rows)
 
     def _n_columns(self) -> int:
-        if self.law_scope == "global":
-            return 1
-        if self.law_scope == "group":
-            return len(self.param_groups)
-        return sum(len(g["params"]) for g in self.param_groups)
+        return scope_columns(self.law_scope, self.param_groups)
 
     @torch.no_grad()
     def step(self, closure: Callable | None = None):

@@ -205,3 +205,17 @@ def test_the_fair_protocol_stands_beside_the_paper_s(table):
         assert row["fair vs best"] == outcome(fair["AM-MGD"]["gap"], fair[best]["gap"])
     md = (out / "table.md").read_text()
     assert "The fair protocol beside it" in md and md.count("| heart_scale |") == 2
+
+
+@pytest.mark.parametrize("value", ["-1", "x"])
+def test_cli_fair_grid_is_checked_before_any_run(tmp_path, capsys, monkeypatch, value):
+    monkeypatch.setattr(R, "convex_problem", lambda *a, **k: pytest.fail("a run started"))
+    args = ["reproduce", "convex", "--datasets", "heart_scale", "--out", str(tmp_path / "o"),
+            "--figures", str(tmp_path / "f"), "--fair-grid", value]
+    if value == "x":  # argparse's own refusal
+        with pytest.raises(SystemExit):
+            cli.main(args)
+        assert "--fair-grid" in capsys.readouterr().err
+    else:
+        assert cli.main(args) == 2
+        assert "fair_grid must be an integer >= 0, got -1" in capsys.readouterr().err
