@@ -22,6 +22,16 @@ a failure record (``out/_failed/<key>.json``: error, status, host, attempts, tim
 kept instead, and the job is retried by the next call unless it has failed
 ``max_failures`` times (``retry_failed`` tries those again). A stored job is verified
 and skipped when the sweep is run again; a damaged one is set aside and recomputed.
+
+Besides the jobs of a spec (:class:`~amtoolkit.sweeps.spec.Job`), :func:`sweep` runs any
+list of *task jobs*: frozen dataclasses with a ``key`` (the file name, a hash of the
+config), a ``label`` (the readable part of the Dask key), ``config()`` (JSON, stored with
+the table), a ``timeout`` field (seconds or None; ``sweep(timeout=...)`` replaces it) and
+``execute(deadline)``, which returns the job's long table and a dict of metadata (its
+``"status"``: ``"ok"``, ``"diverged"``, or ``"timeout"`` when it stopped at ``deadline``,
+a ``time.perf_counter()`` value or None).
+:class:`amtoolkit.reproduce.deep.DeepJob` is one: the deep-learning protocols run on the
+same engines, store and failure records as the convex sweeps.
 """
 
 from __future__ import annotations
@@ -190,6 +200,8 @@ def execute_job(job: Job, step_bar: bool = False) -> tuple[str, Any, dict | None
     ``step_bar`` shows the steps of a job that lasts more than a second (in-process
     engine).
     """
+    if not isinstance(job, Job):
+        return _execute_task(job)
     t0 = time.perf_counter()
     bar = None
     deadline = None if job.timeout is None else t0 + job.timeout
@@ -256,6 +268,31 @@ def execute_job(job: Job, step_bar: bool = False) -> tuple[str, Any, dict | None
     meta = {"key": job.key, "config": job.config(), "state": "done", "status": history.status,
             "wall_time": time.perf_counter() - t0, "host": _host(), "versions": _versions(),
             "run": history.meta, "summary": run_summary(frame)}
+    return job.key, frame, meta, None
+
+
+def _execute_task(job) -> tuple[str, Any, dict | None, str | None]:
+    """:func:`execute_job` for a task job (module docstring): ``job.execute(deadline)``
+    under one BLAS thread; its table gets the ``job`` column and its metadata the
+    engine's (key, config, host, versions, wall time, per-run summary)."""
+    t0 = time.perf_counter()
+    deadline = None if job.timeout is None else t0 + job.timeout
+    try:
+        with _one_blas_thread():
+            frame, info = job.execute(deadline)
+    except Exception as err:  # reported, never stored
+        if isinstance(err, KeyboardInterrupt) or isinstance(err.__cause__ or err.__context__, KeyboardInterrupt):
+            raise KeyboardInterrupt from err
+        return job.key, None, {"status": "failed"}, traceback.format_exc(limit=-3)
+    info = dict(info or {})
+    status = info.pop("status", "ok")
+    if status == "timeout":
+        return job.key, None, {"status": "timeout"}, (
+            f"timeout: the job ran past its {job.timeout:g} s budget and was cut; not stored")
+    frame = frame.assign(job=pd.Categorical.from_codes(np.zeros(len(frame), np.int8), [job.key]))
+    meta = {"key": job.key, "config": job.config(), "state": "done", "status": status,
+            "wall_time": time.perf_counter() - t0, "host": _host(), "versions": _versions(), **info,
+            "summary": run_summary(frame)}
     return job.key, frame, meta, None
 
 
@@ -381,9 +418,9 @@ def _write_failure(out: Path, key: str, outcome: Mapping, previous: Mapping | No
 # -- engines -----------------------------------------------------------------------------
 
 
-def _dask_key(job: Job) -> str:
-    name = re.sub(r"[^\w.-]", "_", Path(str(job.problem["name"])).name)
-    return f"{job.optimizer}-{name}-seed{job.seed}-{job.key}"
+def _dask_key(job) -> str:
+    label = re.sub(r"[^\w.-]", "_", job.label)
+    return f"{label}-{job.key}"
 
 
 @contextlib.contextmanager
@@ -497,11 +534,32 @@ def _outcomes(jobs: list[Job], store: dict, n_jobs: int | None, scheduler: str |
 def _registered_names(jobs: list[Job]) -> list[str]:
     from ..datasets import registry
 
-    names = {str(j.problem["name"]) for j in jobs}
+    names = {str(j.problem["name"]) for j in jobs if isinstance(j, Job)}
     return sorted(n for n in names if n in registry())
 
 
 # -- the sweep ---------------------------------------------------------------------------
+
+_TASK_API = ("key", "label", "timeout", "config", "execute")  # a frozen dataclass
+
+
+def _job_list(spec) -> list:
+    """The jobs of a spec, or a checked list of jobs (each a spec Job or a task job)."""
+    if not isinstance(spec, (list, tuple)):
+        return expand(spec)
+    seen: dict[str, int] = {}
+    for i, job in enumerate(spec):
+        if not isinstance(job, Job):
+            lacking = [a for a in _TASK_API if not hasattr(job, a)]
+            if not dataclasses.is_dataclass(job) or lacking:
+                raise TypeError(f"spec[{i}]: a task job is a dataclass with {', '.join(_TASK_API)} (module "
+                                f"docstring of amtoolkit.sweeps.engine); got {type(job).__name__}"
+                                + (f", which lacks {', '.join(lacking)}" if lacking else ", not a dataclass"))
+        if job.key in seen:
+            raise ValueError(f"spec: jobs {seen[job.key]} and {i} have the same key {job.key} (the same job twice)")
+        seen[job.key] = i
+    return list(spec)
+
 
 
 def sweep(spec: Mapping | str | os.PathLike, out: str | os.PathLike, *, jobs: int | None = None,
@@ -512,9 +570,11 @@ def sweep(spec: Mapping | str | os.PathLike, out: str | os.PathLike, *, jobs: in
 
     Parameters
     ----------
-    spec : dict, str or os.PathLike
+    spec : dict, str, os.PathLike or list
         The spec, or the path of a TOML file (see :mod:`amtoolkit.sweeps.spec`). It is
         checked whole (keys, values, problem parameters, duplicates) before any job runs.
+        Or a list of jobs: spec jobs, or task jobs (module docstring) such as
+        :class:`amtoolkit.reproduce.deep.DeepJob`.
     out : str or os.PathLike
         The store (a folder; created). One sweep at a time writes into it (a lock file).
     jobs : int, optional
@@ -560,7 +620,7 @@ def sweep(spec: Mapping | str | os.PathLike, out: str | os.PathLike, *, jobs: in
     many, and calling ``sweep`` again resumes. Load the results with
     :func:`amtoolkit.load_results`.
     """
-    all_jobs = expand(spec)
+    all_jobs = _job_list(spec)
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise ValueError(f"jobs must be an integer >= 1, got {jobs!r}")
     if scheduler is not None and (not isinstance(scheduler, str) or
@@ -577,7 +637,7 @@ def sweep(spec: Mapping | str | os.PathLike, out: str | os.PathLike, *, jobs: in
         raise ValueError(f"worker_wait must be a number of seconds >= 0, got {worker_wait!r}")
     if fetch_on_workers and scheduler is None:
         raise ValueError("fetch_on_workers needs a Dask scheduler (local engines share this machine's cache)")
-    if timeout is not None:
+    if timeout is not None:  # spec jobs and task jobs are frozen dataclasses with a timeout field
         all_jobs = [dataclasses.replace(j, timeout=float(timeout)) for j in all_jobs]
     out = check_out_path("out", out, folder=True)
     out.mkdir(parents=True, exist_ok=True)

@@ -99,6 +99,11 @@ class Job:
                 "gtol": self.gtol}
 
     @property
+    def label(self) -> str:
+        """A readable name (the Dask task key's prefix): optimizer, problem, seed."""
+        return f"{self.optimizer}-{Path(str(self.problem['name'])).name}-seed{self.seed}"
+
+    @property
     def key(self) -> str:
         """Hash of the canonical config: the job's file name in the store."""
         text = json.dumps(self.config(), sort_keys=True, separators=(",", ":"))

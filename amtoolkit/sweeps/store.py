@@ -555,8 +555,9 @@ def read_summaries(directory: str | os.PathLike) -> pd.DataFrame:
 def run_summary(frame: pd.DataFrame) -> dict:
     """The per-run summary kept in a job file's metadata: the last row of each run, column
     by column, a column that is the same in every run as one value:
-    ``{"n": runs, "columns": {name: value or [one value per run]}}``."""
-    run = frame["run"].to_numpy()
+    ``{"n": runs, "columns": {name: value or [one value per run]}}``. A table without a
+    ``run`` column (a task job's) is one run."""
+    run = frame["run"].to_numpy() if "run" in frame else np.zeros(len(frame), np.int64)
     _, first = np.unique(run[::-1], return_index=True)
     idx = len(run) - 1 - first
     columns = {}
