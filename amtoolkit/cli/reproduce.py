@@ -58,7 +58,17 @@ def _add_reproduce(sub) -> None:
                    help="step cap per dataset (default: 4000)")
     p.add_argument("--quadratic-steps", type=int, default=20000,
                    help="step cap per quadratic (default: 20000)")
-    p.add_argument("--jobs", type=int, default=2, help="parallel worker processes (default: 2)")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="parallel worker processes (default: 2 for convex, 1 for deep); deep: the sweep "
+                        "engine's loky workers, or the Dask workers with --scheduler local")
+    p.add_argument("--scheduler", default=None, metavar="ADDR",
+                   help="deep: run the training jobs on Dask: 'local' (a LocalCluster of --jobs workers) or "
+                        "the address tcp://HOST:PORT of a running scheduler (default: no Dask)")
+    p.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                   help="deep: seconds per training job; a job past it is cut, not stored, and reported")
+    p.add_argument("--claims", default="docs", metavar="DIR",
+                   help="deep: where the claims ledger's records go, DIR/deep/<key>.json (default: docs, "
+                        "the folder 'amtoolkit claims' reads); 'none': not written")
     p.add_argument("--fair-grid", type=int, default=16, metavar="N",
                    help="configurations per method of the fair protocol run beside the paper's (every "
                         "method's step tuned on the same grid, amtoolkit.reproduce.fair); 0: the paper's "
@@ -82,6 +92,11 @@ def cmd_reproduce(args) -> int:
         return cmd_reproduce_deep(args)
     if args.out is None:
         args.out = "reproduction"
+    if args.jobs is None:
+        args.jobs = 2
+    for name in ("scheduler", "timeout"):
+        if getattr(args, name) is not None:
+            return fail(f"--{name} is an option of 'reproduce deep' only")
     t0 = time.perf_counter()
     try:
         check_out_path("figures (--figures)", args.figures, folder=True)
@@ -104,7 +119,8 @@ def cmd_reproduce(args) -> int:
 
 
 def cmd_reproduce_deep(args) -> int:
-    """``amtoolkit reproduce deep``: exit 0 done, 2 bad input or PyTorch missing, 130 interrupted."""
+    """``amtoolkit reproduce deep``: exit 0 done, 1 a protocol has failed jobs (the others are
+    reported and stored), 2 bad input or PyTorch missing, 130 interrupted."""
     import sys
     import time
 
@@ -120,9 +136,17 @@ def cmd_reproduce_deep(args) -> int:
         for p in args.protocol or []:
             if p not in PROTOCOLS:
                 raise ValueError(f"--protocol: {p!r} is not one of {', '.join(PROTOCOLS)}")
+        jobs = 1 if args.jobs is None else check_int("jobs (--jobs)", args.jobs)
+        if args.scheduler is not None and not (args.scheduler == "local" or "://" in args.scheduler):
+            raise ValueError(f"--scheduler: {args.scheduler!r} is neither 'local' nor a Dask scheduler address "
+                             "tcp://HOST:PORT")
+        if args.timeout is not None and not 0 < args.timeout < float("inf"):
+            raise ValueError(f"--timeout: seconds per job must be a positive number, got {args.timeout!r}")
         check_out_path("figures (--figures)", args.figures, folder=True)
+        claims = None if args.claims == "none" else args.claims
         result = reproduce_deep(args.protocol, seeds=args.seeds, quick=args.quick, device=args.device, out=out,
-                                figures=args.figures, report=args.report)
+                                figures=args.figures, report=args.report, jobs=jobs, scheduler=args.scheduler,
+                                timeout=args.timeout, claims=claims)
     except (ValueError, TypeError, FileNotFoundError) as err:
         return fail(err)
     except KeyboardInterrupt:
@@ -132,8 +156,13 @@ def cmd_reproduce_deep(args) -> int:
     for s in result.sections:
         for claim, verdict, _ in s.verdicts:
             print(f"[{s.protocol}] {claim}: {verdict}")
-    print(f"wrote {args.report}, {args.figures}/dl_* and the jobs in {out}/; "
-          f"{time.perf_counter() - t0:.1f} s wall")
+    print(f"wrote {args.report}, {args.figures}/dl_*, {len(result.claim_files)} ledger record(s) in "
+          f"{claims}/deep/ and the jobs in {out}/; {time.perf_counter() - t0:.1f} s wall")
+    if result.failed:
+        for p, errors in result.failed.items():
+            print(f"error: {p}: {len(errors)} job(s) failed (not stored; running the command again retries "
+                  f"them): " + "; ".join(list(errors.values())[:3]), file=sys.stderr)
+        return 1
     return 0
 
 

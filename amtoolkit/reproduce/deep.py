@@ -2,32 +2,43 @@
 
 Needs PyTorch (``amtoolkit[torch]``), so :mod:`amtoolkit.reproduce` does not import it.
 
-A deep-learning *job* is a plain dict (protocol, task, optimizer, hyperparameters, seed,
-steps, batch, ...). :func:`run_job` trains it and returns a long table, one row per
-evaluation: ``step, epoch, train_loss`` (mean of the batch losses since the previous row),
-``test_loss, test_acc, lr, beta_mean, beta_min, beta_max, beta_at_cap`` (AM optimizers:
-statistics of β_t over the interval; ``beta_at_cap`` the fraction of steps with β_t at
-β_max), ``law_0 … law_{k-1}`` (RLLC: the learning law at that step), ``time`` (seconds
-since the start), ``diverged``. :func:`run_jobs` stores each job with
-:func:`amtoolkit.sweeps.store.write_job` under ``<out>/<key>.parquet``, ``key`` a hash of
-the job, so a stored job is read back instead of rerun and ``amt.load_results(out)`` reads
-them all; a job cut by Ctrl-C is never stored.
+A deep-learning *job* is a :class:`DeepJob` (protocol, task, optimizer, hyperparameters,
+seed, steps, batch, ...), a task job of the sweep engine (module docstring of
+:mod:`amtoolkit.sweeps.engine`): :func:`amtoolkit.sweep` runs a list of them in-process,
+on ``jobs`` loky workers or on Dask, each with one torch and one BLAS thread, and stores
+each as ``<out>/<key>.parquet`` (``key`` a hash of the job), so a stored job is verified
+and read back instead of rerun, a failed or cut job leaves a failure record in
+``<out>/_failed/``, and ``amt.load_results(out)`` reads them all. A job's long table has
+one row per evaluation: ``step, epoch, train_loss`` (mean of the batch losses since the
+previous row), ``test_loss, test_acc, lr, beta_mean, beta_min, beta_max, beta_at_cap`` (AM
+optimizers: statistics of β_t over the interval; ``beta_at_cap`` the fraction of steps
+with β_t at β_max), ``law_0 … law_{k-1}`` (RLLC: the learning law at that step), ``time``
+(seconds since the start), ``diverged``.
 
 The protocols (:data:`PROTOCOLS`) and their claims:
 
 * ``am-4.2`` — AM Sec. 4.2: AM-SGD (β_max 0.9, λ 0.1, never tuned) against
   ``SGD(momentum=0.9, dampening=0.9)`` at the baseline's tuned learning rate and the same
-  cosine schedule.
-* ``am-4.6`` — AM Sec. 4.6 / Fig. 7: λ grid, batch size at a fixed lr, lr range.
+  cosine schedule (two sweeps: the tuning jobs, then the comparison at the chosen lr).
+* ``am-4.6`` — AM Sec. 4.6 / Fig. 7: λ grid, batch size at a fixed lr, lr range (the lr is
+  am-4.2's tuned one: its tuning sweep, then one sweep of the ablations).
 * ``am-4.3`` — AM Sec. 4.3 / Sec. 4.5 Table 6: character LM, AdamW vs AM-AdamW with and
-  without warm-up; then AdamW, AM-AdamW, Clip, Reset.
-* ``am-4.4`` — AM Sec. 4.4: time per step and optimizer state bytes.
+  without warm-up; then AdamW, AM-AdamW, Clip, Reset at the lr where the first two
+  separate most (two sweeps).
+* ``am-4.4`` — AM Sec. 4.4: time per step and optimizer state bytes (in-process, not a
+  sweep: it measures time).
 * ``rllc`` — RLLC Figs. 1, 4, 5: SGD, momentum, Adam against four RLLC memories.
 * ``rllc-law`` — RLLC Figs. 2-3: the learning-law coefficients over time.
+
+Each claim the protocols test is also written as ``<claims>/deep/<ledger key>.json``
+(:data:`CLAIM_FORMAT`: the verdict at this scale, the per-seed paired differences, the
+scale, the command, the amtoolkit version), which ``amtoolkit claims`` reads (the check
+``stored_result`` of :mod:`amtoolkit.claims.checks`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -35,21 +46,33 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
 from torch.nn import functional as F
 
-from ..sweeps.store import stored_keys, write_job
+from .._version import __version__
+from ..sweeps.engine import sweep
+from ..sweeps.store import DamagedJobFile, job_files, run_summary, verify_job_file, write_job
 from ..torch import RLLC, AdaptiveMemoryAdamW, AdaptiveMemorySGD
 from ..torch.models import make_model
 
-__all__ = ["PROTOCOLS", "run_job", "run_jobs", "job_key", "protocol_jobs", "reproduce_deep", "DeepResult"]
+__all__ = ["PROTOCOLS", "DeepJob", "DeepJobsFailed", "run_job", "run_jobs", "job_key", "protocol_jobs",
+           "reproduce_deep", "DeepResult", "CLAIM_FORMAT", "CLAIM_KEYS"]
 
 PROTOCOLS = ("am-4.2", "am-4.6", "am-4.3", "am-4.4", "rllc", "rllc-law")
 FORMAT = 1  # bump when a job's table changes meaning (it is part of the key)
+CLAIM_FORMAT = 2  # the format of <claims>/deep/<key>.json (amtoolkit.claims.checks.DEEP_FORMAT_VERSION)
 RLLC_MEMORIES = ("M(0.9)+M(0.0)", "M(0.9)+M(0.8)+M(0.7)", "J(0.9,2)", "C(0.9,0.3)")
+#: the ledger keys (``args.key`` of the ``stored_result`` entries of ledger.toml) each
+#: written only when every protocol named here ran in the same call
+CLAIM_KEYS = {"am-abstract-deep": ("am-4.2", "am-4.3"), "am-sec4.2-image": ("am-4.2",),
+              "am-sec4.3-llm": ("am-4.3",), "am-sec4.3-warmup": ("am-4.3",), "am-sec4.5-table6": ("am-4.3",),
+              "am-sec4.5-restarts": ("am-4.3",), "am-sec4.6-lambda": ("am-4.6",), "am-sec4.6-batch": ("am-4.6",),
+              "am-sec4.6-lr": ("am-4.6",), "rllc-outperforms": ("rllc",), "rllc-figure5": ("rllc",),
+              "rllc-figure2": ("rllc-law",), "rllc-figure3": ("rllc-law",)}
 
 # ----------------------------------------------------------------------------- data
 
@@ -96,8 +119,89 @@ def _text(context: int, windows: int = 128):
 
 
 def job_key(job: dict) -> str:
-    """The store key of a job: 16 hex digits of the sha256 of its canonical JSON."""
-    return hashlib.sha256(json.dumps({**job, "format": FORMAT}, sort_keys=True).encode()).hexdigest()[:16]
+    """The store key of a job dict: 20 hex digits of the sha256 of its canonical JSON (with
+    :data:`FORMAT`). The stores written before the jobs ran on the sweep engine were named
+    by the first 16 of them; :func:`run_jobs` adopts those files."""
+    return hashlib.sha256(json.dumps({**job, "format": FORMAT}, sort_keys=True).encode()).hexdigest()[:20]
+
+
+_IMAGE_ONLY, _LM_ONLY = ("n_train", "n_test"), ("context", "val_windows")
+
+
+@dataclass(frozen=True)
+class DeepJob:
+    """One training job, a task job of :func:`amtoolkit.sweep` (module docstring of
+    :mod:`amtoolkit.sweeps.engine`).
+
+    The fields are those of the job dicts that :func:`run_job` takes (``hp`` as a tuple of
+    ``(name, value)`` pairs, so that the job is hashable); ``device`` and ``timeout``
+    (seconds, or None) do not enter the key or equality. Build one with
+    :meth:`from_dict`.
+    """
+
+    protocol: str
+    task: str
+    dataset: str
+    model: str
+    method: str
+    hp: tuple
+    seed: int
+    steps: int
+    batch: int
+    eval_every: int
+    schedule: str = "constant"
+    warmup: int = 0
+    n_train: int | None = None
+    n_test: int | None = None
+    context: int | None = None
+    val_windows: int | None = None
+    device: str = dataclasses.field(default="cpu", compare=False)
+    timeout: float | None = dataclasses.field(default=None, compare=False)
+
+    @classmethod
+    def from_dict(cls, job: dict, device: str = "cpu", timeout: float | None = None) -> "DeepJob":
+        """The job of a dict as :func:`run_job` takes it."""
+        known = {f.name for f in dataclasses.fields(cls)} - {"device", "timeout"}
+        extra = set(job) - known
+        if extra:
+            raise ValueError(f"job: unknown keys {sorted(extra)}; allowed: {sorted(known)}")
+        return cls(**{**job, "hp": tuple(job["hp"].items())}, device=device, timeout=timeout)
+
+    def config(self) -> dict:
+        """The job dict (JSON; the same dict :func:`job_key` hashes)."""
+        skip = _LM_ONLY if self.task == "image" else _IMAGE_ONLY
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+               if f.name not in ("device", "timeout") and f.name not in skip}
+        out["hp"] = dict(self.hp)
+        return out
+
+    @property
+    def key(self) -> str:
+        """:func:`job_key` of :meth:`config`."""
+        return job_key(self.config())
+
+    @property
+    def label(self) -> str:
+        """Readable: ``"am-4.2 msgd fashion-mnist lr=0.1 seed 3"``."""
+        hp = dict(self.hp)
+        extra = " ".join(f"{k}={v}" for k, v in hp.items() if k != "lr")
+        return (f"{self.protocol} {self.method} {self.dataset} lr={hp.get('lr')}" + (f" {extra}" if extra else "")
+                + f" seed {self.seed}")
+
+    def execute(self, deadline: float | None = None) -> tuple[pd.DataFrame, dict]:
+        """Train on one torch thread (set here and restored) and return ``(table, info)``;
+        ``info["status"]`` is ``"ok"``, ``"diverged"``, or ``"timeout"`` when
+        ``time.perf_counter()`` passed ``deadline`` between two steps."""
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            frame, cut = _train(self.config(), self.device, deadline)
+        finally:
+            torch.set_num_threads(threads)
+        if cut:
+            return frame, {"status": "timeout"}
+        return frame, {"status": "diverged" if frame["diverged"].any() else "ok", "kind": "deep", "format": FORMAT,
+                       "device": self.device, "torch": torch.__version__}
 
 
 def _optimizer(params, method: str, hp: dict):
@@ -135,7 +239,8 @@ def _lr_factor(step: int, steps: int, schedule: str, warmup: int) -> float:
 
 
 def run_job(job: dict, device: str = "cpu") -> pd.DataFrame:
-    """Train one job and return its long table (module docstring).
+    """Train one job (in this process, on the current torch threads) and return its long
+    table (module docstring).
 
     Parameters
     ----------
@@ -152,6 +257,12 @@ def run_job(job: dict, device: str = "cpu") -> pd.DataFrame:
         job's columns ``protocol, dataset, model, method, seed`` and ``hp_*``. A run whose
         loss becomes non-finite stops with ``diverged`` True in its last row.
     """
+    return _train(job, device, None)[0]
+
+
+def _train(job: dict, device: str, deadline: float | None) -> tuple[pd.DataFrame, bool]:
+    """:func:`run_job`, stopped between two steps once ``time.perf_counter() > deadline``
+    (then ``(rows so far, True)``)."""
     dev = torch.device(device)
     seed, steps, batch, every = job["seed"], job["steps"], job["batch"], job["eval_every"]
     g = torch.Generator().manual_seed(10_000 + seed)
@@ -194,8 +305,11 @@ def run_job(job: dict, device: str = "cpu") -> pd.DataFrame:
     is_am = isinstance(opt, (AdaptiveMemorySGD, AdaptiveMemoryAdamW))
     rows, losses, t0, seen_beta = [], [], time.perf_counter(), 0
     cap = job["hp"].get("beta_max", 0.9)
-    diverged = False
+    diverged = cut = False
     for step in range(steps):
+        if deadline is not None and time.perf_counter() > deadline:
+            cut = True
+            break
         lr = base_lr * _lr_factor(step, steps, job.get("schedule", "constant"), job.get("warmup", 0))
         for group in opt.param_groups:
             group["lr"] = lr
@@ -239,56 +353,133 @@ def run_job(job: dict, device: str = "cpu") -> pd.DataFrame:
         frame[f"hp_{k}"] = v
     frame["batch"] = batch
     frame["warmup"] = job.get("warmup", 0)
-    return frame
+    return frame, cut
+
+
+class DeepJobsFailed(RuntimeError):
+    """Some jobs of a protocol failed or were cut by the timeout (the others are stored).
+
+    ``failed``: key → error text (with the job's label); ``frame``: the rows of the jobs
+    that finished; ``report``: the :class:`~amtoolkit.sweeps.engine.SweepReport`.
+    """
+
+    def __init__(self, message: str, failed: dict, frame: pd.DataFrame, report: Any = None):
+        super().__init__(message)
+        self.failed, self.frame, self.report = failed, frame, report
+
+
+def _adopt_legacy(out: Path, tasks: list[DeepJob]) -> int:
+    """Rename the job files that ``run_jobs`` wrote before it ran on the sweep engine
+    (``<16 hex>.parquet``, metadata without ``key``) to the engine's 20-hex key, when their
+    stored config and :data:`FORMAT` are those of the job; returns how many."""
+    files = job_files(out)
+    adopted = 0
+    for t in tasks:
+        old = t.key[:16]
+        if t.key in files or old not in files:
+            continue
+        try:
+            meta = verify_job_file(files[old])
+        except DamagedJobFile:
+            continue
+        config = json.dumps(t.config(), sort_keys=True)
+        if meta.get("kind") != "deep" or meta.get("format") != FORMAT or \
+                json.dumps(meta.get("config"), sort_keys=True) != config:
+            continue
+        frame = pd.read_parquet(files[old])
+        frame["job"] = t.key
+        write_job(out, t.key, frame, {**meta, "key": t.key, "state": "done", "wall_time": meta.get("wall"),
+                                      "legacy_key": old}, summary=run_summary(frame))
+        files[old].unlink()
+        adopted += 1
+    return adopted
 
 
 def run_jobs(jobs: list[dict], out: str | os.PathLike, device: str = "cpu", progress: bool = True,
-             desc: str = "jobs") -> pd.DataFrame:
-    """Run (or read back) every job; a stored job is not rerun. One torch thread per job.
+             desc: str = "jobs", *, workers: int = 1, scheduler: str | None = None,
+             timeout: float | None = None) -> pd.DataFrame:
+    """Run the jobs through :func:`amtoolkit.sweep` (a stored job is verified and read back,
+    not rerun) and return their rows.
 
     Parameters
     ----------
     jobs : list of dict
-        Jobs as for :func:`run_job`.
+        Jobs as for :func:`run_job` (each becomes a :class:`DeepJob`).
     out : str or os.PathLike
         The store (created if missing).
     device : str, default "cpu"
     progress : bool, default True
-        A tqdm bar with the ETA.
+        The sweep's tqdm bar (jobs, with the ETA).
     desc : str
-        The bar's label.
+        What the jobs are, for messages.
+    workers : int, default 1
+        ``jobs`` of :func:`amtoolkit.sweep`: 1 in-process, N loky worker processes, or the
+        number of Dask workers with ``scheduler="local"``.
+    scheduler : str, optional
+        ``"local"`` or ``"tcp://HOST:PORT"``: run on Dask.
+    timeout : float, optional
+        Seconds per job; a job past it is cut between two steps and not stored.
 
     Returns
     -------
     pandas.DataFrame
-        All jobs' rows, with the ``job`` key column.
-    """
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    have = stored_keys(out)
-    frames = []
-    from threadpoolctl import threadpool_limits
-    from tqdm.auto import tqdm
+        All jobs' rows, in the order of ``jobs``, with the ``job`` key column.
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with threadpool_limits(limits=1):  # one BLAS thread too, as the sweep engines pin them
-            for job in tqdm(jobs, desc=desc, disable=not progress, leave=False):
-                key = job_key(job)
-                if key in have:
-                    frames.append(pd.read_parquet(out / f"{key}.parquet"))
-                    continue
-                t0 = time.perf_counter()
-                frame = run_job(job, device)
-                frame["job"] = key
-                write_job(out, key, frame, {"config": job, "status": "diverged" if frame["diverged"].any() else "ok",
-                                            "wall": time.perf_counter() - t0, "kind": "deep", "format": FORMAT})
-                have.add(key)
-                frames.append(frame)
-    finally:
-        torch.set_num_threads(threads)
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    Raises
+    ------
+    DeepJobsFailed
+        When a job failed or was cut (its error is in the message and in
+        ``<out>/_failed/``; every other job is stored, and their rows are in the
+        exception's ``frame``).
+    KeyboardInterrupt
+        When the sweep was interrupted (the jobs finished so far are stored).
+    """
+    import warnings
+
+    out = Path(out)
+    tasks = [DeepJob.from_dict(j, device=device, timeout=timeout) for j in jobs]
+    if out.is_dir():
+        _adopt_legacy(out, tasks)
+    with warnings.catch_warnings():  # the failures are raised below, with the labels
+        warnings.filterwarnings("ignore", message=r".*job\(s\) failed and were not stored", category=RuntimeWarning)
+        report = sweep(tasks, out, jobs=workers, scheduler=scheduler, progress=progress)
+    if report.interrupted:
+        raise KeyboardInterrupt(str(report))
+    files = job_files(out)
+    frames, failed = [], {}
+    for t in tasks:
+        if t.key in report.unwritten:  # computed, but the disk refused it: keep the rows
+            frames.append(report.unwritten[t.key][0])
+        elif t.key in files and t.key not in report.failed:
+            frames.append(pd.read_parquet(files[t.key]))
+        else:
+            why = report.failed.get(t.key) or (report.given_up.get(t.key) or {}).get("error") or \
+                (report.stopped and f"not run: {report.stopped}") or "not stored"
+            failed[t.key] = f"{t.label}: {str(why).strip().splitlines()[-1] if why else why}"
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if "job" in frame:
+        frame["job"] = frame["job"].astype(str)
+    if failed:
+        raise DeepJobsFailed(f"{desc}: {len(failed)} of {len(tasks)} job(s) failed or were cut, not stored "
+                             f"(failure records in {out / '_failed'}; running again retries them): "
+                             + "; ".join(list(failed.values())[:5]) + (" ..." if len(failed) > 5 else ""),
+                             failed, frame, report)
+    return frame
+
+
+class _Runner:
+    """What the protocols call to run a list of job dicts: :func:`run_jobs` with the
+    store, device, engine and timeout of the command."""
+
+    def __init__(self, out, device="cpu", progress=True, workers=1, scheduler=None, timeout=None):
+        self.out, self.device, self.progress = out, device, progress
+        self.workers, self.scheduler, self.timeout = workers, scheduler, timeout
+
+    def __call__(self, jobs: list[dict], desc: str) -> pd.DataFrame:
+        if self.progress:
+            print(f"[reproduce deep] {desc}: {len(jobs)} job(s)", flush=True)
+        return run_jobs(jobs, self.out, self.device, self.progress, desc, workers=self.workers,
+                        scheduler=self.scheduler, timeout=self.timeout)
 
 
 # ----------------------------------------------------------------------------- protocols
@@ -316,20 +507,23 @@ class Scale:
     eval_points: int = 10
     timing_steps: int = 20
     lm_val_windows: int = 128
+    name: str = "custom"  # "--quick" or "full": for the ledger's scale line
 
 
 QUICK = Scale(seeds=3, am_tasks=[("digits", "cnn", None, None, 300, 32), ("fashion-mnist", "cnn", 8000, 1000, 100, 32)],
               lr_grid=[0.1, 0.4, 1.6], ablation_task=("digits", "cnn", None, None), lam_grid=[0.0, 0.01, 0.1, 1.0, 10.0],
               batch_grid=[16, 64, 256], ablation_epochs=4, lr_range=[0.1, 0.4, 1.6, 6.4],
               lm_steps=40, lm_batch=8, lm_lrs=[3e-3, 3e-2], lm_seeds=2, lm_val_windows=64, eval_points=5,
-              rllc_tasks=[("mnist-5k", "mlp", None, None), ("fashion-mnist", "mlp", 8000, 1000)], rllc_steps=200)
+              rllc_tasks=[("mnist-5k", "mlp", None, None), ("fashion-mnist", "mlp", 8000, 1000)], rllc_steps=200,
+              name="--quick")
 FULL = Scale(seeds=5, am_tasks=[("mnist-5k", "cnn", None, None, 600, 32), ("fashion-mnist", "cnn", 20000, 2000, 600, 32)],
              lr_grid=[0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2], ablation_task=("digits", "cnn", None, None),
              lam_grid=[0.0, 0.01, 0.1, 1.0, 10.0], batch_grid=[16, 32, 64, 128, 256, 512], ablation_epochs=10,
              lr_range=[0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 12.8], lm_steps=250, lm_batch=16,
              lm_lrs=[1e-3, 3e-3, 1e-2, 3e-2], lm_seeds=2,
              rllc_tasks=[("mnist-5k", "mlp", None, None), ("mnist-5k", "cnn", None, None),
-                         ("fashion-mnist", "mlp", 20000, 2000), ("fashion-mnist", "cnn", 20000, 2000)], rllc_steps=600)
+                         ("fashion-mnist", "mlp", 20000, 2000), ("fashion-mnist", "cnn", 20000, 2000)], rllc_steps=600,
+             name="full")
 
 
 def _image_job(protocol, dataset, model, n_train, n_test, method, hp, seed, steps, batch, scale, schedule="cosine"):
@@ -349,28 +543,33 @@ def _finals(frame: pd.DataFrame) -> pd.DataFrame:
     return last
 
 
-def tune_lr(task: tuple, scale: Scale, out, device="cpu", progress=True) -> tuple[float, pd.DataFrame]:
-    """The baseline's (``msgd``) learning rate: the smallest final train loss over
-    ``scale.lr_grid`` on the tuning seed 1000 (not one of the compared seeds)."""
-    dataset, model, n_train, n_test, steps, batch = task
-    jobs = [_image_job("am-4.2", dataset, model, n_train, n_test, "msgd", {"lr": lr}, 1000, steps, batch, scale)
-            for lr in scale.lr_grid]
-    frame = run_jobs(jobs, out, device, progress, desc=f"tune lr {dataset}")
-    last = _finals(frame)
-    loss = last["train_loss"].where(~last["diverged"], np.inf).fillna(np.inf)
-    return float(last.loc[loss.idxmin(), "hp_lr"]), last[["hp_lr", "train_loss", "test_acc", "diverged"]]
+def tune_lrs(tasks: list, scale: Scale, run: _Runner, protocol: str = "am-4.2") -> dict:
+    """The baseline's (``msgd``) learning rate per task: the smallest final train loss over
+    ``scale.lr_grid`` on the tuning seed 1000 (not one of the compared seeds); one sweep for
+    all tasks. Returns ``{task: (lr, tuning table)}``."""
+    per = {task: [_image_job("am-4.2", d, mo, nt, ne, "msgd", {"lr": lr}, 1000, st, b, scale) for lr in scale.lr_grid]
+           for task in tasks for d, mo, nt, ne, st, b in [task]}
+    frame = run([j for js in per.values() for j in js],
+                f"{protocol}: tune the baseline's lr on " + ", ".join(t[0] for t in tasks))
+    out = {}
+    for task, js in per.items():
+        last = _finals(frame[frame["job"].isin({job_key(j) for j in js})])
+        loss = last["train_loss"].where(~last["diverged"], np.inf).fillna(np.inf)
+        out[task] = (float(last.loc[loss.idxmin(), "hp_lr"]), last[["hp_lr", "train_loss", "test_acc", "diverged"]])
+    return out
 
 
 def paired(a: pd.Series, b: pd.Series) -> dict:
     """Per-seed paired differences a - b: mean, min, max, 95 % t-interval, sign count."""
     d = (a - b).dropna().to_numpy(dtype=float)
     if d.size == 0:
-        return dict(n=0, mean=np.nan, min=np.nan, max=np.nan, lo=np.nan, hi=np.nan, pos=0, neg=0)
+        return dict(n=0, mean=np.nan, min=np.nan, max=np.nan, lo=np.nan, hi=np.nan, pos=0, neg=0, differences=[])
     from scipy import stats
 
     half = stats.t.ppf(0.975, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size) if d.size > 1 else np.nan
     return dict(n=int(d.size), mean=float(d.mean()), min=float(d.min()), max=float(d.max()),
-                lo=float(d.mean() - half), hi=float(d.mean() + half), pos=int((d > 0).sum()), neg=int((d < 0).sum()))
+                lo=float(d.mean() - half), hi=float(d.mean() + half), pos=int((d > 0).sum()), neg=int((d < 0).sum()),
+                differences=[float(v) for v in d])
 
 
 def verdict(p: dict, better: str) -> str:
@@ -387,6 +586,20 @@ def verdict(p: dict, better: str) -> str:
     ties = p["n"] - good - bad
     return (f"not shown: {good} seed(s) for, {bad} against" + (f", {ties} tied" if ties else "")
             + f", of {p['n']}")
+
+
+def outcome(p: dict, better: str) -> str:
+    """The ledger's reading of :func:`verdict`: ``"holds"`` (the claimed sign in every seed,
+    at least 2), ``"none"`` (fewer than 2 seeds), ``"fails"`` otherwise (null or reversed)."""
+    if p["n"] < 2:
+        return "none"
+    return "holds" if (p["pos"] if better == "pos" else p["neg"]) == p["n"] else "fails"
+
+
+def _part(claim: str, verdict_text: str, evidence: str, result: str, seeds: int, p: dict | None = None) -> dict:
+    """One measured part of a ledger claim (see :func:`claim_records`)."""
+    return {"claim": claim, "verdict": verdict_text, "outcome": result, "evidence": evidence, "seeds": int(seeds),
+            "paired": p}
 
 
 def _fmt_p(p: dict, scale: float = 1.0, digits: int = 4) -> str:
@@ -412,6 +625,9 @@ class Section:
     figure: str | None
     verdicts: list  # (claim, verdict, evidence)
     cannot: str
+    claims: dict = dataclasses.field(default_factory=dict)  # ledger key -> parts (_part)
+    scale: str = ""  # one line for the ledger
+    failed: dict = dataclasses.field(default_factory=dict)  # job key -> error (the protocol did not finish)
 
 
 @dataclass
@@ -423,17 +639,31 @@ class DeepResult:
     out: str
     quick: bool
     cpu_seconds: dict | None = None
+    claim_files: list = dataclasses.field(default_factory=list)  # the <claims>/deep/<key>.json written
+    command: str = ""
+
+    @property
+    def failed(self) -> dict:
+        """Protocol → {job key: error} for the protocols with failed jobs."""
+        return {s.protocol: s.failed for s in self.sections if s.failed}
 
 
-def _am42(scale: Scale, out, device, progress, figures) -> Section:
-    tables, verdicts, curves = [], [], {}
-    for task in scale.am_tasks:
+def _scale_text(scale: Scale, what: str, seeds: int) -> str:
+    return f"CPU, {scale.name} scale: {what}; {seeds} seed(s)"
+
+
+def _am42(scale: Scale, run: _Runner, figures) -> Section:
+    tables, verdicts, curves, parts = [], [], {}, []
+    tuned = tune_lrs(scale.am_tasks, scale, run)
+    per = {task: [_image_job("am-4.2", d, mo, nt, ne, m, {"lr": tuned[task][0]} if m == "msgd" else
+                             {"lr": tuned[task][0], "lam": 0.1, "beta_max": 0.9}, s, st, b, scale)
+                  for s in range(scale.seeds) for m in ("msgd", "am-sgd")]
+           for task in scale.am_tasks for d, mo, nt, ne, st, b in [task]}
+    everything = run([j for js in per.values() for j in js], "am-4.2: AM-SGD against the baseline at its lr")
+    for task, js in per.items():
         dataset, model, n_train, n_test, steps, batch = task
-        lr, tuning = tune_lr(task, scale, out, device, progress)
-        jobs = [_image_job("am-4.2", dataset, model, n_train, n_test, m,
-                           {"lr": lr} if m == "msgd" else {"lr": lr, "lam": 0.1, "beta_max": 0.9}, s, steps, batch, scale)
-                for s in range(scale.seeds) for m in ("msgd", "am-sgd")]
-        frame = run_jobs(jobs, out, device, progress, desc=f"am-4.2 {dataset}")
+        lr = tuned[task][0]
+        frame = everything[everything["job"].isin({job_key(j) for j in js})]
         curves[dataset] = frame
         last = _finals(frame).set_index(["method", "seed"])
         tr = paired(last.loc["am-sgd", "train_loss"], last.loc["msgd", "train_loss"])
@@ -443,8 +673,10 @@ def _am42(scale: Scale, out, device, progress, figures) -> Section:
                 f"over {scale.lr_grid})")
         verdicts.append((f"{dataset}: AM-SGD reaches a lower final train loss than SGD(0.9, dampening 0.9)",
                          verdict(tr, "neg"), "AM − baseline final train loss " + _fmt_p(tr)))
+        parts.append(_part(*verdicts[-1], outcome(tr, "neg"), tr["n"], tr))
         verdicts.append((f"{dataset}: AM-SGD reaches a higher final test accuracy",
                          verdict(acc, "pos"), "AM − baseline test accuracy (points) " + _fmt_p(acc, 100, 3)))
+        parts.append(_part(*verdicts[-1], outcome(acc, "pos"), acc["n"], acc))
         g = last.groupby("method")
         tables.append(pd.DataFrame({"task": name, "method": ["msgd", "am-sgd"],
                                     "final train loss (mean)": [g["train_loss"].mean()[m] for m in ("msgd", "am-sgd")],
@@ -464,13 +696,16 @@ def _am42(scale: Scale, out, device, progress, figures) -> Section:
                    f"text available); baseline lr tuned first on a separate seed (1000) by final train loss.",
                    pd.concat(tables, ignore_index=True), fig, verdicts,
                    "CIFAR-10/100 and ImageNet with VGG/ResNet/WRN for 100s of epochs: the late fast phase "
-                   "(epochs 50-100) that Fig. 4 ties to β_t's oscillation does not exist in a few hundred steps.")
+                   "(epochs 50-100) that Fig. 4 ties to β_t's oscillation does not exist in a few hundred steps.",
+                   claims={"am-sec4.2-image": parts, "am-abstract-deep": parts},
+                   scale=_scale_text(scale, "; ".join(f"{t[0]} {t[1].upper()} {t[4]} steps" for t in scale.am_tasks),
+                                     scale.seeds))
 
 
-def _am46(scale: Scale, out, device, progress, figures) -> Section:
+def _am46(scale: Scale, run: _Runner, figures) -> Section:
     dataset, model, n_train, n_test = scale.ablation_task
     task = next((t for t in scale.am_tasks if t[0] == dataset), (dataset, model, n_train, n_test, 300, 32))
-    lr, _ = tune_lr(task, scale, out, device, progress)
+    lr = tune_lrs([task], scale, run, "am-4.6")[task][0]
     n = len(_images(dataset, n_train, n_test)[1])
     steps0, batch0 = task[4], task[5]
     am = lambda lr_, lam=0.1: {"lr": lr_, "lam": lam, "beta_max": 0.9}  # noqa: E731
@@ -481,10 +716,10 @@ def _am46(scale: Scale, out, device, progress, figures) -> Section:
                   for b in scale.batch_grid for m in ("msgd", "am-sgd")]
     lr_jobs = [_image_job("am-4.6", dataset, model, n_train, n_test, m, am(x) if m == "am-sgd" else {"lr": x}, 0,
                           steps0, batch0, scale) for x in scale.lr_range for m in ("msgd", "am-sgd")]
-    fl = _finals(run_jobs(lam_jobs, out, device, progress, "am-4.6 λ"))
-    fb = _finals(run_jobs(batch_jobs, out, device, progress, "am-4.6 batch"))
-    fr = _finals(run_jobs(lr_jobs, out, device, progress, "am-4.6 lr"))
-    lam_frame = run_jobs(lam_jobs, out, device, False)
+    everything = run(lam_jobs + batch_jobs + lr_jobs, f"am-4.6: the λ, batch and lr ablations at lr {lr:g}")
+    pick = lambda jobs: everything[everything["job"].isin({job_key(j) for j in jobs})]  # noqa: E731
+    lam_frame = pick(lam_jobs)
+    fl, fb, fr = _finals(lam_frame), _finals(pick(batch_jobs)), _finals(pick(lr_jobs))
     cap = lam_frame.groupby("hp_lam")["beta_at_cap"].mean()
     mean_beta = lam_frame.groupby("hp_lam")["beta_mean"].mean()
     t1 = pd.DataFrame({"ablation": "λ", "value": fl["hp_lam"], "method": "am-sgd", "test acc %": 100 * fl["test_acc"],
@@ -511,16 +746,19 @@ def _am46(scale: Scale, out, device, progress, figures) -> Section:
                      + "; mean β_t: " + ", ".join(f"{k:g}: {v:.2f}" for k, v in mean_beta.sort_index().items())
                      + "; the weight (β_t+λ)/(1+λ) of Eq. 13 on the old direction: "
                      + ", ".join(f"{k:g}: {(v + k) / (1 + k):.2f}" for k, v in mean_beta.sort_index().items())))
+    parts = {"am-sec4.6-lambda": [_part(*verdicts[-1], "holds" if big > 0.9 and rising else "fails", 1)]}
     accs = fl.set_index("hp_lam")["test_acc"]
     mid = accs[(accs.index >= 0.01) & (accs.index <= 1)]
     verdicts.append(("λ ∈ [0.01, 1] give comparable performance",
                      "consistent (one seed)" if mid.max() - mid.min() <= 0.02 else "not shown: spread > 2 points (one seed)",
                      f"test accuracy over λ ∈ [0.01, 1]: {100 * mid.min():.1f}-{100 * mid.max():.1f} %"))
+    parts["am-sec4.6-lambda"].insert(0, _part(*verdicts[-1], "holds" if mid.max() - mid.min() <= 0.02 else "fails", 1))
     pb = fb.pivot_table(index="batch", columns="method", values="test_acc")
     diff = (pb["am-sgd"] - pb["msgd"]) * 100
     verdicts.append(("small batches do not hurt AM's relative gain",
                      "consistent (one seed per batch size)" if diff.iloc[0] >= min(0, diff.iloc[-1]) else "not shown",
                      "AM − baseline test accuracy (points) by batch: " + ", ".join(f"{b}: {v:+.1f}" for b, v in diff.items())))
+    parts["am-sec4.6-batch"] = [_part(*verdicts[-1], "holds" if diff.iloc[0] >= min(0, diff.iloc[-1]) else "fails", 1)]
     ok = fr.assign(ok=(~fr["diverged"]) & (fr["test_acc"] >= 0.5)).pivot_table(index="hp_lr", columns="method", values="ok")
     adm = {m: [x for x in ok.index if ok.loc[x, m] > 0.5] for m in ("msgd", "am-sgd")}
     wider = max(adm["am-sgd"], default=0) > max(adm["msgd"], default=0)
@@ -530,6 +768,7 @@ def _am46(scale: Scale, out, device, progress, figures) -> Section:
                       else "reversed at this scale (one seed)"),
                      "largest lr reaching ≥ 50 % test accuracy: baseline "
                      f"{max(adm['msgd'], default=float('nan')):g}, AM {max(adm['am-sgd'], default=float('nan')):g}"))
+    parts["am-sec4.6-lr"] = [_part(*verdicts[-1], "holds" if wider else "fails", 1)]
     fig = None
     if figures:
         fig = _fig_am46(fl, fb, fr, lam_frame, figures)
@@ -539,7 +778,8 @@ def _am46(scale: Scale, out, device, progress, figures) -> Section:
                    f"{dataset} {model.upper()}, seed 0; λ grid {scale.lam_grid} at lr {lr:g}; batch {scale.batch_grid} "
                    f"at lr {lr:g} for {scale.ablation_epochs:g} epochs; lr range {scale.lr_range}.",
                    table, fig, verdicts,
-                   "One seed per point (the paper's Fig. 7 also shows single runs); ResNet18/50 on CIFAR are not run.")
+                   "One seed per point (the paper's Fig. 7 also shows single runs); ResNet18/50 on CIFAR are not run.",
+                   claims=parts, scale=_scale_text(scale, f"{dataset} {model.upper()} at lr {lr:g}", 1))
 
 
 def _lm_job(method, lr, warmup, seed, scale, **hp):
@@ -551,26 +791,41 @@ def _lm_job(method, lr, warmup, seed, scale, **hp):
                 warmup=max(1, int(0.2 * steps)) if warmup else 0)
 
 
-def _am43(scale: Scale, out, device, progress, figures) -> Section:
+def _am43(scale: Scale, run: _Runner, figures) -> Section:
     jobs = [_lm_job(m, lr, w, s, scale) for lr in scale.lm_lrs for w in (True, False)
             for m in ("adamw", "am-adamw") for s in range(scale.lm_seeds)]
-    frame = run_jobs(jobs, out, device, progress, "am-4.3 LM")
+    frame = run(jobs, "am-4.3: AdamW and AM-AdamW, with and without warm-up")
     last = _finals(frame)
     last["val"] = last["test_loss"].where(~last["diverged"], np.inf)
     t = last.groupby(["hp_lr", "warmup", "method"])["val"].agg(["mean", "min", "max"]).reset_index()
     t["warm-up steps"] = t.pop("warmup")
-    verdicts = []
+    verdicts, llm, warm = [], [], []
     for lr in scale.lm_lrs:
         nw = last[(last.hp_lr == lr) & (last.warmup == 0)].set_index(["method", "seed"])["val"]
+        wu_all = last[(last.hp_lr == lr) & (last.warmup > 0)].set_index(["method", "seed"])["val"]
         p = paired(nw.loc["am-adamw"], nw.loc["adamw"])
         verdicts.append((f"lr {lr:g}, no warm-up: AM-AdamW reaches a lower validation loss than AdamW",
                          verdict(p, "neg"), "AM − AdamW final validation loss " + _fmt_p(p)))
-        wu = last[(last.hp_lr == lr) & (last.warmup > 0) & (last.method == "adamw")].set_index("seed")["val"]
+        llm.append(_part(*verdicts[-1], outcome(p, "neg"), p["n"], p))
+        p1 = paired(wu_all.loc["am-adamw"], wu_all.loc["adamw"])
+        verdicts.append((f"lr {lr:g}, with warm-up: AM-AdamW reaches a lower validation loss than AdamW",
+                         verdict(p1, "neg"), "AM − AdamW final validation loss " + _fmt_p(p1)))
+        llm.append(_part(*verdicts[-1], outcome(p1, "neg"), p1["n"], p1))
+        wu = wu_all.loc["adamw"]
         p2 = paired(nw.loc["am-adamw"], wu)
         verdicts.append((f"lr {lr:g}: AM-AdamW without warm-up compares to AdamW with warm-up",
                          "comparable" if p2["n"] and abs(p2["mean"]) < 0.05 else
                          ("AM without warm-up is better" if p2["n"] and p2["mean"] < 0 else "AM without warm-up is worse"),
                          "AM(no warm-up) − AdamW(warm-up) " + _fmt_p(p2)))
+        # the ledger: "matches" read as: not worse by 0.05 nats or more in any seed
+        warm.append(_part(*verdicts[-1], "none" if p2["n"] < 2 else "holds" if p2["max"] < 0.05 else "fails",
+                          p2["n"], p2))
+    top = max(scale.lm_lrs)
+    ad = last[(last.hp_lr == top) & (last.method == "adamw")].set_index(["warmup", "seed"])["val"]
+    p3 = paired(ad.loc[0], ad.drop(index=0, level="warmup").droplevel("warmup"))
+    verdicts.append((f"lr {top:g} (the largest): AdamW trains worse without warm-up than with it",
+                     verdict(p3, "pos"), "AdamW(no warm-up) − AdamW(warm-up) final validation loss " + _fmt_p(p3)))
+    warm.append(_part(*verdicts[-1], outcome(p3, "pos"), p3["n"], p3))
     # Table 6: at the lr where AdamW and AM-AdamW (no warm-up) separate most
     nw = last[last.warmup == 0].groupby(["hp_lr", "method"])["val"].mean().unstack()
     sep = (nw["adamw"] - nw["am-adamw"]).abs().replace(np.inf, 1e9)
@@ -578,7 +833,7 @@ def _am43(scale: Scale, out, device, progress, figures) -> Section:
     variants = [("adamw", {}), ("am-adamw", {}), ("am-adamw", {"variant": "clip", "beta_min": 0.7}),
                 ("am-adamw", {"variant": "reset", "theta": 0.7, "high": 0.9, "low": 0.1})]
     jobs6 = [_lm_job(m, lr6, False, s, scale, **hp) for m, hp in variants for s in range(scale.lm_seeds)]
-    f6 = run_jobs(jobs6, out, device, progress, "am-4.3 Table 6")
+    f6 = run(jobs6, f"am-4.3: the Table 6 variants at lr {lr6:g}")
     l6 = _finals(f6)
     l6["name"] = l6["method"] + l6.get("hp_variant", pd.Series(index=l6.index, dtype=object)).fillna("am").map(
         lambda v: "" if v == "am" else f" ({v})")
@@ -591,6 +846,17 @@ def _am43(scale: Scale, out, device, progress, figures) -> Section:
     verdicts.append((f"Table 6 ordering AM-AdamW < Restart < Clip < AdamW (val. loss, lr {lr6:g}, no warm-up)",
                      "same order" if got == expected else "different order",
                      "measured order (best first): " + " < ".join(got) + f"; {scale.lm_seeds} seed(s)"))
+    table6 = [_part(*verdicts[-1], "holds" if got == expected else "fails", scale.lm_seeds)]
+    by = l6.pivot_table(index="seed", columns="name", values="test_loss")
+    restarts = []
+    for a, b, text in (("adamw", "am-adamw (reset)", "early restarts (Reset θ 0.7) carry part of AM's gain: "
+                                                    "Reset reaches a lower validation loss than AdamW"),
+                       ("am-adamw (reset)", "am-adamw", "but not all of it: AM-AdamW reaches a lower validation "
+                                                        "loss than Reset")):
+        pr = paired(by[a], by[b]) if a in by and b in by else paired(pd.Series(dtype=float), pd.Series(dtype=float))
+        verdicts.append((f"Table 6, lr {lr6:g}: {text}", verdict(pr, "pos"),
+                         f"{a} − {b} final validation loss " + _fmt_p(pr)))
+        restarts.append(_part(*verdicts[-1], outcome(pr, "pos"), pr["n"], pr))
     table = pd.concat([t.assign(part="warm-up grid"), t6.rename(columns={"name": "method"}).assign(part="Table 6")],
                       ignore_index=True)
     fig = None
@@ -606,7 +872,11 @@ def _am43(scale: Scale, out, device, progress, figures) -> Section:
                    f"0.9/0.1 (the paper's text gives θ = 0.7 and 0.9/0.1; β_min of Clip is not given: 0.7 is a reading).",
                    table, fig, verdicts,
                    "LLaMA 60M-1B on 1B C4 tokens: the instability of AdamW without warm-up grows with scale, "
-                   "which a 0.4M-parameter model cannot show.")
+                   "which a 0.4M-parameter model cannot show.",
+                   claims={"am-sec4.3-llm": llm, "am-abstract-deep": llm, "am-sec4.3-warmup": warm,
+                           "am-sec4.5-table6": table6, "am-sec4.5-restarts": restarts},
+                   scale=_scale_text(scale, f"0.43M-parameter char transformer on Shakespeare, {scale.lm_steps} steps",
+                                     scale.lm_seeds))
 
 
 def _state_bytes(opt) -> int:
@@ -619,9 +889,14 @@ def _state_bytes(opt) -> int:
     return total
 
 
-def _am44(scale: Scale, out, device, progress, figures) -> Section:
+def _am44(scale: Scale, run: _Runner, figures) -> Section:
+    """AM Sec. 4.4: time per step and state bytes. Run in this process, one model after the
+    other, not as sweep jobs: the numbers are times, and the baseline and the AM method must
+    be timed in the same process under the same load (worker processes or Dask would time
+    them on different processes, competing with other jobs, and a stored time would be read
+    back from an earlier run); nothing is stored."""
     rows = []
-    dev = torch.device(device)
+    dev = torch.device(run.device)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -697,13 +972,13 @@ def _label(row) -> str:
     return row["hp_memory"] if row["method"] == "rllc" else row["method"]
 
 
-def _rllc(scale: Scale, out, device, progress, figures) -> Section:
-    frame = run_jobs(_rllc_jobs(scale), out, device, progress, "rllc")
+def _rllc(scale: Scale, run: _Runner, figures) -> Section:
+    frame = run(_rllc_jobs(scale), "rllc: SGD, momentum, Adam and four RLLC memories")
     frame["name"] = frame.apply(_label, axis=1)
     last = _finals(frame)
     last["task"] = last["dataset"] + " " + last["model"]
     t = last.groupby(["task", "name"])["test_acc"].agg(["mean", "min", "max"]).mul(100).reset_index()
-    verdicts = []
+    verdicts, wins, robust = [], [], []
     for task, g in last.groupby("task"):
         acc = g.pivot_table(index="seed", columns="name", values="test_acc")
         best_base = acc[["sgd", "momentum", "adam"]].mean().idxmax()
@@ -711,10 +986,21 @@ def _rllc(scale: Scale, out, device, progress, figures) -> Section:
             p = paired(acc[mem], acc[best_base])
             verdicts.append((f"{task}: RLLC {mem} beats the best baseline ({best_base})", verdict(p, "pos"),
                              "test accuracy difference (points) " + _fmt_p(p, 100, 3)))
+            wins.append(_part(*verdicts[-1], outcome(p, "pos"), p["n"], p))
             if best_base != "momentum":
                 p = paired(acc[mem], acc["momentum"])
                 verdicts.append((f"{task}: RLLC {mem} beats momentum SGD at the same step size c1 = lr", verdict(p, "pos"),
                                  "test accuracy difference (points) " + _fmt_p(p, 100, 3)))
+        # Fig. 5 ("varies little over seeds") read against the baselines: each memory's
+        # seed range of test accuracy is at most the widest range of SGD, momentum, Adam
+        spread = (acc.max() - acc.min()) * 100
+        widest = float(spread[["sgd", "momentum", "adam"]].max())
+        ok = bool((spread[list(RLLC_MEMORIES)] <= widest + 1e-9).all()) and len(acc) >= 2
+        verdicts.append((f"{task}: RLLC's seed-to-seed spread of test accuracy is no wider than the baselines'",
+                         ("holds at this scale" if ok else "not shown") + f" ({len(acc)} seeds)",
+                         "max − min test accuracy over seeds (points): "
+                         + ", ".join(f"{k} {v:.2f}" for k, v in spread.items())))
+        robust.append(_part(*verdicts[-1], "none" if len(acc) < 2 else "holds" if ok else "fails", len(acc)))
     fig = None
     if figures:
         fig = _fig_rllc(frame, figures)
@@ -727,11 +1013,14 @@ def _rllc(scale: Scale, out, device, progress, figures) -> Section:
                    "RLLC paper is available here: its c1, c2, lr, schedules, epochs and the Fig. 4 task list are not, "
                    "so these values are amtoolkit's choices, not the paper's.",
                    t, fig, verdicts,
-                   "CIFAR-10 with ResNet-20 (Fig. 1) and the paper's epochs; hyperparameters are not tuned per method here.")
+                   "CIFAR-10 with ResNet-20 (Fig. 1) and the paper's epochs; hyperparameters are not tuned per method here.",
+                   claims={"rllc-outperforms": wins, "rllc-figure5": robust},
+                   scale=_scale_text(scale, ", ".join(f"{d} {m.upper()}" for d, m, _, _ in scale.rllc_tasks)
+                                     + f", {scale.rllc_steps} steps", scale.rllc_seeds))
 
 
-def _rllc_law(scale: Scale, out, device, progress, figures) -> Section:
-    frame = run_jobs(_rllc_jobs(scale), out, device, progress, "rllc-law")
+def _rllc_law(scale: Scale, run: _Runner, figures) -> Section:
+    frame = run(_rllc_jobs(scale), "rllc-law: the rllc jobs (stored when rllc ran)")
     task = scale.rllc_tasks[0]
     f = frame[(frame.method == "rllc") & (frame.seed == 0) & (frame.dataset == task[0]) & (frame.model == task[1])]
     two = f[f.hp_memory == RLLC_MEMORIES[0]].sort_values("step")
@@ -753,6 +1042,7 @@ def _rllc_law(scale: Scale, out, device, progress, figures) -> Section:
                      f"law from ({l0[0]:.3f}, {l1[0]:.3f}) to ({l0[-1]:.3f}, {l1[-1]:.3f}); distance to NAG "
                      f"{dist(0, refs['NAG (0.9, 1)']):.2f} → {dist(-1, refs['NAG (0.9, 1)']):.2f}, to SGD "
                      f"{dist(0, refs['SGD (0, 1)']):.2f} → {dist(-1, refs['SGD (0, 1)']):.2f}; nearest at the end: {nearest}"))
+    claims = {"rllc-figure2": [_part(*verdicts[-1], "holds" if toward_sgd else "fails", 1)]}
     if "law_2" in three:
         a, b = three["law_1"].to_numpy(), three["law_2"].to_numpy()
         da, db = a - a[0], b - b[0]
@@ -760,6 +1050,7 @@ def _rllc_law(scale: Scale, out, device, progress, figures) -> Section:
         verdicts.append(("Fig. 3: negative coupling of the M(0.8) and M(0.7) coefficients",
                          "seen (one seed)" if coupled < 0 else "not seen (one seed)",
                          f"correlation of their changes over time {coupled:.2f}; final ({a[-1]:.3f}, {b[-1]:.3f})"))
+        claims["rllc-figure3"] = [_part(*verdicts[-1], "holds" if coupled < 0 else "fails", 1)]
     fig = None
     if figures:
         fig = _fig_rllc_law(two, three, figures)
@@ -769,7 +1060,8 @@ def _rllc_law(scale: Scale, out, device, progress, figures) -> Section:
                    f"The laws of the rllc protocol's {task[0]} {task[1].upper()} runs, seed 0 (c2 0.01). With "
                    "m ← 0.9 m + g and the second unit g, SGD is (0, 1), momentum (1, 0), NAG (0.9, 1).",
                    table, fig, verdicts,
-                   f"The paper's 2k-step NAG episode lies beyond {scale.rllc_steps} steps; the summary gives no c2.")
+                   f"The paper's 2k-step NAG episode lies beyond {scale.rllc_steps} steps; the summary gives no c2.",
+                   claims=claims, scale=_scale_text(scale, f"{task[0]} {task[1].upper()}, {scale.rllc_steps} steps", 1))
 
 
 # ----------------------------------------------------------------------------- figures
@@ -910,11 +1202,66 @@ def protocol_jobs(protocol: str, quick: bool = True) -> list[dict]:
     raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
 
 
+def claim_records(sections: list, ran: list[str], command: str, quick: bool, device: str,
+                  report: str | None) -> dict[str, dict]:
+    """The ledger records (:data:`CLAIM_FORMAT`) of the claims whose protocols
+    (:data:`CLAIM_KEYS`) all ran and finished.
+
+    Each record: ``format``, ``key``, ``amtoolkit`` and ``torch`` versions, ``outcome``
+    (``"holds"``: every part holds, with at least 2 seeds each; ``"holds-one-seed"``: every
+    part holds, some on one seed; ``"partly"``: some parts hold; ``"fails"``: none holds;
+    ``"none"``: no part has a verdict), ``verdict`` (the same in words, "at small scale"),
+    ``parts`` (each: claim, verdict text, outcome, evidence, seeds, and ``paired``: the
+    per-seed paired differences with their mean, min, max and 95 % t-interval, or null),
+    ``seeds`` (the fewest of the parts), ``scale``, ``protocols``, ``command``, ``quick``,
+    ``device`` and ``report``.
+    """
+    finished = {s.protocol: s for s in sections if not s.failed}
+    records = {}
+    for key, needs in CLAIM_KEYS.items():
+        if not all(p in finished and p in ran for p in needs):
+            continue
+        parts = [part for p in needs for part in finished[p].claims.get(key, [])]
+        if not parts:
+            continue
+        got = [x["outcome"] for x in parts]
+        judged = [o for o in got if o != "none"]
+        if not judged:
+            result = "none"
+        elif all(o == "holds" for o in got):
+            result = "holds" if min(x["seeds"] for x in parts) >= 2 else "holds-one-seed"
+        elif "holds" in judged:
+            result = "partly"
+        else:
+            result = "fails"
+        words = {"holds": "holds at small scale", "holds-one-seed": "seen at small scale, one seed",
+                 "partly": f"holds only in part at small scale ({got.count('holds')} of {len(parts)} parts)",
+                 "fails": "does not hold at this scale", "none": "no verdict at this scale"}[result]
+        records[key] = {"format": CLAIM_FORMAT, "key": key, "amtoolkit": __version__, "torch": torch.__version__,
+                        "outcome": result, "verdict": words, "seeds": min(x["seeds"] for x in parts),
+                        "scale": "; ".join(finished[p].scale for p in needs), "protocols": list(needs),
+                        "parts": parts, "command": command, "quick": quick, "device": device, "report": report}
+    return records
+
+
+def _command(protocols, quick, seeds, device) -> str:
+    """The command line that reruns these protocols (the engine options do not change the numbers)."""
+    parts = ["amtoolkit reproduce deep"] + (["--quick"] if quick else [])
+    if list(protocols) != list(PROTOCOLS):
+        parts += ["--protocol", *protocols]
+    if seeds is not None:
+        parts += ["--seeds", str(seeds)]
+    if device != "cpu":
+        parts += ["--device", device]
+    return " ".join(parts)
+
+
 def reproduce_deep(protocols=None, seeds: int | None = None, quick: bool = False, device: str = "cpu",
                    out: str | os.PathLike = "reproduction/deep", figures: str | os.PathLike | None = "figures",
                    report: str | os.PathLike | None = "docs/reproduction-deep.md", progress: bool = True,
-                   scale: Scale | None = None) -> DeepResult:
-    """Run the protocols, write the report and the ``dl_*`` figures.
+                   scale: Scale | None = None, jobs: int = 1, scheduler: str | None = None,
+                   timeout: float | None = None, claims: str | os.PathLike | None = "docs") -> DeepResult:
+    """Run the protocols, write the report, the ``dl_*`` figures and the ledger records.
 
     Parameters
     ----------
@@ -934,15 +1281,33 @@ def reproduce_deep(protocols=None, seeds: int | None = None, quick: bool = False
         tqdm bars.
     scale : Scale, optional
         Override the sizes (tests).
+    jobs : int, default 1
+        Worker processes of the sweeps (loky), or Dask workers with ``scheduler="local"``.
+        The numbers do not depend on it (one torch and one BLAS thread per job), the
+        ``time`` columns aside.
+    scheduler : str, optional
+        ``"local"`` (a Dask ``LocalCluster`` of ``jobs`` workers) or ``"tcp://HOST:PORT"``
+        (a running Dask scheduler); default: no Dask.
+    timeout : float, optional
+        Seconds per training job; a job past it is cut, not stored, and its protocol
+        reports it.
+    claims : path or None, default "docs"
+        Where the ledger records go: ``<claims>/deep/<key>.json``, one per claim of
+        :data:`CLAIM_KEYS` whose protocols ran (:func:`claim_records`); ``amtoolkit claims``
+        reads them from its results folder (by default ``docs``). None: not written.
 
     Returns
     -------
     DeepResult
+        Its ``failed`` names the protocols that did not finish: a protocol with a failed
+        job reports the failures in its section instead of verdicts (the finished jobs are
+        stored; running again retries the failed ones).
 
     Raises
     ------
     ValueError
-        For an unknown protocol, device or a seeds count < 1.
+        For an unknown protocol or device, a seeds or jobs count < 1, a scheduler that is
+        not "local" or an address, or a timeout that is not a positive number.
     """
     protocols = list(PROTOCOLS) if not protocols else list(protocols)
     for p in protocols:
@@ -952,6 +1317,13 @@ def reproduce_deep(protocols=None, seeds: int | None = None, quick: bool = False
         raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
     if device == "cuda" and not torch.cuda.is_available():
         raise ValueError("device: 'cuda' was asked for, but torch.cuda.is_available() is False")
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs must be an integer >= 1, got {jobs!r}")
+    if scheduler is not None and (not isinstance(scheduler, str) or not (scheduler == "local" or "://" in scheduler)):
+        raise ValueError(f"scheduler must be 'local' or a Dask scheduler address 'tcp://HOST:PORT', got {scheduler!r}")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+                                or not 0 < timeout < float("inf")):
+        raise ValueError(f"timeout must be a positive number of seconds per job, got {timeout!r}")
     scale = scale or (QUICK if quick else FULL)
     if seeds is not None:
         if not isinstance(seeds, int) or isinstance(seeds, bool) or seeds < 1:
@@ -959,18 +1331,51 @@ def reproduce_deep(protocols=None, seeds: int | None = None, quick: bool = False
         scale = Scale(**{**scale.__dict__, "seeds": seeds})
     if figures is not None:
         Path(figures).mkdir(parents=True, exist_ok=True)
+    run = _Runner(out, device, progress, jobs, scheduler, timeout)
     sections, seconds, cpu = [], {}, {}
     for p in protocols:
         t0, c0 = time.perf_counter(), time.process_time()
-        sections.append(RUNNERS[p](scale, out, device, progress, figures))
+        try:
+            sections.append(RUNNERS[p](scale, run, figures))
+        except DeepJobsFailed as err:  # the other protocols still run; this one reports its failures
+            sections.append(Section(p, f"{p}: not finished", "–", "–", str(err), pd.DataFrame(), None,
+                                    [(f"{p}: every claim", "not measured: jobs failed", str(err))],
+                                    "–", failed=err.failed))
+            if progress:
+                print(f"[reproduce deep] {p}: {len(err.failed)} job(s) failed: {err}")
         seconds[p], cpu[p] = time.perf_counter() - t0, time.process_time() - c0
         if progress:
-            print(f"[reproduce deep] {p}: {seconds[p]:.1f} s wall, {cpu[p]:.1f} s CPU")
-    result = DeepResult(sections, seconds, os.fspath(out), quick, cpu)
+            print(f"[reproduce deep] {p}: {seconds[p]:.1f} s wall, {cpu[p]:.1f} s CPU (this process)")
+    command = _command(protocols, quick, seeds, device)
+    result = DeepResult(sections, seconds, os.fspath(out), quick, cpu, command=command)
     if report is not None:
         Path(report).parent.mkdir(parents=True, exist_ok=True)
         Path(report).write_text(markdown(result, scale))
+    if claims is not None:
+        folder = Path(claims) / "deep"
+        for key, rec in claim_records(sections, protocols, command, quick, device,
+                                      None if report is None else os.fspath(report)).items():
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"{key}.json"
+            path.write_text(json.dumps(_json_ready(rec), indent=1, ensure_ascii=False, allow_nan=False) + "\n",
+                            encoding="utf-8")
+            result.claim_files.append(os.fspath(path))
     return result
+
+
+def _json_ready(v):
+    """NaN/inf → None, NumPy scalars → Python (strict JSON)."""
+    if isinstance(v, dict):
+        return {str(k): _json_ready(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_json_ready(x) for x in v]
+    if isinstance(v, (np.bool_, bool)):
+        return bool(v)
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        return float(v) if math.isfinite(v) else None
+    return v
 
 
 def _table_md(frame: pd.DataFrame) -> str:
@@ -990,8 +1395,7 @@ def markdown(result: DeepResult, scale: Scale) -> str:
     mode = "--quick" if result.quick else "(full)"
     total = sum(result.seconds.values())
     out = [f"# Deep-learning claims at small scale (`amtoolkit reproduce deep {mode}`)", "",
-           "Written by `python -c \"from amtoolkit.cli import main; main(['reproduce', 'deep'"
-           + (", '--quick'" if result.quick else "") + "])\"` on the current code (torch "
+           f"Written by `{result.command or 'amtoolkit reproduce deep'}` on the current code (torch "
            f"{torch.__version__}, CPU, one thread per job). The papers ran CIFAR, ImageNet and C4 on GPUs; here every "
            "claim is tested on MNIST-5k / digits / Fashion-MNIST subsets and a 0.4M-parameter character LM on 2 CPU "
            "cores. A claim \"holds at this scale\" only when the sign of the per-seed paired difference holds for "
@@ -999,7 +1403,8 @@ def markdown(result: DeepResult, scale: Scale) -> str:
            "both methods the same initial weights and the same mini-batches.", "",
            f"Sources: AM = arXiv:2510.04988 (full text), RLLC = arXiv:2402.15262 (only a summary is available here: "
            f"the RLLC hyperparameters are amtoolkit's). Jobs are stored one Parquet file each in `{result.out}` "
-           "(`amt.load_results`).", ""]
+           "(`amt.load_results`); each claim's verdict is also written to `docs/deep/<key>.json`, which "
+           "`amtoolkit claims` reads (the [claims ledger](claims.md)).", ""]
     for s in result.sections:
         out += [f"## {s.title} ({s.source}; protocol `{s.protocol}`)", "", f"**Claim.** {s.claim}", "",
                 f"**Protocol.** {s.setup}", "", _table_md(s.table), ""]
@@ -1018,6 +1423,7 @@ def markdown(result: DeepResult, scale: Scale) -> str:
     out += [f"| total | {total:.1f} | {sum(cpu.values()):.1f} |", "",
             "Run times are measured on this machine: 2 cores shared with other work, one torch thread per job, so "
             "the wall time exceeds the CPU time when other processes compete for the cores (jobs read back from "
-            "the store cost nothing). With data and a GPU, `amtoolkit reproduce deep --device cuda` runs the same jobs; "
+            "the store cost nothing; with `--jobs N` the CPU time of the worker processes is not counted). "
+            "With data and a GPU, `amtoolkit reproduce deep --device cuda` runs the same jobs; "
             "the scale (models, steps, datasets) is set by `QUICK`/`FULL` in `amtoolkit/reproduce/deep.py`.", ""]
     return "\n".join(out)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 torch = pytest.importorskip("torch", reason="PyTorch is not installed (pip install 'amtoolkit[torch]')")
@@ -26,7 +27,7 @@ def tiny_run(tmp_path_factory):
         pytest.skip("AMTOOLKIT_DATA is not set to the LIBSVM data folder (CI sets it to ../shared/data/libsvm)")
     root = tmp_path_factory.mktemp("deep")
     result = deep.reproduce_deep(None, out=root / "store", figures=root / "fig", report=root / "report.md",
-                                 scale=TINY, progress=False)
+                                 scale=TINY, progress=False, claims=root / "claims")
     return result, root
 
 
@@ -75,10 +76,17 @@ def test_store_is_read_with_load_results_and_jobs_are_not_rerun(tiny_run, monkey
     def boom(*a, **k):
         raise AssertionError("a stored job was run again")
 
-    monkeypatch.setattr(deep, "run_job", boom)
+    monkeypatch.setattr(deep, "_train", boom)
     again = deep.reproduce_deep(["am-4.2", "rllc"], out=root / "store", figures=None, report=None, scale=TINY,
-                                progress=False)
-    assert [s.protocol for s in again.sections] == ["am-4.2", "rllc"]
+                                progress=False, claims=None)
+    assert [s.protocol for s in again.sections] == ["am-4.2", "rllc"] and not again.failed
+    assert again.sections[0].verdicts == result.sections[0].verdicts  # the same numbers, read back
+    # every stored file is an engine job file: verified, named by its key, with its config
+    files = amt.sweeps.store.job_files(root / "store")
+    assert set(frame["job"]) == set(files) and all(len(k) == 20 for k in files)
+    for key, path in list(files.items())[:3]:
+        meta = amt.sweeps.store.verify_job_file(path, key)
+        assert deep.job_key(meta["config"]) == key and meta["kind"] == "deep" and meta["status"] in ("ok", "diverged")
 
 
 def _job(method, hp, seed=0, task="image"):
@@ -143,6 +151,10 @@ def test_bad_inputs():
         deep.reproduce_deep(["am-4.4"], device="tpu", report=None, figures=None)
     with pytest.raises(ValueError, match="seeds"):
         deep.reproduce_deep(["am-4.4"], seeds=0, report=None, figures=None)
+    for kw, match in (({"jobs": 0}, "jobs must"), ({"jobs": True}, "jobs must"), ({"scheduler": "x"}, "scheduler"),
+                      ({"timeout": 0}, "timeout"), ({"timeout": float("inf")}, "timeout")):
+        with pytest.raises(ValueError, match=match):
+            deep.reproduce_deep(["am-4.4"], report=None, figures=None, claims=None, **kw)
     with pytest.raises(ValueError, match="method"):
         deep._optimizer([torch.zeros(1, requires_grad=True)], "lion", {"lr": 0.1})
 
@@ -162,11 +174,143 @@ def test_cli(tmp_path, capsys, data_dir):
     from amtoolkit import cli
 
     base = ["reproduce", "deep", "--quick", "--out", str(tmp_path / "store"), "--figures", str(tmp_path / "fig"),
-            "--report", str(tmp_path / "r.md")]
+            "--report", str(tmp_path / "r.md"), "--claims", str(tmp_path / "claims")]
     assert cli.main([*base, "--protocol", "am-9"]) == 2
     assert "am-9" in capsys.readouterr().err
     assert cli.main([*base, "--seeds", "0"]) == 2
+    assert cli.main([*base, "--jobs", "0"]) == 2
+    assert "--jobs" in capsys.readouterr().err
+    assert cli.main([*base, "--scheduler", "nowhere"]) == 2
+    assert "--scheduler" in capsys.readouterr().err
+    assert cli.main([*base, "--timeout", "-1"]) == 2
+    assert "--timeout" in capsys.readouterr().err
+    assert cli.main(["reproduce", "convex", "--scheduler", "local"]) == 2
+    assert "deep" in capsys.readouterr().err
     assert cli.main([*base, "--protocol", "am-4.4"]) == 0
     out = capsys.readouterr().out
     assert "[am-4.4] cnn: am-sgd keeps the same optimizer state as msgd: holds" in out
     assert "AM Sec. 4.4" in (tmp_path / "r.md").read_text()
+
+
+# ----------------------------------------------------------------------------- the sweep engine
+
+
+def _tiny_jobs():
+    return [_job("am-sgd", {"lr": 0.3, "lam": 0.1, "beta_max": 0.9}, 0), _job("msgd", {"lr": 0.3}, 1),
+            _job("rllc", {"lr": 0.01, "memory": "M(0.9)+M(0.0)", "c2": 0.01}, 0)]
+
+
+def test_deep_job_is_a_task_job_keyed_as_before():
+    import dataclasses
+    import hashlib
+    import json
+
+    job = _job("am-sgd", {"lr": 0.3, "lam": 0.1, "beta_max": 0.9}, 3)
+    task = deep.DeepJob.from_dict(job, timeout=5.0)
+    assert task.config() == job and dataclasses.is_dataclass(task)
+    # the key of the stores written before the engine ran them: 16 hex digits of this hash
+    old = hashlib.sha256(json.dumps({**job, "format": deep.FORMAT}, sort_keys=True).encode()).hexdigest()
+    assert task.key == deep.job_key(job) == old[:20]
+    assert task.label == "test am-sgd digits lr=0.3 lam=0.1 beta_max=0.9 seed 3"
+    assert task == deep.DeepJob.from_dict(job, device="cuda") and hash(task) == hash(deep.DeepJob.from_dict(job))
+    lm = deep._lm_job("adamw", 0.01, True, 0, TINY)
+    assert deep.DeepJob.from_dict(lm).config() == lm
+    with pytest.raises(ValueError, match="unknown keys"):
+        deep.DeepJob.from_dict({**job, "lr": 0.1})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        task.seed = 4
+
+
+def test_execute_pins_one_thread_and_honours_the_deadline(data_dir, monkeypatch):
+    import time
+
+    task = deep.DeepJob.from_dict(_job("msgd", {"lr": 0.3}))
+    seen = []
+    real = deep._train
+    monkeypatch.setattr(deep, "_train", lambda *a: (seen.append(torch.get_num_threads()), real(*a))[1])
+    before = torch.get_num_threads()
+    frame, info = task.execute(None)
+    assert seen == [1] and torch.get_num_threads() == before
+    assert info["status"] == "ok" and info["kind"] == "deep" and info["format"] == deep.FORMAT
+    assert frame.drop(columns="time").equals(deep.run_job(_job("msgd", {"lr": 0.3})).drop(columns="time"))
+    frame, info = task.execute(time.perf_counter() - 1)  # already past: cut before the first step
+    assert info == {"status": "timeout"} and len(frame) == 0
+
+
+def test_loky_workers_give_the_numbers_of_one_process(tmp_path, data_dir):
+    jobs = _tiny_jobs()
+    one = deep.run_jobs(jobs, tmp_path / "one", progress=False)
+    two = deep.run_jobs(jobs, tmp_path / "two", progress=False, workers=2)
+    cols = [c for c in one.columns if c != "time"]
+    assert list(one["job"].unique()) == [deep.job_key(j) for j in jobs]  # in the order of the jobs
+    assert one[cols].equals(two[cols])
+    direct = deep.run_job(jobs[0])  # the engine changes nothing: the in-process loop's numbers
+    np.testing.assert_array_equal(one.loc[one.job == deep.job_key(jobs[0]), "train_loss"], direct["train_loss"])
+
+
+def test_dask_local_cluster(tmp_path, data_dir):
+    pytest.importorskip("distributed", reason="dask.distributed is not installed (pip install 'amtoolkit[dask]')")
+    import amtoolkit as amt
+
+    jobs = _tiny_jobs()[:2]
+    frame = deep.run_jobs(jobs, tmp_path / "dask", progress=False, workers=2, scheduler="local")
+    ref = deep.run_job(jobs[1])
+    got = frame[frame.job == deep.job_key(jobs[1])]
+    np.testing.assert_array_equal(got["train_loss"], ref["train_loss"])
+    assert set(amt.load_results(tmp_path / "dask")["job"]) == {deep.job_key(j) for j in jobs}
+
+
+def test_failed_job_is_reported_with_its_label_and_the_others_are_kept(tmp_path, data_dir, monkeypatch):
+    good, bad = _job("msgd", {"lr": 0.3}), _job("lion", {"lr": 0.3})
+    with pytest.raises(deep.DeepJobsFailed, match=r"1 of 2 job\(s\).*test lion digits lr=0.3 seed 0.*method must") as e:
+        deep.run_jobs([good, bad], tmp_path, progress=False)
+    assert list(e.value.failed) == [deep.job_key(bad)] and set(e.value.frame.job) == {deep.job_key(good)}
+    assert (tmp_path / "_failed" / f"{deep.job_key(bad)}.json").exists()
+    # a protocol whose jobs are cut by the timeout reports it; the others still run; no ledger record
+    res = deep.reproduce_deep(["am-4.4", "rllc"], out=tmp_path / "t", figures=None, report=tmp_path / "r.md",
+                              scale=TINY, progress=False, timeout=1e-9, claims=tmp_path / "claims")
+    assert list(res.failed) == ["rllc"] and len(res.failed["rllc"]) == len(deep._rllc_jobs(TINY))
+    assert res.sections[0].verdicts and "timeout" in res.sections[1].verdicts[0][2]
+    assert not (tmp_path / "claims" / "deep" / "rllc-outperforms.json").exists()
+    assert "not measured: jobs failed" in (tmp_path / "r.md").read_text()
+
+
+def test_stores_written_before_the_engine_are_adopted(tmp_path, data_dir, monkeypatch):
+    import amtoolkit as amt
+    from amtoolkit.sweeps.store import write_job
+
+    job = _job("msgd", {"lr": 0.3})
+    old = deep.job_key(job)[:16]
+    frame = deep.run_job(job).assign(job=old)
+    write_job(tmp_path, old, frame, {"config": job, "status": "ok", "wall": 0.1, "kind": "deep",
+                                     "format": deep.FORMAT})
+    monkeypatch.setattr(deep, "_train", lambda *a: (_ for _ in ()).throw(AssertionError("rerun")))
+    got = deep.run_jobs([job], tmp_path, progress=False)
+    assert got.drop(columns="job").equals(frame.drop(columns="job")) and set(got.job) == {deep.job_key(job)}
+    assert set(amt.sweeps.store.job_files(tmp_path)) == {deep.job_key(job)}
+
+
+def test_claim_records_combine_the_parts():
+    S = deep.Section
+    part = deep._part
+
+    def sec(protocol, claims, failed=None):
+        return S(protocol, "t", "s", "c", "p", None, None, [], "–", claims=claims, scale=f"{protocol} scale",
+                 failed=failed or {})
+
+    p = deep.paired(pd.Series([1.0, 2.0]), pd.Series([0.0, 0.0]))
+    h, f = part("a", "holds", "e", "holds", 2, p), part("b", "reversed", "e", "fails", 2, p)
+    one = part("c", "seen (one seed)", "e", "holds", 1)
+    recs = deep.claim_records([sec("am-4.2", {"am-sec4.2-image": [h, h], "am-abstract-deep": [h]}),
+                               sec("am-4.6", {"am-sec4.6-lr": [one], "am-sec4.6-batch": [f]}),
+                               sec("rllc", {"rllc-outperforms": [h, f]}, failed={"k": "boom"})],
+                              ["am-4.2", "am-4.6", "rllc"], "amtoolkit reproduce deep", False, "cpu", None)
+    assert set(recs) == {"am-sec4.2-image", "am-sec4.6-lr", "am-sec4.6-batch"}  # abstract needs am-4.3 too
+    assert recs["am-sec4.2-image"]["outcome"] == "holds" and recs["am-sec4.2-image"]["seeds"] == 2
+    assert recs["am-sec4.2-image"]["parts"][0]["paired"]["differences"] == [1.0, 2.0]
+    assert recs["am-sec4.6-lr"]["outcome"] == "holds-one-seed" and recs["am-sec4.6-batch"]["outcome"] == "fails"
+    mixed = deep.claim_records([sec("rllc", {"rllc-outperforms": [h, f, part("d", "one", "e", "none", 1)]})],
+                               ["rllc"], "c", True, "cpu", None)["rllc-outperforms"]
+    assert mixed["outcome"] == "partly" and mixed["verdict"].endswith("(1 of 3 parts)")
+    assert deep.claim_records([sec("rllc", {"rllc-outperforms": [part("d", "one", "e", "none", 1)]})],
+                              ["rllc"], "c", True, "cpu", None)["rllc-outperforms"]["outcome"] == "none"
