@@ -813,23 +813,44 @@ def am_cost_memory(ctx: Context) -> dict:
 # stored results (deep learning) and claims with no check here
 
 
-DEEP_FORMAT = ("deep/<key>.json: {'amtoolkit': version, 'what': 'AM-MSGD vs MGD', 'win': int, "
-               "'par': int, 'loss': int, 'tie': int, 'losses': [names], 'command': str}")
+DEEP_FORMAT_VERSION = 2  # amtoolkit.reproduce.deep.CLAIM_FORMAT
+DEEP_OUTCOMES = ("holds", "holds-one-seed", "partly", "fails", "none")
+DEEP_FORMAT = ("deep/<key>.json, written by `amtoolkit reproduce deep` (amtoolkit.reproduce.deep.claim_records): "
+               "{'format': 2, 'key': str, 'amtoolkit': version, 'outcome': 'holds' | 'holds-one-seed' | 'partly' "
+               "| 'fails' | 'none', 'verdict': str, 'seeds': int, 'scale': str, 'parts': [{'claim', 'verdict', "
+               "'outcome', 'evidence', 'seeds', 'paired': {'n', 'mean', 'min', 'max', 'lo', 'hi', 'differences'} "
+               "| null}], 'command': str, 'quick': bool, ...}; a result at the papers' scale may instead carry "
+               "comparison counts {'amtoolkit', 'what', 'win', 'par', 'loss', 'tie', 'losses', 'command'}")
 
 
 @check
 def stored_result(ctx: Context, key: str) -> dict:
-    """Reads a stored result of a deep-learning reproduction (``amtoolkit reproduce deep``,
-    at the papers' scale) from ``<results>/deep/<key>.json`` (format: :data:`DEEP_FORMAT`);
-    it is used when its ``amtoolkit`` version is the current one."""
+    """Reads the stored result of a deep-learning claim from ``<results>/deep/<key>.json``
+    (format: :data:`DEEP_FORMAT`): the small-scale verdict that ``amtoolkit reproduce deep``
+    writes for each claim it tests, or comparison counts of a run at the papers' scale. It
+    is used only when its ``amtoolkit`` version is the current one and, for a small-scale
+    record, its ``format`` is :data:`DEEP_FORMAT_VERSION` and its ``key`` is ``key``;
+    otherwise ``why`` says why not."""
     if ctx.results is None:
         return {"why": "no results folder given"}
     path = ctx.results / "deep" / f"{key}.json"
     if not path.exists():
         return {"why": f"no stored result {path}"}
-    data = json.loads(path.read_text())
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as err:
+        return {"why": f"{path} is not valid JSON ({err})"}
+    if not isinstance(data, dict):
+        return {"why": f"{path} holds a JSON {type(data).__name__}, not an object"}
     if data.get("amtoolkit") != amt.__version__:
         return {"why": f"{path} was made by amtoolkit {data.get('amtoolkit')}, not {amt.__version__}"}
+    if "outcome" in data:
+        if data.get("format") != DEEP_FORMAT_VERSION or data.get("key") != key:
+            return {"why": f"{path} has format {data.get('format')!r} and key {data.get('key')!r}, not "
+                           f"{DEEP_FORMAT_VERSION} and {key!r}"}
+        if data["outcome"] not in DEEP_OUTCOMES:
+            return {"why": f"{path}: outcome {data['outcome']!r} is not one of {DEEP_OUTCOMES}"}
+        return {"stored": data, "summary": f"`{data.get('command')}`: {data.get('verdict')} ({data.get('scale')})"}
     return {"stored": data, "summary": f"stored: {data.get('command', path)}"}
 
 

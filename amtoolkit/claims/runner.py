@@ -187,10 +187,13 @@ def to_markdown(results: list[dict], tier: str, command: str, study: pd.DataFram
     for r in results:
         lines.append(f"* **{r['id']}** ({r['check']}, rule `{r['rule']}`): {r['scale']}. Cannot show: "
                      f"{r['cannot_show']}")
-    lines += ["", "Deep-learning claims at the papers' scale read stored results under `<out>/deep/<key>.json` "
-              "(for the current amtoolkit version) when a run at that scale writes them; until then they are "
-              "not testable here. Their small-scale check is `amtoolkit reproduce deep`, whose verdicts are in "
-              "[reproduction-deep.md](reproduction-deep.md) (the ledger does not read them yet).", ""]
+    lines += ["", "Deep-learning claims read the records under `<results>/deep/<key>.json` that `amtoolkit "
+              "reproduce deep` writes for each claim it tests at small scale (CPU; digits, MNIST-5k, "
+              "Fashion-MNIST, a character LM), when they are of the current amtoolkit version: a claim that "
+              "holds there is reported as holding with conditions (the scale), never as holding outright, "
+              "since the papers make it at CIFAR/ImageNet/LLaMA scale; one that does not hold there as not "
+              "holding at this scale. The runs, tables and figures behind them are in "
+              "[reproduction-deep.md](reproduction-deep.md).", ""]
     return "\n".join(lines)
 
 

@@ -148,15 +148,42 @@ def not_testable(measured: dict, reason: str) -> tuple[str, str]:
     return UNTESTABLE, reason
 
 
+#: outcome of a small-scale record (amtoolkit.reproduce.deep.claim_records) → verdict
+SMALL_SCALE = {"holds": CONDITIONS, "holds-one-seed": CONDITIONS, "partly": CONDITIONS, "fails": FAILS,
+               "none": UNTESTABLE}
+
+
 @rule
 def stored(measured: dict, reason: str) -> tuple[str, str]:
-    """Claims of the deep-learning experiments: when the check found a current stored
-    result (``measured["stored"]`` with ``win``/``par``/``loss``/``tie`` counts), judge it
-    with :func:`comparison`; else ``not testable here`` with ``reason``."""
+    """Claims of the deep-learning experiments, from the stored result the check found.
+
+    A small-scale record of ``amtoolkit reproduce deep`` (``outcome``): a claim made at
+    CIFAR/ImageNet/LLaMA scale is never plain ``holds`` here. ``holds`` (the claimed sign
+    in every seed of every part), ``holds-one-seed`` and ``partly`` (some parts hold) give
+    ``holds with conditions``, the condition being the scale (and the parts that do not
+    hold); ``fails`` gives ``does not hold`` ("at this scale"); ``none`` (no part has a
+    verdict: one seed of a paired comparison) gives ``not testable here``. The reason
+    names the scale and the failing parts.
+
+    Comparison counts (``win``/``par``/``loss``/``tie``, a run at the papers' scale) are
+    judged with :func:`comparison`. Without a current stored result: ``not testable here``
+    with ``reason``.
+    """
     s = measured.get("stored")
     if not s:
         return UNTESTABLE, reason + (f" ({measured['why']})" if measured.get("why") else "")
-    return comparison(s, what=s.get("what", "the adaptive method"))
+    if "outcome" not in s:
+        return comparison(s, what=s.get("what", "the adaptive method"))
+    if s["outcome"] not in SMALL_SCALE:
+        return UNTESTABLE, f"{reason} (the stored outcome {s['outcome']!r} is not one of {sorted(SMALL_SCALE)})"
+    parts = s.get("parts") or []
+    text = f"{s.get('verdict', s['outcome'])} ({s.get('scale', 'scale not given')})"
+    failing = [p.get("claim", "?") + ": " + str(p.get("verdict", "")) for p in parts if p.get("outcome") != "holds"]
+    if s["outcome"] in ("partly", "fails", "none") and failing:
+        text += "; not holding: " + "; ".join(failing[:4]) + (f"; and {len(failing) - 4} more" if len(failing) > 4 else "")
+    if s.get("command"):
+        text += f"; `{s['command']}`"
+    return SMALL_SCALE[s["outcome"]], text
 
 
 def apply_rule(name: str, measured: dict[str, Any], args: dict[str, Any] | None = None) -> tuple[str, str]:

@@ -733,7 +733,7 @@ def _am46(scale: Scale, run: _Runner, figures) -> Section:
                        "test acc %": 100 * fr["test_acc"], "final train loss": fr["train_loss"], "diverged": fr["diverged"]})
     table = pd.concat([t1, t2, t3], ignore_index=True)
     verdicts = []
-    big, small = cap.get(max(scale.lam_grid), np.nan), cap.get(0.1, np.nan)
+    big = cap.get(max(scale.lam_grid), np.nan)
     rising = bool(np.all(np.diff(cap.sort_index().to_numpy()) >= -0.02))
     weight = {k: (v + k) / (1 + k) for k, v in mean_beta.sort_index().items()}  # Eq. 13's weight on d_t
     w_rising = bool(np.all(np.diff(list(weight.values())) >= -0.02))

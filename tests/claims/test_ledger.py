@@ -151,3 +151,52 @@ def test_command_register_only_and_errors(tmp_path, capsys):
     assert "am-sec4.1-convex-fair" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         main(["--tier", "medium"])
+
+
+def _small_scale_record(key, outcome, **kw):
+    import amtoolkit
+
+    parts = [{"claim": "digits: AM beats the baseline", "verdict": "holds at this scale (3/3 seeds)",
+              "outcome": "holds", "evidence": "AM − baseline", "seeds": 3,
+              "paired": {"n": 3, "mean": 0.02, "min": 0.01, "max": 0.03, "lo": 0.0, "hi": 0.04,
+                         "differences": [0.01, 0.02, 0.03]}},
+             {"claim": "fashion: AM beats the baseline", "verdict": "reversed at this scale (3/3 seeds against)",
+              "outcome": "fails", "evidence": "AM − baseline", "seeds": 3, "paired": None}]
+    if outcome == "holds":
+        parts = parts[:1]
+    return {"format": 2, "key": key, "amtoolkit": amtoolkit.__version__, "outcome": outcome,
+            "verdict": {"holds": "holds at small scale", "fails": "does not hold at this scale",
+                        "partly": "holds only in part at small scale (1 of 2 parts)"}[outcome],
+            "seeds": 3, "scale": "CPU, full scale: digits CNN 600 steps; 3 seed(s)", "parts": parts,
+            "command": "amtoolkit reproduce deep --protocol am-4.2", "quick": False, **kw}
+
+
+def test_small_scale_deep_records_give_scaled_verdicts(tmp_path):
+    """A record of `reproduce deep` → never plain "holds"; the scale and the command in the reason;
+    a record of another version, format or key is not used."""
+    (tmp_path / "deep").mkdir()
+    ctx = checks.Context(tier="quick", results=tmp_path)
+    path = tmp_path / "deep" / "am-sec4.2-image.json"
+    expect = {"holds": verdicts.CONDITIONS, "partly": verdicts.CONDITIONS, "fails": verdicts.FAILS}
+    for outcome, verdict in expect.items():
+        path.write_text(json.dumps(_small_scale_record("am-sec4.2-image", outcome)))
+        m = checks.stored_result(ctx, key="am-sec4.2-image")
+        v, why = verdicts.apply_rule("stored", m, {"reason": "no record"})
+        assert v == verdict, (outcome, why)
+        assert "CPU, full scale: digits CNN" in why and "`amtoolkit reproduce deep --protocol am-4.2`" in why
+        assert why.startswith({"holds": "holds at small scale", "partly": "holds only in part",
+                               "fails": "does not hold at this scale"}[outcome])
+        assert ("fashion: AM beats the baseline" in why) == (outcome != "holds")
+        assert "digits CNN" in m["summary"]
+    for stale in ({"amtoolkit": "0.0.0"}, {"format": 1}, {"key": "am-sec4.3-llm"}, {"outcome": "maybe"}):
+        path.write_text(json.dumps({**_small_scale_record("am-sec4.2-image", "holds"), **stale}))
+        m = checks.stored_result(ctx, key="am-sec4.2-image")
+        assert "stored" not in m and m["why"], stale
+        v, why = verdicts.apply_rule("stored", m, {"reason": "no record"})
+        assert v == verdicts.UNTESTABLE and why.startswith("no record (") and str(path) in why
+    path.write_text("{not json")
+    assert "not valid JSON" in checks.stored_result(ctx, key="am-sec4.2-image")["why"]
+    # through the runner: the ledger entry that names this key
+    path.write_text(json.dumps(_small_scale_record("am-sec4.2-image", "holds")))
+    (r,) = run_claims(only=["am-sec4.2-image-classification"], out=None, results=tmp_path)
+    assert r["verdict"] == verdicts.CONDITIONS and r["reason"].startswith("holds at small scale (CPU")

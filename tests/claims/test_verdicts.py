@@ -74,3 +74,21 @@ def test_not_testable_stored_and_skipped():
     assert v == UNTESTABLE and "cvxpy missing" in why
     with pytest.raises(KeyError, match="unknown verdict rule"):
         apply_rule("nope", {})
+
+
+def test_stored_small_scale_outcomes():
+    """The outcomes of `reproduce deep`'s records: never plain holds; one seed says so."""
+    def rec(outcome, parts):
+        return {"stored": {"outcome": outcome, "verdict": f"v-{outcome}", "scale": "CPU, digits", "parts": parts,
+                           "command": "amtoolkit reproduce deep"}}
+
+    one = [{"claim": "λ pins β_t", "verdict": "seen (one seed)", "outcome": "holds", "seeds": 1}]
+    none = [{"claim": "lr 0.01", "verdict": "one seed: no verdict (tie)", "outcome": "none", "seeds": 1}]
+    assert apply_rule("stored", rec("holds-one-seed", one), {"reason": "r"}) == (
+        CONDITIONS, "v-holds-one-seed (CPU, digits); `amtoolkit reproduce deep`")
+    v, why = apply_rule("stored", rec("none", none), {"reason": "r"})
+    assert v == UNTESTABLE and "lr 0.01: one seed: no verdict (tie)" in why
+    many = [{"claim": f"c{i}", "verdict": "reversed", "outcome": "fails", "seeds": 2} for i in range(6)]
+    v, why = apply_rule("stored", rec("fails", many), {"reason": "r"})
+    assert v == FAILS and "c3: reversed" in why and "c4" not in why and "and 2 more" in why
+    assert apply_rule("stored", rec("bogus", []), {"reason": "r"})[0] == UNTESTABLE
