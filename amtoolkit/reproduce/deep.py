@@ -368,29 +368,29 @@ class DeepJobsFailed(RuntimeError):
         self.failed, self.frame, self.report = failed, frame, report
 
 
-def _adopt_legacy(out: Path, tasks: list[DeepJob]) -> int:
+def _adopt_legacy(out: Path) -> int:
     """Rename the job files that ``run_jobs`` wrote before it ran on the sweep engine
     (``<16 hex>.parquet``, metadata without ``key``) to the engine's 20-hex key, when their
-    stored config and :data:`FORMAT` are those of the job; returns how many."""
-    files = job_files(out)
+    stored config hashes (with the current :data:`FORMAT`) to a key that starts with their
+    name; returns how many. Other files are left alone."""
     adopted = 0
-    for t in tasks:
-        old = t.key[:16]
-        if t.key in files or old not in files:
+    for stem, path in job_files(out).items():
+        if len(stem) != 16:
             continue
         try:
-            meta = verify_job_file(files[old])
+            meta = verify_job_file(path)
         except DamagedJobFile:
             continue
-        config = json.dumps(t.config(), sort_keys=True)
-        if meta.get("kind") != "deep" or meta.get("format") != FORMAT or \
-                json.dumps(meta.get("config"), sort_keys=True) != config:
+        if meta.get("kind") != "deep" or meta.get("format") != FORMAT or not isinstance(meta.get("config"), dict):
             continue
-        frame = pd.read_parquet(files[old])
-        frame["job"] = t.key
-        write_job(out, t.key, frame, {**meta, "key": t.key, "state": "done", "wall_time": meta.get("wall"),
-                                      "legacy_key": old}, summary=run_summary(frame))
-        files[old].unlink()
+        key = job_key(meta["config"])
+        if not key.startswith(stem):
+            continue
+        frame = pd.read_parquet(path)
+        frame["job"] = key
+        write_job(out, key, frame, {**meta, "key": key, "state": "done", "wall_time": meta.get("wall"),
+                                    "legacy_key": stem}, summary=run_summary(frame))
+        path.unlink()
         adopted += 1
     return adopted
 
@@ -423,7 +423,9 @@ def run_jobs(jobs: list[dict], out: str | os.PathLike, device: str = "cpu", prog
     Returns
     -------
     pandas.DataFrame
-        All jobs' rows, in the order of ``jobs``, with the ``job`` key column.
+        All jobs' rows, in the order of ``jobs``, with the ``job`` key column (a job listed
+        twice, e.g. the λ = 0.1 run of one ablation that is the tuned-lr run of another, is
+        run and returned once).
 
     Raises
     ------
@@ -437,9 +439,9 @@ def run_jobs(jobs: list[dict], out: str | os.PathLike, device: str = "cpu", prog
     import warnings
 
     out = Path(out)
-    tasks = [DeepJob.from_dict(j, device=device, timeout=timeout) for j in jobs]
+    tasks = list({t.key: t for t in (DeepJob.from_dict(j, device=device, timeout=timeout) for j in jobs)}.values())
     if out.is_dir():
-        _adopt_legacy(out, tasks)
+        _adopt_legacy(out)
     with warnings.catch_warnings():  # the failures are raised below, with the labels
         warnings.filterwarnings("ignore", message=r".*job\(s\) failed and were not stored", category=RuntimeWarning)
         report = sweep(tasks, out, jobs=workers, scheduler=scheduler, progress=progress)

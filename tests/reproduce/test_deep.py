@@ -14,7 +14,7 @@ from amtoolkit.reproduce import deep  # noqa: E402
 
 TINY = deep.Scale(seeds=2, am_tasks=[("digits", "cnn", None, None, 6, 16)], lr_grid=[0.1, 0.4],
                   ablation_task=("digits", "cnn", None, None), lam_grid=[0.0, 0.1, 10.0], batch_grid=[16, 64],
-                  ablation_epochs=0.2, lr_range=[0.1, 1.0], lm_steps=4, lm_batch=2, lm_lrs=[1e-2], lm_seeds=1,
+                  ablation_epochs=0.2, lr_range=[0.1, 0.4], lm_steps=4, lm_batch=2, lm_lrs=[1e-2], lm_seeds=1,
                   rllc_tasks=[("digits", "mlp", None, None)], rllc_steps=6, rllc_seeds=2, eval_points=2, timing_steps=2,
                   lm_val_windows=4)
 
