@@ -850,7 +850,7 @@ def stored_result(ctx: Context, key: str) -> dict:
                            f"{DEEP_FORMAT_VERSION} and {key!r}"}
         if data["outcome"] not in DEEP_OUTCOMES:
             return {"why": f"{path}: outcome {data['outcome']!r} is not one of {DEEP_OUTCOMES}"}
-        return {"stored": data, "summary": f"`{data.get('command')}`: {data.get('verdict')} ({data.get('scale')})"}
+        return {"stored": data, "summary": f"stored by `{data.get('command')}`"}
     return {"stored": data, "summary": f"stored: {data.get('command', path)}"}
 
 

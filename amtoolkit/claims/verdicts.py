@@ -163,7 +163,7 @@ def stored(measured: dict, reason: str) -> tuple[str, str]:
     ``holds with conditions``, the condition being the scale (and the parts that do not
     hold); ``fails`` gives ``does not hold`` ("at this scale"); ``none`` (no part has a
     verdict: one seed of a paired comparison) gives ``not testable here``. The reason
-    names the scale and the failing parts.
+    names the scale and the parts that do not hold (the check's summary names the command).
 
     Comparison counts (``win``/``par``/``loss``/``tie``, a run at the papers' scale) are
     judged with :func:`comparison`. Without a current stored result: ``not testable here``
@@ -181,8 +181,6 @@ def stored(measured: dict, reason: str) -> tuple[str, str]:
     failing = [p.get("claim", "?") + ": " + str(p.get("verdict", "")) for p in parts if p.get("outcome") != "holds"]
     if s["outcome"] in ("partly", "fails", "none") and failing:
         text += "; not holding: " + "; ".join(failing[:4]) + (f"; and {len(failing) - 4} more" if len(failing) > 4 else "")
-    if s.get("command"):
-        text += f"; `{s['command']}`"
     return SMALL_SCALE[s["outcome"]], text
 
 

@@ -85,7 +85,7 @@ def test_stored_small_scale_outcomes():
     one = [{"claim": "λ pins β_t", "verdict": "seen (one seed)", "outcome": "holds", "seeds": 1}]
     none = [{"claim": "lr 0.01", "verdict": "one seed: no verdict (tie)", "outcome": "none", "seeds": 1}]
     assert apply_rule("stored", rec("holds-one-seed", one), {"reason": "r"}) == (
-        CONDITIONS, "v-holds-one-seed (CPU, digits); `amtoolkit reproduce deep`")
+        CONDITIONS, "v-holds-one-seed (CPU, digits)")
     v, why = apply_rule("stored", rec("none", none), {"reason": "r"})
     assert v == UNTESTABLE and "lr 0.01: one seed: no verdict (tie)" in why
     many = [{"claim": f"c{i}", "verdict": "reversed", "outcome": "fails", "seeds": 2} for i in range(6)]
