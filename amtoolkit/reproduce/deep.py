@@ -1409,7 +1409,7 @@ def markdown(result: DeepResult, scale: Scale) -> str:
            "`amtoolkit claims` reads (the [claims ledger](claims.md)).", ""]
     for s in result.sections:
         out += [f"## {s.title} ({s.source}; protocol `{s.protocol}`)", "", f"**Claim.** {s.claim}", "",
-                f"**Protocol.** {s.setup}", "", _table_md(s.table), ""]
+                f"**Protocol.** {s.setup}", ""] + ([_table_md(s.table), ""] if len(s.table.columns) else [])
         if s.figure:
             out += [f"![{s.protocol}](../figures/{Path(s.figure).name}.png)", "",
                     f"Figure: `figures/{Path(s.figure).name}.png` / `.pdf`.", ""]
