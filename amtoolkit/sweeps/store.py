@@ -17,6 +17,12 @@ Layout of a store ``out``:
   that then recomputes them;
 * ``.amtoolkit.lock``: held by the sweep writing into the store.
 
+A store is a local folder, or any URL that :func:`pyarrow.fs.FileSystem.from_uri` knows
+(``file://``, ``s3://``, ``gs://``...) or, failing that, fsspec does (``memory://``...):
+see :func:`open_url`. A local folder is written through a temporary file and
+``os.replace``; a URL store through one upload per file (an object store's PUT is atomic:
+no temporary object, no rename), except ``file://``, which keeps the rename.
+
 Every reader verifies what it reads: a file that is not an amtoolkit job file, or whose
 footer does not parse, or whose metadata names another key, is reported with its path
 and never counted as done or mixed into the results.
@@ -31,7 +37,7 @@ import tempfile
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Union
 
 import numpy as np
 import pandas as pd
@@ -39,7 +45,8 @@ import pandas as pd
 from ..runner.history import JOB_META, _jsonable, read_job_meta
 
 __all__ = ["write_job", "stored_keys", "read_job_meta", "load_results", "best_configs", "JOB_META", "SUMMARY_META",
-           "job_files", "scan_store", "read_summaries", "DamagedJobFile", "SPLIT_AT"]
+           "job_files", "scan_store", "read_summaries", "DamagedJobFile", "SPLIT_AT", "RemoteStore", "open_url",
+           "location", "is_url"]
 
 #: number of job files beyond which a sweep writes new ones into ``<key[:2]>/`` subfolders
 SPLIT_AT = 4096
@@ -51,6 +58,10 @@ _PREFIX = re.compile(r"^[0-9a-f]{2}$")
 
 class DamagedJobFile(ValueError):
     """A file in a sweep store that is not a readable amtoolkit job file; the message names it."""
+
+
+#: reader threads for a URL store, whose reads wait on the network rather than the CPU
+_REMOTE_THREADS = 16
 
 
 def _threads() -> int:
@@ -89,14 +100,192 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             os.remove(tmp)
 
 
+# -- stores at a URL -------------------------------------------------------------------------
+
+
+class RemoteStore:
+    """A store at a URL: the URL as given, its pyarrow file system and the path in it.
+
+    Pickles as its URL (a Dask or loky worker resolves the URL itself). ``local`` is the
+    folder when the file system is the local one (a ``file://`` URL)."""
+
+    __slots__ = ("url", "fs", "base", "local")
+
+    def __init__(self, url: str, fs, base: str):
+        import pyarrow.fs as pafs
+
+        self.url, self.fs, self.base = url, fs, base.rstrip("/") or "/"
+        self.local = Path(self.base) if isinstance(fs, pafs.LocalFileSystem) else None
+
+    def path(self, *parts: str) -> str:
+        return "/".join([self.base.rstrip("/"), *parts]) if parts else self.base
+
+    def __reduce__(self):
+        return open_url, (self.url,)
+
+    def __str__(self) -> str:
+        return self.url
+
+    def __repr__(self) -> str:
+        return f"RemoteStore({self.url!r})"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, RemoteStore) and other.url == self.url
+
+    def __hash__(self) -> int:
+        return hash(self.url)
+
+
+Store = Union[Path, RemoteStore]
+
+
+def is_url(out) -> bool:
+    """Whether ``out`` names a URL store (``scheme://...``) rather than a local folder."""
+    return isinstance(out, RemoteStore) or (isinstance(out, str) and re.match(r"^[A-Za-z][\w+.-]*://", out) is not None)
+
+
+_OPENED: dict[str, RemoteStore] = {}
+
+
+def open_url(url: str, name: str = "out") -> RemoteStore:
+    """The file system of a store URL: :meth:`pyarrow.fs.FileSystem.from_uri` first
+    (``file://``, ``s3://``, ``gs://``, ``hdfs://``, ``abfs://``), then fsspec for the
+    protocols pyarrow lacks (``memory://``, ``sftp://``...), wrapped in
+    ``PyFileSystem(FSSpecHandler(fs))``. Cached per process: a worker resolves each URL once.
+
+    Raises ``ValueError`` naming ``name`` and the URL for an unknown protocol, or a
+    protocol whose package is not installed (the message names the package).
+    Nothing is contacted here: :func:`check_url_store` checks that the store can be reached.
+    """
+    got = _OPENED.get(url)
+    if got is not None:
+        return got
+    import pyarrow.fs as pafs
+
+    try:
+        fs, base = _arrow_from_uri(url)
+    except Exception as arrow_err:  # ArrowInvalid (unknown type, a bad query), OSError (no libjvm)...
+        try:
+            import fsspec
+            from fsspec.core import url_to_fs
+        except ImportError:
+            raise ValueError(f"{name}: pyarrow cannot open {url!r} ({arrow_err}), and fsspec, which knows more "
+                             f"protocols, is not installed (pip install fsspec)") from None
+        try:
+            ffs, base = url_to_fs(url)
+        except ImportError as err:  # e.g. "Install s3fs to access S3"
+            raise ValueError(f"{name}: {url!r} needs a package that is not installed: {err}") from None
+        except Exception as err:  # "Protocol not known", a malformed URL
+            known = "unknown protocol" if "not known" in str(err) else str(err)
+            raise ValueError(f"{name}: cannot open the store {url!r}: {known} to pyarrow ({arrow_err}) and to "
+                             f"fsspec (its protocols: fsspec.available_protocols()); a local folder is given "
+                             f"without a scheme") from None
+        fs = pafs.PyFileSystem(pafs.FSSpecHandler(ffs))
+    got = _OPENED[url] = RemoteStore(url, fs, base)
+    return got
+
+
+def _arrow_from_uri(url: str):
+    import pyarrow.fs as pafs
+
+    return pafs.FileSystem.from_uri(url)
+
+
+def location(out: str | os.PathLike | RemoteStore) -> Store:
+    """A local folder as a ``Path``, a URL as its :class:`RemoteStore`."""
+    if isinstance(out, RemoteStore):
+        return out
+    if is_url(out):
+        return open_url(out)
+    return Path(out)
+
+
+def check_url_store(name: str, url: str, create: bool = True) -> RemoteStore:
+    """Open the store ``url`` and check that it can be reached (and, with ``create``, that
+    its folder exists or can be made) before any job runs: ``ValueError`` naming ``name``
+    and the URL otherwise."""
+    import pyarrow.fs as pafs
+
+    loc = open_url(url, name)
+    try:
+        info = loc.fs.get_file_info(loc.base)
+        if create and info.type == pafs.FileType.NotFound and not _object_store(loc.fs):
+            loc.fs.create_dir(loc.base, recursive=True)
+    except Exception as err:  # OSError (unreachable, no such bucket, no permission), ArrowInvalid...
+        raise ValueError(f"{name}: the store {url!r} cannot be reached: {type(err).__name__}: {err}") from None
+    if info.type == pafs.FileType.File:
+        raise ValueError(f"{name} must be a folder, but {url!r} is a file")
+    if not create and info.type == pafs.FileType.NotFound:
+        raise FileNotFoundError(f"directory: no sweep store at {url}")
+    return loc
+
+
+def _object_store(fs) -> bool:
+    """An object store: no folders to create, PUT is atomic."""
+    import pyarrow.fs as pafs
+
+    if isinstance(fs, pafs.PyFileSystem):
+        protocol = getattr(getattr(fs.handler, "fs", None), "protocol", "")
+        protocol = protocol if isinstance(protocol, str) else protocol[0]
+        return protocol in ("s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "oss", "memory")
+    return type(fs).__name__ in ("S3FileSystem", "GcsFileSystem", "AzureFileSystem")
+
+
+def _read_bytes(loc: RemoteStore, path: str) -> bytes:
+    with loc.fs.open_input_stream(path) as fh:
+        return fh.read()
+
+
+def put_bytes(loc: RemoteStore, path: str, data: bytes) -> None:
+    """``data`` into ``path`` whole: one upload, which an object store makes visible at
+    once (atomic PUT); through a temporary file and a rename on the local file system."""
+    if loc.local is not None:
+        atomic_write_bytes(Path(path), data)
+        return
+    with loc.fs.open_output_stream(path) as fh:
+        fh.write(data)
+
+
+def delete_file(loc: Store, relative: str) -> None:
+    """Remove ``out/<relative>`` if it exists."""
+    if isinstance(loc, Path):
+        (loc / relative).unlink(missing_ok=True)
+        return
+    try:
+        loc.fs.delete_file(loc.path(relative))
+    except FileNotFoundError:
+        pass
+
+
+def _remote_listing(loc: RemoteStore, folder: str = "") -> list:
+    """The file infos under ``out/<folder>`` (recursive: one listing call on an object store)."""
+    import pyarrow.fs as pafs
+
+    base = loc.path(folder) if folder else loc.base
+    return loc.fs.get_file_info(pafs.FileSelector(base, recursive=True, allow_not_found=True))
+
+
 def job_path(out: str | os.PathLike, key: str, split: bool = False) -> Path:
     """Where the job ``key`` is written: ``out/<key>.parquet``, or ``out/<key[:2]>/<key>.parquet``
     in a split store."""
     return Path(out) / key[:2] / f"{key}.parquet" if split else Path(out) / f"{key}.parquet"
 
 
-def write_job(out: str | os.PathLike, key: str, frame: pd.DataFrame, meta: dict, *,
-              split: bool = False, summary: dict | None = None) -> Path:
+def _job_table(frame: pd.DataFrame, meta: dict, summary: dict | None):
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    extra = {JOB_META: _strict_json(meta).encode()}
+    if summary is not None:
+        extra[SUMMARY_META] = _strict_json(summary).encode()
+    return table.replace_schema_metadata({**(table.schema.metadata or {}), **extra})
+
+
+_MADE: set = set()  # the split subfolders this process has made in URL stores
+
+
+def write_job(out: str | os.PathLike | RemoteStore, key: str, frame: pd.DataFrame, meta: dict, *,
+              split: bool = False, summary: dict | None = None) -> Path | str:
     """Write one job's long table to ``<out>/<key>.parquet`` (``<out>/<key[:2]>/`` with
     ``split``), with ``meta`` in the file's schema metadata.
 
@@ -105,16 +294,28 @@ def write_job(out: str | os.PathLike, key: str, frame: pd.DataFrame, meta: dict,
     job. The file gets normal permissions (0o666 less the umask; ``mkstemp`` alone
     gives 0o600). ``summary`` (:func:`run_summary`) goes to its own metadata entry, which
     ``amtoolkit results`` reads without parsing the rest.
+
+    ``out`` may be a URL (:func:`open_url`): the file is then serialised in memory and
+    uploaded whole in one request (an object store's PUT is atomic: no temporary object,
+    no rename); a ``file://`` URL keeps the temporary file and the rename.
+    Returns the file's path (in the URL's file system for a URL).
     """
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    extra = {JOB_META: _strict_json(meta).encode()}
-    if summary is not None:
-        extra[SUMMARY_META] = _strict_json(summary).encode()
-    table = table.replace_schema_metadata({**(table.schema.metadata or {}), **extra})
-    path = job_path(out, key, split)
+    table = _job_table(frame, meta, summary)
+    loc = location(out)
+    if isinstance(loc, RemoteStore):
+        import pyarrow as pa
+
+        path = loc.path(key[:2], f"{key}.parquet") if split else loc.path(f"{key}.parquet")
+        if split and not _object_store(loc.fs) and (loc.url, key[:2]) not in _MADE:
+            loc.fs.create_dir(loc.path(key[:2]), recursive=True)
+            _MADE.add((loc.url, key[:2]))
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink, use_dictionary=False)
+        put_bytes(loc, path, sink.getvalue().to_pybytes() if loc.local is not None else sink.getvalue())
+        return path
+    path = job_path(loc, key, split)
     if split:
         path.parent.mkdir(exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{key}.", suffix=".tmp")
@@ -129,10 +330,30 @@ def write_job(out: str | os.PathLike, key: str, frame: pd.DataFrame, meta: dict,
     return path
 
 
-def job_files(out: str | os.PathLike) -> dict[str, Path]:
+def _relative(loc: RemoteStore, path: str) -> str:
+    base = loc.base.rstrip("/")
+    return path[len(base):].lstrip("/") if path.startswith(base) else path
+
+
+def job_files(out: str | os.PathLike | RemoteStore) -> dict[str, Path | str]:
     """Every ``*.parquet`` file of a store, by stem: ``out/*.parquet`` and
-    ``out/<2 hex digits>/*.parquet`` (empty when the folder does not exist)."""
-    out = Path(out)
+    ``out/<2 hex digits>/*.parquet`` (empty when the folder does not exist). For a URL
+    store, the paths are in its file system (one recursive listing)."""
+    loc = location(out)
+    if isinstance(loc, RemoteStore):
+        import pyarrow.fs as pafs
+
+        files = {}
+        for info in _remote_listing(loc):
+            if info.type != pafs.FileType.File:
+                continue
+            parts = _relative(loc, info.path).split("/")
+            name = parts[-1]
+            if (len(parts) == 1 or (len(parts) == 2 and _PREFIX.match(parts[0]))) \
+                    and name.endswith(".parquet") and not name.startswith("."):
+                files[name[:-8]] = info.path
+        return files
+    out = loc
     if not out.is_dir():
         return {}
     files = {}
@@ -148,7 +369,7 @@ def job_files(out: str | os.PathLike) -> dict[str, Path]:
     return files
 
 
-def stored_keys(out: str | os.PathLike) -> set[str]:
+def stored_keys(out: str | os.PathLike | RemoteStore) -> set[str]:
     """Keys of the jobs stored in ``out`` (empty when the folder does not exist). Does
     not verify the files: :func:`scan_store` does."""
     return set(job_files(out))
@@ -157,9 +378,12 @@ def stored_keys(out: str | os.PathLike) -> set[str]:
 SUMMARY_META = b"amtoolkit.summary"  # the per-run summary (JSON), beside JOB_META
 
 
-def _footer(path: Path) -> bytes:
-    """The footer (Thrift FileMetaData) bytes of a Parquet file; raises ``ValueError`` for a
-    file that is not Parquet or is truncated."""
+def _footer(path: Path | str, fs=None) -> bytes:
+    """The footer (Thrift FileMetaData) bytes of a Parquet file (``path`` in the file system
+    ``fs``, local by default); raises ``ValueError`` for a file that is not Parquet or is
+    truncated."""
+    if fs is not None:
+        return _remote_footer(path, fs)
     with open(path, "rb") as fh:
         size = fh.seek(0, 2)
         if size < 12:
@@ -173,6 +397,24 @@ def _footer(path: Path) -> bytes:
             raise ValueError("no Parquet magic bytes (truncated or not Parquet)")
         fh.seek(-8 - n, 2)
         return fh.read(n)
+
+
+def _remote_footer(path: str, fs) -> bytes:
+    """:func:`_footer` in a pyarrow file system: the last 64 KiB in one ranged read (one
+    request on an object store, where most footers fit), more only when needed."""
+    with fs.open_input_file(path) as fh:
+        size = fh.size()
+        if size < 12:
+            raise ValueError(f"{size} bytes, too short for Parquet")
+        head = fh.read_at(4, 0)
+        start = max(0, size - 65536)
+        tail = fh.read_at(size - start, start)
+        n = int.from_bytes(tail[-8:-4], "little")
+        if head != b"PAR1" or tail[-4:] != b"PAR1" or n > size - 12:
+            raise ValueError("no Parquet magic bytes (truncated or not Parquet)")
+        if n + 8 <= len(tail):
+            return bytes(tail[len(tail) - 8 - n:len(tail) - 8])
+        return bytes(fh.read_at(n, size - 8 - n))
 
 
 def _footer_value(footer: bytes, name: bytes) -> bytes | None:
@@ -194,20 +436,21 @@ def _footer_value(footer: bytes, name: bytes) -> bytes | None:
     return footer[i:i + length] if i + length <= len(footer) else None
 
 
-def _footer_job_meta(path: Path) -> bytes | None:
-    return _footer_value(_footer(path), JOB_META)
+def _footer_job_meta(path: Path | str, fs=None) -> bytes | None:
+    return _footer_value(_footer(path, fs), JOB_META)
 
 
-def verify_job_file(path: Path, key: str | None = None) -> dict:
-    """The job metadata of ``path``; raises :class:`DamagedJobFile` naming the file when
-    its footer does not parse, it carries no amtoolkit job metadata, the metadata is not a
-    JSON object, or it names another key than ``key``."""
+def verify_job_file(path: Path | str, key: str | None = None, fs=None) -> dict:
+    """The job metadata of ``path`` (in the file system ``fs``, local by default); raises
+    :class:`DamagedJobFile` naming the file when its footer does not parse, it carries no
+    amtoolkit job metadata, the metadata is not a JSON object, or it names another key
+    than ``key``."""
     import pyarrow.parquet as pq
 
     try:
-        raw = _footer_job_meta(path)
+        raw = _footer_job_meta(path, fs)
         if raw is None:
-            raw = (pq.read_schema(path).metadata or {}).get(JOB_META)
+            raw = (pq.read_schema(path, filesystem=fs).metadata or {}).get(JOB_META)
     except Exception as err:  # ArrowInvalid, OSError...: the file is damaged or not Parquet
         raise DamagedJobFile(f"{path}: not a readable Parquet file ({type(err).__name__}: {err})") from None
     if raw is None:
@@ -223,27 +466,30 @@ def verify_job_file(path: Path, key: str | None = None) -> dict:
     return meta
 
 
-def scan_store(out: str | os.PathLike, set_aside: bool = False) -> tuple[dict[str, dict], dict[str, str]]:
+def scan_store(out: str | os.PathLike | RemoteStore, set_aside: bool = False) -> tuple[dict[str, dict], dict[str, str]]:
     """Verify every job file of a sweep store (footers only, in threads).
 
     Returns ``(good, bad)``: the metadata of each verified job by key, and the reason of
     each file that did not verify, by path. With ``set_aside``, each bad file whose name
     is a job key (a damaged job, which the sweep then recomputes) is moved into
     ``out/_damaged/``, never deleted; a file whose name is not a key (a foreign file) is
-    left where it is and ignored.
+    left where it is and ignored. ``out`` may be a URL (:func:`open_url`).
     """
-    files = job_files(out)
+    loc = location(out)
+    remote = isinstance(loc, RemoteStore)
+    fs = loc.fs if remote else None
+    files = job_files(loc)
     good, bad = {}, {}
 
     def check(item):
         stem, path = item
         try:
-            return stem, path, verify_job_file(path, stem if _KEY.match(stem) else None), None
+            return stem, path, verify_job_file(path, stem if _KEY.match(stem) else None, fs), None
         except DamagedJobFile as err:
             return stem, path, None, str(err)
 
     items = list(files.items())
-    results = _map(check, items, None)
+    results = _map(check, items, _REMOTE_THREADS if remote else None)
     for stem, path, meta, error in results:
         if error is None and _KEY.match(stem) and meta.get("state", "done") == "done":
             good[stem] = meta
@@ -252,17 +498,29 @@ def scan_store(out: str | os.PathLike, set_aside: bool = False) -> tuple[dict[st
             error = (f"{path}: not a job of a sweep (its name is not a job key)" if not _KEY.match(stem)
                      else f"{path}: its state is {meta.get('state')!r}, not 'done'")
         bad[str(path)] = error
-        if set_aside and _KEY.match(stem):
+        if set_aside and _KEY.match(stem) and remote:
+            name = str(path).rsplit("/", 1)[-1]
+            if not _object_store(fs):
+                fs.create_dir(loc.path(DAMAGED_DIR), recursive=True)
+            fs.move(str(path), loc.path(DAMAGED_DIR, f"{name}.damaged"))
+        elif set_aside and _KEY.match(stem):
             target = Path(out) / DAMAGED_DIR
             target.mkdir(exist_ok=True)
             os.replace(path, target / f"{path.name}.damaged")
     return good, bad
 
 
-def remove_stale_temporaries(out: str | os.PathLike) -> list[Path]:
+def remove_stale_temporaries(out: str | os.PathLike | RemoteStore) -> list[Path | str]:
     """Remove the ``.<key>.*.tmp`` files a killed writer left behind (call only while
-    holding the store's lock: a running writer's temporary file looks the same)."""
-    out = Path(out)
+    holding the store's lock: a running writer's temporary file looks the same). A URL
+    store has them only on the local file system (``file://``): an upload leaves none."""
+    loc = location(out)
+    if isinstance(loc, RemoteStore):
+        if loc.local is None:
+            return []
+        out = loc.local
+    else:
+        out = loc
     removed = []
     for folder in [out, *(p for p in out.iterdir() if p.is_dir() and _PREFIX.match(p.name))] if out.is_dir() else []:
         for path in folder.glob(".*.tmp"):
@@ -277,8 +535,13 @@ def remove_stale_temporaries(out: str | os.PathLike) -> list[Path]:
 # -- reading -----------------------------------------------------------------------------
 
 
-def _store_files(directory: Path) -> list[Path]:
-    if not directory.is_dir():
+def _store_files(directory: Store) -> list[Path | str]:
+    if isinstance(directory, RemoteStore):
+        try:
+            check_url_store("directory", directory.url, create=False)
+        except ValueError as err:
+            raise FileNotFoundError(str(err)) from None
+    elif not directory.is_dir():
         raise FileNotFoundError(f"directory: no sweep store at {directory}")
     files = job_files(directory)
     if not files:
@@ -291,7 +554,7 @@ def _map(fn, items: list, threads: int | None) -> list:
     GIL hand-offs cost more than they give: measured 1.6 s threaded against 1.3 s serial
     for 2,000 files)."""
     threads = threads or _threads()
-    if threads <= 1 or len(items) < 64:
+    if threads <= 1 or len(items) < (2 if threads >= _REMOTE_THREADS else 64):
         return list(map(fn, items))
     with ThreadPoolExecutor(threads) as pool:
         return list(pool.map(fn, items))
@@ -385,7 +648,7 @@ def _assemble(parts_list: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(data, copy=False)
 
 
-def load_results(directory: str | os.PathLike, columns: Iterable[str] | None = None,
+def load_results(directory: str | os.PathLike | RemoteStore, columns: Iterable[str] | None = None,
                  where: Mapping[str, Any] | None = None, *, threads: int | None = None,
                  **filters) -> pd.DataFrame:
     """All jobs stored in ``directory`` as one long DataFrame.
@@ -393,7 +656,8 @@ def load_results(directory: str | os.PathLike, columns: Iterable[str] | None = N
     Parameters
     ----------
     directory : str or os.PathLike
-        The ``out`` folder of a sweep.
+        The ``out`` folder of a sweep, or its URL (``s3://bucket/prefix``, ``file:///...``,
+        any URL pyarrow or fsspec knows: :func:`open_url`).
     columns : iterable of str, optional
         Read only these columns (default: all). Each file reads only what is asked.
     where : mapping, optional
@@ -428,7 +692,8 @@ def load_results(directory: str | os.PathLike, columns: Iterable[str] | None = N
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    directory = Path(directory)
+    directory = location(directory)
+    remote = isinstance(directory, RemoteStore)
     flt = _as_filters(where, filters)
     if columns is not None:
         columns = [columns] if isinstance(columns, str) else list(columns)
@@ -437,7 +702,7 @@ def load_results(directory: str | os.PathLike, columns: Iterable[str] | None = N
     def read(path):
         """(column names, table or None, error): one pass per file, footer and table."""
         try:
-            pf = pq.ParquetFile(path)
+            pf = pq.ParquetFile(directory.fs.open_input_file(path) if remote else path)
             schema = pf.schema_arrow
         except Exception as err:
             return None, None, f"{path}: not a readable Parquet file ({type(err).__name__}: {err})"
@@ -464,7 +729,7 @@ def load_results(directory: str | os.PathLike, columns: Iterable[str] | None = N
                 return names, parts, None
         return names, table.replace_schema_metadata(None), None
 
-    results = _map(read, paths, threads)
+    results = _map(read, paths, threads or (_REMOTE_THREADS if remote else None))
     bad = [error for names, _, error in results if names is None]
     _warn_skipped(directory, bad, len(results) - len(bad))
     stored: dict[str, None] = {}
@@ -496,7 +761,7 @@ def load_results(directory: str | os.PathLike, columns: Iterable[str] | None = N
     return frame
 
 
-def read_summaries(directory: str | os.PathLike) -> pd.DataFrame:
+def read_summaries(directory: str | os.PathLike | RemoteStore) -> pd.DataFrame:
     """The last row of every run of every stored job, read from the files' metadata only
     (the job's table is read for a file written before summaries existed).
 
@@ -505,12 +770,13 @@ def read_summaries(directory: str | os.PathLike) -> pd.DataFrame:
     """
     import pyarrow.parquet as pq
 
-    directory = Path(directory)
+    directory = location(directory)
+    fs = directory.fs if isinstance(directory, RemoteStore) else None
     paths = _store_files(directory)
 
     def one(path):
         try:
-            footer = _footer(path)
+            footer = _footer(path, fs)
         except (OSError, ValueError) as err:
             return None, f"{path}: not a readable Parquet file ({err})"
         raw = _footer_value(footer, SUMMARY_META)
@@ -522,8 +788,8 @@ def read_summaries(directory: str | os.PathLike) -> pd.DataFrame:
             except (ValueError, KeyError, TypeError) as err:
                 return None, f"{path}: its summary metadata is damaged ({err})"
         try:  # written before summaries existed: the job metadata, else the table's last rows
-            meta = verify_job_file(path)
-            frame = pq.read_table(path).to_pandas()
+            meta = verify_job_file(path, fs=fs)
+            frame = pq.read_table(path, filesystem=fs).to_pandas()
         except DamagedJobFile as err:
             return None, str(err)
         except Exception as err:
@@ -534,7 +800,7 @@ def read_summaries(directory: str | os.PathLike) -> pd.DataFrame:
         last = frame.groupby("run", sort=False).tail(1)
         return (tuple(last.columns), [last[c].tolist() for c in last.columns]), None
 
-    results = _map(one, paths, None)
+    results = _map(one, paths, None if fs is None else _REMOTE_THREADS)
     bad = [error for got, error in results if got is None]
     _warn_skipped(directory, bad, len(results) - len(bad))
     groups: dict[tuple, list] = {}
