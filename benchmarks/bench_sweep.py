@@ -236,14 +236,17 @@ def overhead(base: Path) -> None:
 def make_store(folder: Path, n: int, frame, meta) -> None:
     from amtoolkit.sweeps.store import SPLIT_AT, write_job
 
+    import hashlib
+
     folder.mkdir(parents=True, exist_ok=True)
     split = n > SPLIT_AT
     meta = dict(meta)
     summary = meta.pop("summary")
     for i in range(n):
-        key = f"{i * 2654435761 % 16 ** 20:020x}"
+        key = hashlib.sha1(str(i).encode()).hexdigest()[:20]  # spread over the 256 prefixes, as real keys
         frame["job"] = key
-        write_job(folder, key, frame, {**meta, "key": key}, split=split, summary=summary)
+        write_job(folder, key, frame, {**meta, "key": key}, split=split,
+                  summary={**summary, "columns": {**summary["columns"], "job": key}})
 
 
 READ = """

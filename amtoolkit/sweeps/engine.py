@@ -68,7 +68,7 @@ from ..runner.run import STATUS_FAILED, STATUS_INTERRUPTED, STATUS_STOPPED, run
 from .spec import Job, expand, grid_hyper, parse_lr
 from .store import (_KEY, DAMAGED_DIR, FAILED_DIR, SPLIT_AT, RemoteStore, _object_store, _read_bytes, _remote_listing,
                     atomic_write_bytes, check_url_store, delete_file, is_url, job_files, location, put_bytes,
-                    remove_stale_temporaries, run_summary, scan_store, stored_keys, write_job)
+                    remove_stale_temporaries, run_summary, scan_store, stored_keys, update_index, write_job)
 
 __all__ = ["sweep", "execute_job", "run_job", "SweepReport", "build_problem", "StoreLocked"]
 
@@ -827,6 +827,8 @@ def _sweep_locked(all_jobs, out, token, jobs, scheduler, resume, progress, max_f
                 report.stored = len(stored_keys(out) & {job.key for job in pending})
         finally:
             remove_stale_temporaries(out)  # those of workers killed mid-write
+            if report.stored and not report.interrupted:  # (Ctrl-C: leave at once; readers rebuild it)
+                update_index(out)  # the summaries of amtoolkit results, one file
     if report.failed:
         hint = (f"running the sweep again retries them (up to max_failures={max_failures} attempts)"
                 if max_failures else "running the sweep again retries them")

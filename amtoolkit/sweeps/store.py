@@ -761,18 +761,132 @@ def load_results(directory: str | os.PathLike | RemoteStore, columns: Iterable[s
     return frame
 
 
-def read_summaries(directory: str | os.PathLike | RemoteStore) -> pd.DataFrame:
+INDEX_FILE = ".amtoolkit.summaries"  # a Parquet file; hidden and without .parquet: never taken for a job
+_INDEX_META = b"amtoolkit.index"
+_INDEX_FORMAT = 1
+
+
+def _signed_files(loc: Store) -> dict[str, tuple[Path | str, tuple]]:
+    """Every ``*.parquet`` file of a store with its signature, by stem: ``(inode, size,
+    mtime_ns)`` locally (a rewrite through ``os.replace`` always changes the inode),
+    ``(size, mtime_ns)`` in a URL store (from the one listing)."""
+    if isinstance(loc, RemoteStore):
+        import pyarrow.fs as pafs
+
+        out = {}
+        for info in _remote_listing(loc):
+            if info.type != pafs.FileType.File:
+                continue
+            parts = _relative(loc, info.path).split("/")
+            name = parts[-1]
+            if (len(parts) == 1 or (len(parts) == 2 and _PREFIX.match(parts[0]))) \
+                    and name.endswith(".parquet") and not name.startswith("."):
+                out[name[:-8]] = (info.path, (info.size, info.mtime_ns))
+        return out
+    out = {}
+
+    def add(entry):
+        st = entry.stat()
+        out[entry.name[:-8]] = (Path(entry.path), (st.st_ino, st.st_size, st.st_mtime_ns))
+
+    with os.scandir(loc) as it:
+        for entry in it:
+            if entry.name.endswith(".parquet") and not entry.name.startswith("."):
+                add(entry)
+            elif _PREFIX.match(entry.name) and entry.is_dir():
+                with os.scandir(entry.path) as sub:
+                    for e in sub:
+                        if e.name.endswith(".parquet") and not e.name.startswith("."):
+                            add(e)
+    return out
+
+
+def _read_index(loc: Store):
+    """The summary index of a store: ``(table, {key: signature})``, or ``None`` when it is
+    missing, unreadable or of another format (then it is rebuilt)."""
+    import pyarrow.parquet as pq
+
+    try:
+        if isinstance(loc, RemoteStore):
+            table = pq.read_table(loc.path(INDEX_FILE), filesystem=loc.fs)
+        else:
+            path = loc / INDEX_FILE
+            if not path.is_file():
+                return None
+            table = pq.read_table(path)
+        meta = json.loads(table.schema.metadata[_INDEX_META])
+        if meta.get("format") != _INDEX_FORMAT:
+            return None
+        return table, {k: tuple(v) for k, v in meta["signatures"].items()}
+    except Exception:  # noqa: BLE001 - FileNotFoundError, a damaged index: rebuilt from the footers
+        return None
+
+
+def _write_index(loc: Store, table, signatures: dict) -> None:
+    """Write the summary index (one upload, or a temporary file and a rename); a store
+    this process cannot write keeps its old index, which readers then see is stale."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    meta = json.dumps({"format": _INDEX_FORMAT, "signatures": {k: list(v) for k, v in signatures.items()}})
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), _INDEX_META: meta.encode()})
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    try:
+        if isinstance(loc, RemoteStore):
+            put_bytes(loc, loc.path(INDEX_FILE), sink.getvalue() if loc.local is None else sink.getvalue().to_pybytes())
+        else:
+            atomic_write_bytes(loc / INDEX_FILE, sink.getvalue().to_pybytes())
+    except OSError:  # a read-only store: no index, the footers are read each time
+        pass
+
+
+def _summary_frame(results: list) -> pd.DataFrame | None:
+    groups: dict[tuple, list] = {}
+    for got, _ in results:
+        if got is not None:
+            groups.setdefault(got[0], []).append(got[1])
+    if not groups:
+        return None
+    frames = [pd.DataFrame({c: [v for part in parts for v in part[i]] for i, c in enumerate(cols)})
+              for cols, parts in groups.items()]
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    for col in frame.columns:  # JSON null back to NaN in the numeric columns
+        if frame[col].dtype == object:
+            values = frame[col].dropna()
+            if len(values) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+                frame[col] = frame[col].astype(float)
+    return frame
+
+
+def read_summaries(directory: str | os.PathLike | RemoteStore, *, index: bool = True) -> pd.DataFrame:
     """The last row of every run of every stored job, read from the files' metadata only
     (the job's table is read for a file written before summaries existed).
 
-    Same columns and names as :func:`load_results`; one row per (job, run). Files that
-    do not verify are skipped with a warning naming each.
+    Same columns and names as :func:`load_results`; one row per (job, run), sorted by
+    job. Files that do not verify are skipped with a warning naming each.
+
+    With ``index`` (the default), the summaries come from the store's summary index
+    (``out/.amtoolkit.summaries``, a Parquet file, written by the sweep at its end and by this
+    function), for every job file whose signature is the one recorded there: its inode,
+    size and modification time (size and modification time in a URL store), read from
+    one listing. Only the footers of the other files are read, and the index is then
+    rewritten. A job file that was rewritten, added or removed is therefore never
+    answered from a stale index.
     """
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     directory = location(directory)
     fs = directory.fs if isinstance(directory, RemoteStore) else None
-    paths = _store_files(directory)
+    _store_files(directory)  # the store exists and holds job files, or a named error
+    entries = _signed_files(directory)
+    old = _read_index(directory) if index else None
+    keep = set()
+    if old is not None:
+        keep = {k for k, (_, sig) in entries.items() if old[1].get(k) == sig}
+    todo_keys = [k for k in sorted(entries) if k not in keep]
+    todo = [entries[k][0] for k in todo_keys]
 
     def one(path):
         try:
@@ -800,22 +914,50 @@ def read_summaries(directory: str | os.PathLike | RemoteStore) -> pd.DataFrame:
         last = frame.groupby("run", sort=False).tail(1)
         return (tuple(last.columns), [last[c].tolist() for c in last.columns]), None
 
-    results = _map(one, paths, None if fs is None else _REMOTE_THREADS)
+    results = _map(one, todo, None if fs is None else _REMOTE_THREADS)
     bad = [error for got, error in results if got is None]
-    _warn_skipped(directory, bad, len(results) - len(bad))
-    groups: dict[tuple, list] = {}
-    for got, _ in results:
-        if got is not None:
-            groups.setdefault(got[0], []).append(got[1])
-    frames = [pd.DataFrame({c: [v for part in parts for v in part[i]] for i, c in enumerate(cols)})
-              for cols, parts in groups.items()]
-    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-    for col in frame.columns:  # JSON null back to NaN in the numeric columns
-        if frame[col].dtype == object:
-            values = frame[col].dropna()
-            if len(values) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-                frame[col] = frame[col].astype(float)
-    return frame
+    _warn_skipped(directory, bad, len(keep) + len(results) - len(bad))
+    fresh = _summary_frame(results)
+    if fresh is not None and (not index or "job" not in fresh):
+        return fresh.sort_values("job", kind="stable", ignore_index=True) if "job" in fresh else fresh
+    if fresh is None and old is not None and len(keep) == len(old[1]):
+        return old[0].to_pandas()  # nothing changed: the index as it is
+    try:
+        parts = []
+        if old is not None and keep:
+            import pyarrow.compute as pc
+
+            parts.append(old[0].filter(pc.is_in(old[0].column("job"), value_set=pa.array(sorted(keep)))))
+        if fresh is not None:
+            parts.append(pa.Table.from_pandas(fresh, preserve_index=False))
+        table = pa.concat_tables(parts, promote_options="permissive").replace_schema_metadata(None)
+        table = table.take(pc_sort_job(table))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):  # columns that do not fit one table
+        return read_summaries(directory, index=False)
+    indexed = set(keep)
+    for stem, (got, _) in zip(todo_keys, results):  # a file is indexed under its job key only
+        if got is not None and "job" in got[0] and set(got[1][got[0].index("job")]) == {stem}:
+            indexed.add(stem)
+    _write_index(directory, table, {k: entries[k][1] for k in indexed})
+    return table.to_pandas()
+
+
+def pc_sort_job(table):
+    """Row order: by job key, stably (each job's runs in their order)."""
+    import pyarrow.compute as pc
+
+    return pc.sort_indices(table, sort_keys=[("job", "ascending")])
+
+
+def update_index(out: str | os.PathLike | RemoteStore) -> None:
+    """Bring the summary index of a store up to date (the sweep calls it at its end);
+    quiet: a file that does not verify is the readers' to report."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            read_summaries(out)
+        except (FileNotFoundError, OSError, ValueError):
+            pass
 
 
 def run_summary(frame: pd.DataFrame) -> dict:

@@ -56,7 +56,8 @@ def test_a_memory_store_matches_a_local_folder_and_resumes(tmp_path, mem, monkey
     report = amt.sweep(spec, mem, progress=False)
     keys = sorted(j.key for j in expand(spec))
     assert report.stored == 2 and str(report.out) == mem
-    assert memory_files(mem) == [f"{k}.parquet" for k in keys]  # no lock, no temporary object left
+    # no lock, no temporary object left; the summary index beside the jobs
+    assert memory_files(mem) == [store.INDEX_FILE, *(f"{k}.parquet" for k in keys)]
     pd.testing.assert_frame_equal(table(mem), table(tmp_path / "local"))
     calls = []
     real = engine.run_job
@@ -87,13 +88,13 @@ def test_failure_records_and_damaged_files_live_in_the_url_store(mem, monkeypatc
         given_up = amt.sweep(spec, mem, progress=False, max_failures=2)
         assert list(given_up.given_up) == [key]
     assert amt.sweep(spec, mem, progress=False, retry_failed=True, max_failures=2).stored == 1
-    assert memory_files(mem) == [f"{key}.parquet"]  # the record is gone
+    assert memory_files(mem) == [store.INDEX_FILE, f"{key}.parquet"]  # the record is gone
     fs = fsspec.filesystem("memory")
     fs.pipe(f"{mem[len('memory:/'):]}/{key}.parquet", b"PAR1 a truncated upload")
     with pytest.warns(RuntimeWarning, match="did not verify"):
         report = amt.sweep(spec, mem, progress=False)
     assert report.stored == 1 and len(report.set_aside) == 1
-    assert memory_files(mem) == [f"{key}.parquet", f"{key}.parquet.damaged"]
+    assert memory_files(mem) == [store.INDEX_FILE, f"{key}.parquet", f"{key}.parquet.damaged"]
     assert table(mem).loss.notna().all()
 
 
@@ -181,3 +182,33 @@ def test_bad_urls_are_refused_before_any_job_naming_out(tmp_path, monkeypatch):
     monkeypatch.undo()
     with pytest.raises(ValueError, match="out must be a folder, but 'file://.*/f' is a file"):
         amt.sweep(tiny_spec(), file_in_the_way.as_uri(), progress=False)
+
+
+# -- the summary index of amtoolkit results ---------------------------------------------------
+def test_the_summary_index_answers_results_and_is_never_stale(tmp_path, monkeypatch):
+    spec = tiny_spec(seeds=[0, 1, 2])
+    amt.sweep(spec, tmp_path, progress=False)
+    assert (tmp_path / store.INDEX_FILE).is_file()
+    ref = store.read_summaries(tmp_path, index=False)
+    full = table(tmp_path)
+    last = full.groupby(["job", "run"]).tail(1).reset_index(drop=True)  # the reference: the tables' last rows
+    pd.testing.assert_series_equal(ref.loss, last.loss)
+    reads = []
+    real = store._footer
+    monkeypatch.setattr(store, "_footer", lambda *a, **k: reads.append(a[0]) or real(*a, **k))
+    pd.testing.assert_frame_equal(store.read_summaries(tmp_path), ref)
+    assert reads == []  # every summary came from the index
+    key, gone = sorted(store.stored_keys(tmp_path))[:2]
+    path = store.job_files(tmp_path)[key]
+    frame = amt.load_results(tmp_path, job=key)
+    frame["loss"] = frame["loss"] * 2.0  # the job rewritten with other numbers (as --no-resume does)
+    store.write_job(tmp_path, key, frame, store.read_job_meta(path), summary=store.run_summary(frame))
+    store.job_files(tmp_path)[gone].unlink()
+    got = store.read_summaries(tmp_path)
+    assert [p.stem for p in reads] == [key]  # only the rewritten file was read
+    expected = ref[ref.job != gone].reset_index(drop=True)
+    expected.loc[expected.job == key, "loss"] *= 2.0
+    pd.testing.assert_frame_equal(got, expected)
+    reads.clear()
+    pd.testing.assert_frame_equal(store.read_summaries(tmp_path), expected)
+    assert reads == []
