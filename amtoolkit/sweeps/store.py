@@ -700,9 +700,19 @@ def load_results(directory: str | os.PathLike | RemoteStore, columns: Iterable[s
     paths = _store_files(directory)
 
     def read(path):
-        """(column names, table or None, error): one pass per file, footer and table."""
+        """(column names, table or None, error): one pass per file, footer and table. The
+        file is opened here (``pa.OSFile``: pyarrow's path resolution costs a third of a
+        small file's read) and closed at once."""
         try:
-            pf = pq.ParquetFile(directory.fs.open_input_file(path) if remote else path)
+            source = directory.fs.open_input_file(path) if remote else pa.OSFile(str(path))
+        except Exception as err:
+            return None, None, f"{path}: not a readable Parquet file ({type(err).__name__}: {err})"
+        with source:
+            return read_open(path, source)
+
+    def read_open(path, source):
+        try:
+            pf = pq.ParquetFile(source)
             schema = pf.schema_arrow
         except Exception as err:
             return None, None, f"{path}: not a readable Parquet file ({type(err).__name__}: {err})"
@@ -960,25 +970,30 @@ def update_index(out: str | os.PathLike | RemoteStore) -> None:
             pass
 
 
-def run_summary(frame: pd.DataFrame) -> dict:
+def run_summary(frame: pd.DataFrame | Mapping[str, Any]) -> dict:
     """The per-run summary kept in a job file's metadata: the last row of each run, column
     by column, a column that is the same in every run as one value:
     ``{"n": runs, "columns": {name: value or [one value per run]}}``. A table without a
-    ``run`` column (a task job's) is one run."""
-    run = frame["run"].to_numpy() if "run" in frame else np.zeros(len(frame), np.int64)
+    ``run`` column (a task job's) is one run. ``frame`` may also be the columns of a table
+    as a mapping (NumPy arrays, Categoricals or Series: no DataFrame is built)."""
+    columns = frame.items() if isinstance(frame, pd.DataFrame) else frame.items()
+    n_rows = len(frame) if isinstance(frame, pd.DataFrame) else len(next(iter(frame.values()), ()))
+    run = np.asarray(frame["run"]) if "run" in frame else np.zeros(n_rows, np.int64)
     _, first = np.unique(run[::-1], return_index=True)
     idx = len(run) - 1 - first
-    columns = {}
-    for name, series in frame.items():
-        if isinstance(series.dtype, pd.CategoricalDtype):
-            codes = series.cat.codes.to_numpy()[idx]
-            cats = series.cat.categories.tolist()
+    out = {}
+    for name, col in columns:
+        if isinstance(col, pd.Series):
+            col = col.array
+        if isinstance(col, pd.Categorical):
+            codes = col.codes[idx]
+            cats = col.categories.tolist()
             values = [cats[c] if c >= 0 else None for c in codes]
         else:
-            values = series.to_numpy()[idx].tolist()
+            values = np.asarray(col)[idx].tolist()
         same = all(type(v) is type(values[0]) and v == values[0] for v in values)
-        columns[str(name)] = values[0] if same else values
-    return {"n": len(idx), "columns": columns}
+        out[str(name)] = values[0] if same else values
+    return {"n": len(idx), "columns": out}
 
 
 # -- the best configurations -------------------------------------------------------------
