@@ -549,6 +549,16 @@ def _store_files(directory: Store) -> list[Path | str]:
     return [files[k] for k in sorted(files)]
 
 
+def _imap(fn, items: list, threads: int | None):
+    """:func:`_map`, its results yielded in order as they come (so a consumer can free each)."""
+    threads = threads or _threads()
+    if threads <= 1 or len(items) < (2 if threads >= _REMOTE_THREADS else 64):
+        yield from map(fn, items)
+        return
+    with ThreadPoolExecutor(threads) as pool:
+        yield from pool.map(fn, items)
+
+
 def _map(fn, items: list, threads: int | None) -> list:
     """``fn`` over ``items``, in threads when there are several cores (on two cores the
     GIL hand-offs cost more than they give: measured 1.6 s threaded against 1.3 s serial
@@ -621,31 +631,76 @@ def _numpy_parts(table) -> dict | None:
     return parts
 
 
-def _parts_table(parts: dict):
-    import pyarrow as pa
-
-    return pa.table({name: (pa.DictionaryArray.from_arrays(pa.array(p[0]), pa.array(p[1]))
-                            if isinstance(p, tuple) else pa.array(p)) for name, p in parts.items()})
+def _rows(parts: dict) -> int:
+    first = next(iter(parts.values()))
+    return len(first[0] if isinstance(first, tuple) else first)
 
 
-def _assemble(parts_list: list[dict]) -> pd.DataFrame:
-    """One frame from the NumPy parts of every file (same columns): numbers concatenated,
-    dictionary columns as one Categorical over the union of the values."""
-    data = {}
-    for name in list(parts_list[0]):
-        if isinstance(parts_list[0][name], tuple):
-            index: dict = {}
-            codes = []
-            for parts in parts_list:
-                local, values = parts.pop(name)
-                lut = np.fromiter((index.setdefault(v, len(index)) for v in values), dtype=np.int32, count=len(values))
-                codes.append(lut[local] if len(values) else local.astype(np.int32))
-            joined = np.concatenate(codes)
-            dtype = np.int8 if len(index) < 2 ** 7 else np.int16 if len(index) < 2 ** 15 else np.int32
-            data[name] = pd.Categorical.from_codes(joined.astype(dtype), list(index))
-        else:
-            data[name] = np.concatenate([parts.pop(name) for parts in parts_list])
-    return pd.DataFrame(data, copy=False)
+class _Filler:
+    """Consecutive files with the same NumPy-part columns, copied straight into
+    preallocated columns: no per-file copies wait for a final concatenation (whose freed
+    small blocks the C heap keeps: measured +870 MB for 3 columns of 20,000 files, against
+    the 335 MB of the result). Capacity: the first file's rows times the files left,
+    grown 1.5x when exceeded, trimmed at the end."""
+
+    def __init__(self, parts: dict, n_left: int):
+        self.names = tuple(parts)
+        self.dtypes = {k: None if isinstance(p, tuple) else p.dtype for k, p in parts.items()}
+        self.n, self.cap = 0, max(1, _rows(parts) * max(1, n_left))
+        self.cols = {k: np.empty(self.cap, np.int32 if d is None else d) for k, d in self.dtypes.items()}
+        self.index: dict[str, dict] = {k: {} for k, d in self.dtypes.items() if d is None}
+        self.add(parts)
+
+    def fits(self, parts: dict) -> bool:
+        return tuple(parts) == self.names and all(
+            (d is None) == isinstance(parts[k], tuple) and (d is None or parts[k].dtype == d)
+            for k, d in self.dtypes.items())
+
+    def add(self, parts: dict) -> None:
+        rows = _rows(parts)
+        if self.n + rows > self.cap:
+            self.cap = max(int(self.cap * 1.5), self.n + rows)
+            for k, col in self.cols.items():
+                grown = np.empty(self.cap, col.dtype)
+                grown[:self.n] = col[:self.n]
+                self.cols[k] = grown
+        end = self.n + rows
+        for k, p in parts.items():
+            if isinstance(p, tuple):
+                local, values = p
+                index = self.index[k]
+                lut = np.fromiter((index.setdefault(v, len(index)) for v in values), dtype=np.int32,
+                                  count=len(values))
+                self.cols[k][self.n:end] = lut[local] if len(values) else local
+            else:
+                self.cols[k][self.n:end] = p
+        self.n = end
+
+    def columns(self, keep: list[str]) -> dict:
+        """The columns ``keep`` (NumPy arrays; Categoricals for the dictionary columns)."""
+        data = {}
+        for k in keep:
+            col = self.cols.pop(k)[:self.n]
+            if k in self.index:
+                cats = list(self.index[k])
+                dtype = np.int8 if len(cats) < 2 ** 7 else np.int16 if len(cats) < 2 ** 15 else np.int32
+                data[k] = pd.Categorical.from_codes(col.astype(dtype), dtype=pd.CategoricalDtype(cats), validate=False)
+            else:
+                data[k] = col.copy() if self.n < 0.75 * len(col.base if col.base is not None else col) else col
+        self.cols.clear()
+        return data
+
+    def table(self):
+        """All the columns as an Arrow table (dictionary columns with int32 indices, as
+        ``pc.dictionary_encode`` gives them, so that it concatenates with read tables)."""
+        import pyarrow as pa
+
+        data = {}
+        for k in self.names:
+            col = self.cols.pop(k)[:self.n]
+            data[k] = pa.DictionaryArray.from_arrays(pa.array(col), pa.array(list(self.index[k]))) \
+                if k in self.index else pa.array(col)
+        return pa.table(data)
 
 
 def load_results(directory: str | os.PathLike | RemoteStore, columns: Iterable[str] | None = None,
@@ -735,36 +790,51 @@ def load_results(directory: str | os.PathLike | RemoteStore, columns: Iterable[s
                 table = table.set_column(i, fld.name, pc.dictionary_encode(table.column(i)))
         if columns is not None:  # a few columns: to NumPy at once, so no Arrow copy waits for the end
             parts = _numpy_parts(table)
-            if parts is not None:
+            if parts:  # (not an empty table: no column asked is in this file)
                 return names, parts, None
         return names, table.replace_schema_metadata(None), None
 
-    results = _map(read, paths, threads or (_REMOTE_THREADS if remote else None))
-    bad = [error for names, _, error in results if names is None]
-    _warn_skipped(directory, bad, len(results) - len(bad))
+    bad: list[str] = []
     stored: dict[str, None] = {}
-    for names, _, _ in results:
-        if names is not None:
-            stored.update(dict.fromkeys(names))
+    blocks: list = []  # _Filler (runs of files with the same NumPy columns) and Arrow tables, in file order
+    n_read = 0
+    for i, (names, got, error) in enumerate(_imap(read, paths, threads or (_REMOTE_THREADS if remote else None))):
+        if names is None:
+            bad.append(error)
+            continue
+        n_read += 1
+        stored.update(dict.fromkeys(names))
+        if got is None:
+            continue
+        if isinstance(got, dict):
+            if blocks and isinstance(blocks[-1], _Filler) and blocks[-1].fits(got):
+                blocks[-1].add(got)
+            else:
+                blocks.append(_Filler(got, len(paths) - i))
+        else:
+            blocks.append(got)
+    _warn_skipped(directory, bad, n_read)
     unknown = sorted(set(flt) - set(stored)) or sorted(set(columns or []) - set(stored))
     if unknown:
         what = "filters" if set(flt) - set(stored) else "columns"
         raise ValueError(f"{what}: unknown column {unknown[0]!r}; the stored columns are "
                          f"{', '.join(sorted(stored))}")
-    tables = [t for _, t, _ in results if t is not None]
     order = list(stored) if columns is None else columns
-    if tables and all(isinstance(t, dict) for t in tables) and len({tuple(t) for t in tables}) == 1:
-        frame = _assemble(tables)
-        tables.clear()
-    elif tables:
-        tables = [t if not isinstance(t, dict) else _parts_table(t) for t in tables]
+    if len(blocks) == 1 and isinstance(blocks[0], _Filler):
+        only = blocks.pop()
+        frame = pd.DataFrame(only.columns([c for c in order if c in only.names]), copy=False)
+    elif blocks:
+        tables = [b.table() if isinstance(b, _Filler) else b for b in blocks]
+        blocks.clear()
         table = pa.concat_tables(tables, promote_options="permissive").unify_dictionaries()
-        del tables, results  # let to_pandas free each Arrow column as it converts it
+        del tables  # let to_pandas free each Arrow column as it converts it
         frame = table.to_pandas(self_destruct=True, split_blocks=True)
         del table
     else:
         frame = pd.DataFrame(columns=[c for c in order if c in stored])
-    frame = frame[[c for c in order if c in frame.columns]]
+    want = [c for c in order if c in frame.columns]
+    if list(frame.columns) != want:
+        frame = frame[want]
     if flt and frame.empty:
         warnings.warn(f"load_results: no row of {directory} matches the filters "
                       f"{ {k: v if len(v) > 1 else v[0] for k, v in flt.items()} }", RuntimeWarning, stacklevel=2)

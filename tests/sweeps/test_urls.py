@@ -11,6 +11,7 @@ import json
 import uuid
 
 import fsspec
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -212,3 +213,26 @@ def test_the_summary_index_answers_results_and_is_never_stale(tmp_path, monkeypa
     reads.clear()
     pd.testing.assert_frame_equal(store.read_summaries(tmp_path), expected)
     assert reads == []
+
+
+def test_load_results_assembles_files_of_different_sizes_and_columns(tmp_path):
+    """The files are copied into preallocated columns: a file longer than the first (the
+    columns grow), files without an asked column (a new block), and filters; the
+    reference is every file read whole by pyarrow and concatenated by pandas."""
+    import pyarrow.parquet as pq
+
+    spec = {"sweep": {"steps": 4, "seeds": [0, 1]}, "problems": [{"name": "quadratic", "dim": 4, "cond": 10.0}],
+            "optimizers": [{"name": "gd", "lr": "1/L"}, {"name": "mgd", "lr": "1/L", "beta": [0.0, 0.5, 0.9]}]}
+    amt.sweep(spec, tmp_path, progress=False)
+    files = store.job_files(tmp_path)
+    whole = pd.concat([pq.read_table(files[k]).to_pandas() for k in sorted(files)], ignore_index=True)
+    assert whole.groupby("job").size().nunique() == 2  # 1-run and 3-run jobs, interleaved by key
+    for columns, where in [(["job", "step", "loss"], {}), (["job", "loss", "hp_beta"], {}),
+                           (["run", "loss"], {"step": [0, 4]})]:
+        got = amt.load_results(tmp_path, columns=columns, where=where)
+        ref = whole if not where else whole[whole.step.isin(where["step"])]
+        ref = ref[[c for c in columns if c in ref]].reset_index(drop=True)
+        assert list(got.columns) == list(ref.columns)
+        for c in ref.columns:
+            np.testing.assert_array_equal(got[c].astype(object if c == "job" else float).to_numpy(),
+                                          ref[c].astype(object if c == "job" else float).to_numpy())
