@@ -148,14 +148,31 @@ _OPENED: dict[str, RemoteStore] = {}
 
 
 def open_url(url: str, name: str = "out") -> RemoteStore:
-    """The file system of a store URL: :meth:`pyarrow.fs.FileSystem.from_uri` first
-    (``file://``, ``s3://``, ``gs://``, ``hdfs://``, ``abfs://``), then fsspec for the
-    protocols pyarrow lacks (``memory://``, ``sftp://``...), wrapped in
-    ``PyFileSystem(FSSpecHandler(fs))``. Cached per process: a worker resolves each URL once.
+    """The file system of a store URL.
 
-    Raises ``ValueError`` naming ``name`` and the URL for an unknown protocol, or a
-    protocol whose package is not installed (the message names the package).
-    Nothing is contacted here: :func:`check_url_store` checks that the store can be reached.
+    :meth:`pyarrow.fs.FileSystem.from_uri` is asked first (``file://``, ``s3://``,
+    ``gs://``, ``hdfs://``, ``abfs://``), then fsspec for the protocols pyarrow lacks
+    (``memory://``, ``sftp://``...), whose file system is wrapped in
+    ``PyFileSystem(FSSpecHandler(fs))``. Cached per process: a worker resolves each URL
+    once. Nothing is contacted here; :func:`check_url_store` checks that the store can
+    be reached.
+
+    Parameters
+    ----------
+    url : str
+        ``scheme://...``, e.g. ``"s3://bucket/prefix"`` or ``"file:///data/runs"``.
+    name : str, default "out"
+        The parameter named in the errors.
+
+    Returns
+    -------
+    RemoteStore
+
+    Raises
+    ------
+    ValueError
+        Naming ``name`` and the URL, for an unknown protocol, or a protocol whose package
+        is not installed (the message names the package).
     """
     got = _OPENED.get(url)
     if got is not None:
@@ -166,7 +183,6 @@ def open_url(url: str, name: str = "out") -> RemoteStore:
         fs, base = _arrow_from_uri(url)
     except Exception as arrow_err:  # ArrowInvalid (unknown type, a bad query), OSError (no libjvm)...
         try:
-            import fsspec
             from fsspec.core import url_to_fs
         except ImportError:
             raise ValueError(f"{name}: pyarrow cannot open {url!r} ({arrow_err}), and fsspec, which knows more "
@@ -176,10 +192,13 @@ def open_url(url: str, name: str = "out") -> RemoteStore:
         except ImportError as err:  # e.g. "Install s3fs to access S3"
             raise ValueError(f"{name}: {url!r} needs a package that is not installed: {err}") from None
         except Exception as err:  # "Protocol not known", a malformed URL
-            known = "unknown protocol" if "not known" in str(err) else str(err)
-            raise ValueError(f"{name}: cannot open the store {url!r}: {known} to pyarrow ({arrow_err}) and to "
-                             f"fsspec (its protocols: fsspec.available_protocols()); a local folder is given "
-                             f"without a scheme") from None
+            if "not known" in str(err):
+                scheme = url.split("://", 1)[0]
+                raise ValueError(f"{name}: cannot open the store {url!r}: unknown protocol {scheme!r}, which "
+                                 f"neither pyarrow's file systems nor fsspec's know (fsspec.available_protocols() "
+                                 f"lists fsspec's); a local folder is given without a scheme") from None
+            raise ValueError(f"{name}: cannot open the store {url!r}: {type(err).__name__}: {err} (pyarrow: "
+                             f"{arrow_err})") from None
         fs = pafs.PyFileSystem(pafs.FSSpecHandler(ffs))
     got = _OPENED[url] = RemoteStore(url, fs, base)
     return got
@@ -201,9 +220,30 @@ def location(out: str | os.PathLike | RemoteStore) -> Store:
 
 
 def check_url_store(name: str, url: str, create: bool = True) -> RemoteStore:
-    """Open the store ``url`` and check that it can be reached (and, with ``create``, that
-    its folder exists or can be made) before any job runs: ``ValueError`` naming ``name``
-    and the URL otherwise."""
+    """Open the store ``url`` (:func:`open_url`) and check, before any job runs, that it
+    can be reached and is not a file.
+
+    Parameters
+    ----------
+    name : str
+        The parameter named in the errors (``"out"``, ``"directory"``).
+    url : str
+        The store's URL.
+    create : bool, default True
+        Create its folder if missing (not on an object store, whose prefixes need none).
+
+    Returns
+    -------
+    RemoteStore
+
+    Raises
+    ------
+    ValueError
+        Naming ``name`` and the URL: an unknown protocol, a missing package, a store that
+        cannot be reached (no such bucket, no permission, no answer), or a file.
+    FileNotFoundError
+        Without ``create``, when nothing is stored at ``url``.
+    """
     import pyarrow.fs as pafs
 
     loc = open_url(url, name)
@@ -719,7 +759,8 @@ def load_results(directory: str | os.PathLike | RemoteStore, columns: Iterable[s
         Keep the rows whose column equals a value, or is in a list/tuple/set of values
         (``None`` or NaN in the list also keep missing values); the same as ``filters``.
     threads : int, optional
-        Threads reading the files (default: 4 per core, at most 32).
+        Threads reading the files (default: one per core beyond the first, at most 16,
+        so serial on 2 cores; 16 for a URL store, whose reads wait on the network).
     **filters
         ``load_results("out", method="mgd", seed=[0, 1], hp_beta=0.9)``.
 
@@ -943,9 +984,31 @@ def read_summaries(directory: str | os.PathLike | RemoteStore, *, index: bool = 
     """The last row of every run of every stored job, read from the files' metadata only
     (the job's table is read for a file written before summaries existed).
 
-    Same columns and names as :func:`load_results`; one row per (job, run), sorted by
-    job. Files that do not verify are skipped with a warning naming each.
+    Parameters
+    ----------
+    directory : str, os.PathLike or RemoteStore
+        The store: a folder or a URL (:func:`open_url`).
+    index : bool, default True
+        Use and update the store's summary index (below); ``False`` reads every footer.
 
+    Returns
+    -------
+    pandas.DataFrame
+        Same columns and names as :func:`load_results`; one row per (job, run), sorted by
+        job.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``directory`` does not exist or holds no amtoolkit job file.
+
+    Warns
+    -----
+    RuntimeWarning
+        Naming each file skipped because it does not verify.
+
+    Notes
+    -----
     With ``index`` (the default), the summaries come from the store's summary index
     (``out/.amtoolkit.summaries``, a Parquet file, written by the sweep at its end and by this
     function), for every job file whose signature is the one recorded there: its inode,
