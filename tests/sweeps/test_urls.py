@@ -129,6 +129,12 @@ def test_loky_workers_write_to_a_file_url_and_the_caller_writes_a_memory_store(t
         assert amt.sweep(spec, url, jobs=2, progress=False).stored == 2
     pd.testing.assert_frame_equal(table(url), table(tmp_path / "local"))
     assert sorted(store.stored_keys(tmp_path / "shared")) == sorted(j.key for j in expand(spec))
+    stale = tmp_path / "shared" / ".0123456789abcdef0123.parquet.xyz.tmp"  # a writer killed mid-write
+    stale.write_bytes(b"PAR1 half")
+    again = amt.sweep(spec, url, progress=False)  # in-process, resumed through the URL
+    assert again.skipped == 2 and again.removed_tmp == 1 and not stale.exists()
+    pd.testing.assert_frame_equal(table(url, columns=["job", "run", "step", "loss"], where={"seed": 1}),
+                                  table(tmp_path / "local", columns=["job", "run", "step", "loss"], where={"seed": 1}))
     written = []
     real = engine.write_job
     monkeypatch.setattr(engine, "write_job", lambda *a, **k: written.append(a[1]) or real(*a, **k))
