@@ -12,9 +12,11 @@ Prints, as Markdown tables:
   result (so the figure is the sweep's own cost around ``amt.run``: problem cache,
   optimizer, columns, metadata and per-run summary), and of writing the job's file;
 * store reading at 300, 2,000 (and with ``--big`` 20,000) jobs of 976 rows (16 runs x 61
-  rows, the sweep's 32 columns): ``amtoolkit results`` (footers only), ``load_results``
+  rows, the sweep's 32 columns): ``amtoolkit results`` twice (the first call reads every
+  footer and writes the summary index, the second reads the index), ``load_results``
   of 3 columns and of every column, each in a fresh process, wall time and peak RSS
-  above the process's RSS after imports. The stores are synthetic (one real job's table
+  above the process's RSS after imports; and 3 columns of the 2,000-job store through
+  its ``file://`` URL (the URL-store code path). The stores are synthetic (one real job's table
   written under N keys; beyond 4,096 jobs split by key prefix, as the sweep does).
 
 ``--naive`` adds the issue-10 comparison with a naive loop of single runs (slow).
@@ -236,14 +238,17 @@ def overhead(base: Path) -> None:
 def make_store(folder: Path, n: int, frame, meta) -> None:
     from amtoolkit.sweeps.store import SPLIT_AT, write_job
 
+    import hashlib
+
     folder.mkdir(parents=True, exist_ok=True)
     split = n > SPLIT_AT
     meta = dict(meta)
     summary = meta.pop("summary")
     for i in range(n):
-        key = f"{i * 2654435761 % 16 ** 20:020x}"
+        key = hashlib.sha1(str(i).encode()).hexdigest()[:20]  # spread over the 256 prefixes, as real keys
         frame["job"] = key
-        write_job(folder, key, frame, {**meta, "key": key}, split=split, summary=summary)
+        write_job(folder, key, frame, {**meta, "key": key}, split=split,
+                  summary={**summary, "columns": {**summary["columns"], "job": key}})
 
 
 READ = """
@@ -260,7 +265,7 @@ t0 = time.perf_counter()
 if what == "results":
     with contextlib.redirect_stdout(io.StringIO()):
         assert cli.main(["results", folder]) == 0
-elif what == "3 columns":
+elif what in ("3 columns", "3 columns, file:// URL"):
     df = load_results(folder, columns=["job", "step", "loss"])
 else:
     df = load_results(folder)
@@ -269,9 +274,6 @@ print(json.dumps({"s": time.perf_counter() - t0, "mb": rss() - r0, "import": t0 
 
 
 def store_reads(base: Path, sizes: list[int]) -> None:
-    import json
-    import subprocess
-
     from amtoolkit.sweeps import engine
 
     spec = {"sweep": {"steps": 60, "seeds": [0]}, "problems": [{"name": "quadratic", "dim": 50}],
@@ -279,26 +281,40 @@ def store_reads(base: Path, sizes: list[int]) -> None:
     _, frame, meta, _ = engine.execute_job(expand(spec)[0])
     print(f"\n### Reading the store (jobs of {len(frame)} rows x {frame.shape[1]} columns; each read in a "
           f"fresh process; peak RSS above the RSS after imports)\n")
-    print("| jobs | `amtoolkit results`: read and table [s] (+ imports [s]) | "
-          "`load_results`, 3 columns [s] / [MB] | `load_results`, all [s] / [MB] |")
-    print("|---|---|---|---|")
+    print("| jobs | `amtoolkit results`, first call: footers, builds the index [s] | `amtoolkit results`, "
+          "with the index [s] (+ imports [s]) | `load_results`, 3 columns [s] / [MB] | "
+          "`load_results`, all [s] / [MB] |")
+    print("|---|---|---|---|---|")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    url_line = ""
     for n in sizes:
         folder = base / f"store-{n}"
         make_store(folder, n, frame.copy(), meta)
         cells = []
-        for what in ("results", "3 columns", "all"):
+        for what in ("results", "results again", "3 columns", "all"):
             if what == "all" and n > 2000:
                 cells.append("(not run: about 3 GB)")
                 continue
-            proc = subprocess.run([sys.executable, "-c", READ, str(folder), what], capture_output=True,
-                                  text=True, env=env)
-            if proc.returncode:
-                raise RuntimeError(proc.stderr)
-            got = json.loads(proc.stdout.strip().splitlines()[-1])
-            cells.append(f"{got['s']:.2f} (+ {got['import']:.2f})" if what == "results" else
+            got = read_in_fresh_process(folder, what.replace(" again", ""), env)
+            cells.append(f"{got['s']:.2f}" if what == "results" else
+                         f"{got['s']:.2f} (+ {got['import']:.2f})" if what == "results again" else
                          f"{got['s']:.2f} / {got['mb']:.0f}")
         print(f"| {n:,} | " + " | ".join(cells) + " |")
+        if n == 2000:
+            url = read_in_fresh_process(folder.as_uri(), "3 columns", env)
+            url_line = (f"\n`load_results`, 3 columns of the 2,000-job store through its `file://` URL "
+                        f"(pyarrow's file system, 16 threads): {url['s']:.2f} s / {url['mb']:.0f} MB")
+    print(url_line)
+
+
+def read_in_fresh_process(folder, what: str, env: dict) -> dict:
+    import json
+    import subprocess
+
+    proc = subprocess.run([sys.executable, "-c", READ, str(folder), what], capture_output=True, text=True, env=env)
+    if proc.returncode:
+        raise RuntimeError(proc.stderr)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def main() -> int:

@@ -14,7 +14,9 @@ def _add_sweep(sub) -> None:
     p = sub.add_parser("sweep", help="run a grid of problems x optimizers x seeds from a TOML spec "
                                      "into a resumable Parquet store")
     p.add_argument("spec", help="the sweep spec (TOML); see docs/guide/sweeps.md")
-    p.add_argument("--out", required=True, metavar="DIR", help="the store: one Parquet file per job")
+    p.add_argument("--out", required=True, metavar="DIR_OR_URL",
+                   help="the store: one Parquet file per job, in a folder or at a URL (s3://bucket/prefix, "
+                        "file:///path, any URL of pyarrow's or fsspec's file systems)")
     p.add_argument("--jobs", type=int, default=None,
                    help="worker processes (joblib/loky; default 1), or the number of Dask workers "
                         "with --scheduler local (default: all cores)")
@@ -63,7 +65,7 @@ def _add_results(sub) -> None:
     p = sub.add_parser("results", help="the best configuration per problem and method in a sweep "
                                        "store, with its final gaps (read from the files' metadata only; "
                                        "the columns are defined under the table)")
-    p.add_argument("dir", help="the --out folder of a sweep")
+    p.add_argument("dir", help="the --out folder (or URL) of a sweep")
     p.add_argument("--where", action="append", default=[], metavar="COLUMN=VALUE",
                    help="keep only the runs whose last row has this value, e.g. --where method=mgd "
                         "(repeatable; the columns of load_results)")

@@ -11,9 +11,12 @@ one function every engine runs; the engines only map it over the pending jobs:
   failed with the worker's address; when no worker is left for ``worker_wait``
   seconds the sweep stops and says so.
 
-Workers write their own result files when they see the store (the lock file of this
-sweep, with its token, is readable from them: a shared file system), and return only a
-status; otherwise they return the table and the calling process writes it. Every job
+The store is a local folder or a URL (``s3://bucket/prefix``, ``file:///...``, any URL
+pyarrow's or fsspec's file systems know: :func:`amtoolkit.sweeps.store.open_url`).
+Workers write their own result files when they see the store (they resolve the URL
+themselves and read the lock file of this sweep with its token: a shared file system, or
+an object store they can reach), and return only a status; otherwise (``memory://``, a
+folder they do not share) they return the table and the calling process writes it. Every job
 runs with one BLAS thread (set once per worker process), which makes the stored numbers
 bit-identical whatever the engine (the ``time`` column aside).
 
@@ -63,8 +66,9 @@ from ..problems import Quadratic
 from ..runner.history import package_versions
 from ..runner.run import STATUS_FAILED, STATUS_INTERRUPTED, STATUS_STOPPED, run
 from .spec import Job, expand, grid_hyper, parse_lr
-from .store import (_KEY, DAMAGED_DIR, FAILED_DIR, SPLIT_AT, atomic_write_bytes, job_files, remove_stale_temporaries,
-                    run_summary, scan_store, stored_keys, write_job)
+from .store import (_KEY, DAMAGED_DIR, FAILED_DIR, SPLIT_AT, RemoteStore, _object_store, _read_bytes, _remote_listing,
+                    atomic_write_bytes, check_url_store, delete_file, is_url, job_files, location, put_bytes,
+                    remove_stale_temporaries, run_summary, scan_store, stored_keys, update_index, write_job)
 
 __all__ = ["sweep", "execute_job", "run_job", "SweepReport", "build_problem", "StoreLocked"]
 
@@ -92,7 +96,7 @@ class SweepReport:
     kept in memory for the caller instead of lost.
     """
 
-    out: Path
+    out: Path | str
     total: int
     skipped: int = 0
     stored: int = 0
@@ -154,6 +158,13 @@ def build_problem(problem: Mapping[str, Any], seed: int):
 def _versions() -> dict[str, str]:
     """This process's package versions, looked up once (not per job)."""
     return package_versions("pyarrow", "joblib", "dask")
+
+
+@lru_cache(maxsize=256)
+def _one_category(value: str) -> pd.CategoricalDtype:
+    """The dtype of a one-value string column that recurs from job to job (the problem's
+    name...): building a CategoricalDtype costs 0.1 ms."""
+    return pd.CategoricalDtype([value])
 
 
 @lru_cache(maxsize=1)
@@ -254,7 +265,8 @@ def execute_job(job: Job, step_bar: bool = False) -> tuple[str, Any, dict | None
     zeros = np.zeros(n, np.int8)
 
     def constant(value):  # a string column as a one-category Categorical: no per-row inference
-        return pd.Categorical.from_codes(zeros, [value]) if isinstance(value, str) else np.full(n, value)
+        return pd.Categorical.from_codes(zeros, dtype=_one_category(value), validate=False) \
+            if isinstance(value, str) else np.full(n, value)
 
     items = list(frame.items())
     data = dict(items[:at])
@@ -263,11 +275,12 @@ def execute_job(job: Job, step_bar: bool = False) -> tuple[str, Any, dict | None
     data.update(items[at:])
     lr_c = np.asarray([parse_lr(g.get("lr"), "lr") or np.nan for g in job.grid], dtype=float)
     data["lr_c"] = lr_c[frame["run"].to_numpy()]
-    data["job"] = constant(job.key)
+    data["job"] = pd.Categorical.from_codes(zeros, [job.key])  # one key per job: no cached dtype
+    summary = run_summary(data)  # from the columns: no Series built per column
     frame = pd.DataFrame(data, copy=False)  # one construction, not one insert per column
     meta = {"key": job.key, "config": job.config(), "state": "done", "status": history.status,
             "wall_time": time.perf_counter() - t0, "host": _host(), "versions": _versions(),
-            "run": history.meta, "summary": run_summary(frame)}
+            "run": history.meta, "summary": summary}
     return job.key, frame, meta, None
 
 
@@ -297,11 +310,18 @@ def _execute_task(job) -> tuple[str, Any, dict | None, str | None]:
 
 
 def _reachable(store: Mapping) -> bool:
-    """Whether this process sees the caller's store: its lock file holds the caller's token."""
+    """Whether this process sees the caller's store: its lock file holds the caller's token.
+    A URL store is resolved here, by the worker itself (a ``memory://`` store of another
+    process is empty here: the caller writes)."""
     try:
-        with open(Path(store["path"]) / LOCK_FILE, "rb") as fh:
-            return json.loads(fh.read()).get("token") == store["token"]
-    except (OSError, ValueError, AttributeError):
+        loc = location(store["path"])
+        if isinstance(loc, RemoteStore):
+            raw = _read_bytes(loc, loc.path(LOCK_FILE))
+        else:
+            with open(loc / LOCK_FILE, "rb") as fh:
+                raw = fh.read()
+        return json.loads(raw).get("token") == store["token"]
+    except Exception:  # noqa: BLE001 - OSError, a bad JSON, a URL this worker cannot open: not reachable
         return False
 
 
@@ -348,11 +368,22 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+#: seconds between writing a URL store's lock object and reading it back
+LOCK_SETTLE = 0.2
+
+
 @contextlib.contextmanager
-def _store_lock(out: Path) -> Iterator[str]:
+def _store_lock(out: Path | RemoteStore) -> Iterator[str]:
     """Hold ``out/.amtoolkit.lock`` for the sweep; yields its token. A lock left by a
     process of this host that no longer exists is taken over (with a warning); a live
-    one raises :class:`StoreLocked`."""
+    one raises :class:`StoreLocked`. A local folder (or ``file://`` URL) is locked with
+    ``O_EXCL``; other URL stores with :func:`_object_lock`."""
+    if isinstance(out, RemoteStore):
+        if out.local is None:
+            with _object_lock(out) as token:
+                yield token
+            return
+        out = out.local
     path = out / LOCK_FILE
     token = uuid.uuid4().hex
     info = {"host": _host(), "pid": os.getpid(), "token": token,
@@ -391,7 +422,79 @@ def _store_lock(out: Path) -> Iterator[str]:
             pass
 
 
-def _failure_records(out: Path) -> dict[str, dict]:
+def _holder(other: Mapping) -> str:
+    return f"host {other.get('host')}, pid {other.get('pid')}, since {other.get('started')}"
+
+
+@contextlib.contextmanager
+def _object_lock(loc: RemoteStore) -> Iterator[str]:
+    """The lock of a store in an object store, which has no ``O_EXCL``: if no lock object
+    exists, write one with a fresh token, wait :data:`LOCK_SETTLE` seconds and read it
+    back; the sweep goes on only if its own token is there.
+
+    The race left: two sweeps that both find no lock, and whose write/read-back windows
+    do not overlap, both go on (each reads back its own token; the later write replaced
+    the earlier). On a store with read-after-write consistency (S3 since 2020, GCS) the
+    window is the time between one sweep's check and its write, a few milliseconds;
+    jobs are then computed twice and the last write of each file wins (the files are
+    identical bar the ``time`` column). A lock of a dead process of this host is taken
+    over; one of another host is never (its pid cannot be checked from here).
+    """
+    import pyarrow.fs as pafs
+
+    path = loc.path(LOCK_FILE)
+    token = uuid.uuid4().hex
+    info = {"host": _host(), "pid": os.getpid(), "token": token,
+            "started": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    for _ in range(3):
+        if loc.fs.get_file_info(path).type != pafs.FileType.NotFound:
+            try:
+                other = json.loads(_read_bytes(loc, path))
+                holder = _holder(other)
+            except (OSError, ValueError, KeyError, TypeError):
+                other, holder = None, "an unreadable lock"
+            if other is None or (other.get("host") == _host() and not _pid_alive(int(other.get("pid", -1)))):
+                warnings.warn(f"out: {path} was left by a sweep that is gone ({holder}); taking it over",
+                              RuntimeWarning, stacklevel=4)
+                delete_file(loc, LOCK_FILE)
+                continue
+            raise StoreLocked(f"out: {loc} is being written by another sweep ({holder}; lock object {path}). "
+                              f"Wait for it to end, or delete the lock object if that sweep is gone")
+        put_bytes(loc, path, json.dumps(info).encode())
+        time.sleep(LOCK_SETTLE)
+        try:
+            back = json.loads(_read_bytes(loc, path))
+        except (OSError, ValueError):
+            back = {}
+        if back.get("token") != token:
+            raise StoreLocked(f"out: {loc} was locked by another sweep at the same moment ("
+                              f"{_holder(back) if 'host' in back else 'unknown holder'}); run this one later")
+        break
+    else:  # pragma: no cover - a lock that keeps reappearing
+        raise StoreLocked(f"out: could not take the lock object {path}")
+    try:
+        yield token
+    finally:
+        try:
+            if json.loads(_read_bytes(loc, path)).get("token") == token:
+                delete_file(loc, LOCK_FILE)
+        except (OSError, ValueError):  # pragma: no cover
+            pass
+
+
+def _failure_records(out: Path | RemoteStore) -> dict[str, dict]:
+    if isinstance(out, RemoteStore):
+        import pyarrow.fs as pafs
+
+        records = {}
+        for info in _remote_listing(out, FAILED_DIR):
+            if info.type == pafs.FileType.File and info.base_name.endswith(".json"):
+                try:
+                    record = json.loads(_read_bytes(out, info.path))
+                    records[info.base_name[:-5]] = record if isinstance(record, dict) else {}
+                except (OSError, ValueError):
+                    records[info.base_name[:-5]] = {}
+        return records
     folder = out / FAILED_DIR
     records = {}
     if folder.is_dir():
@@ -404,14 +507,20 @@ def _failure_records(out: Path) -> dict[str, dict]:
     return records
 
 
-def _write_failure(out: Path, key: str, outcome: Mapping, previous: Mapping | None) -> dict:
+def _write_failure(out: Path | RemoteStore, key: str, outcome: Mapping, previous: Mapping | None) -> dict:
     record = {"key": key, "status": outcome["state"], "error": outcome["error"],
               "host": outcome.get("host"), "worker": outcome.get("worker"), "pid": outcome.get("pid"),
               "attempts": int((previous or {}).get("attempts", 0)) + 1,
               "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "seconds": outcome.get("seconds")}
+    data = json.dumps(record, indent=1).encode()
+    if isinstance(out, RemoteStore):
+        if not _object_store(out.fs):
+            out.fs.create_dir(out.path(FAILED_DIR), recursive=True)
+        put_bytes(out, out.path(FAILED_DIR, f"{key}.json"), data)
+        return record
     (out / FAILED_DIR).mkdir(exist_ok=True)
-    atomic_write_bytes(out / FAILED_DIR / f"{key}.json", json.dumps(record, indent=1).encode())
+    atomic_write_bytes(out / FAILED_DIR / f"{key}.json", data)
     return record
 
 
@@ -576,7 +685,12 @@ def sweep(spec: Mapping | str | os.PathLike, out: str | os.PathLike, *, jobs: in
         Or a list of jobs: spec jobs, or task jobs (module docstring) such as
         :class:`amtoolkit.reproduce.deep.DeepJob`.
     out : str or os.PathLike
-        The store (a folder; created). One sweep at a time writes into it (a lock file).
+        The store: a folder (created), or a URL that pyarrow or fsspec knows
+        (``s3://bucket/prefix``, ``gs://...``, ``file:///...``, ``memory://...``; see
+        :func:`amtoolkit.sweeps.store.open_url`), checked to be reachable before any job
+        runs. Workers that can open the URL write their own files. One sweep at a time
+        writes into it (a lock file; on an object store a lock object, with the race
+        stated in :func:`_object_lock`).
     jobs : int, optional
         Worker processes (joblib/loky); with ``scheduler="local"`` the number of Dask
         workers (default: 1 locally, all cores for ``"local"``); ignored with a
@@ -639,8 +753,11 @@ def sweep(spec: Mapping | str | os.PathLike, out: str | os.PathLike, *, jobs: in
         raise ValueError("fetch_on_workers needs a Dask scheduler (local engines share this machine's cache)")
     if timeout is not None:  # spec jobs and task jobs are frozen dataclasses with a timeout field
         all_jobs = [dataclasses.replace(j, timeout=float(timeout)) for j in all_jobs]
-    out = check_out_path("out", out, folder=True)
-    out.mkdir(parents=True, exist_ok=True)
+    if is_url(out):
+        out = check_url_store("out", str(out))
+    else:
+        out = check_out_path("out", out, folder=True)
+        out.mkdir(parents=True, exist_ok=True)
     with _store_lock(out) as token:
         return _sweep_locked(all_jobs, out, token, jobs, scheduler, resume, progress, max_failures,
                              retry_failed, worker_wait, fetch_on_workers)
@@ -648,7 +765,7 @@ def sweep(spec: Mapping | str | os.PathLike, out: str | os.PathLike, *, jobs: in
 
 def _sweep_locked(all_jobs, out, token, jobs, scheduler, resume, progress, max_failures, retry_failed,
                   worker_wait, fetch_on_workers) -> SweepReport:
-    report = SweepReport(out=out, total=len(all_jobs))
+    report = SweepReport(out=out if isinstance(out, Path) else out.url, total=len(all_jobs))
     report.removed_tmp = len(remove_stale_temporaries(out))
     if resume:
         good, bad = scan_store(out, set_aside=True)
@@ -703,7 +820,7 @@ def _sweep_locked(all_jobs, out, token, jobs, scheduler, resume, progress, max_f
                             break
                     report.stored += 1
                     if key in records:
-                        (out / FAILED_DIR / f"{key}.json").unlink(missing_ok=True)
+                        delete_file(out, f"{FAILED_DIR}/{key}.json")
                 else:
                     where = outcome.get("worker") or outcome.get("host")
                     error = outcome["error"] if not where or where in outcome["error"] else \
@@ -719,9 +836,11 @@ def _sweep_locked(all_jobs, out, token, jobs, scheduler, resume, progress, max_f
                 report.stored = len(stored_keys(out) & {job.key for job in pending})
         finally:
             remove_stale_temporaries(out)  # those of workers killed mid-write
+            if report.stored and not report.interrupted:  # (Ctrl-C: leave at once; readers rebuild it)
+                update_index(out)  # the summaries of amtoolkit results, one file
     if report.failed:
         hint = (f"running the sweep again retries them (up to max_failures={max_failures} attempts)"
                 if max_failures else "running the sweep again retries them")
         warnings.warn(f"{len(report.failed)} job(s) failed and were not stored (see SweepReport.failed "
-                      f"and {out / FAILED_DIR}); {hint}", RuntimeWarning, stacklevel=2)
+                      f"and {out}/{FAILED_DIR}); {hint}", RuntimeWarning, stacklevel=2)
     return report
