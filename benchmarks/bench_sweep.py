@@ -256,7 +256,7 @@ import time
 t_start = time.perf_counter()
 import json, resource, sys, warnings
 from amtoolkit import cli
-from amtoolkit.sweeps.store import load_results
+from amtoolkit.sweeps.results import load_results
 import contextlib, io
 folder, what = sys.argv[1], sys.argv[2]
 rss = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

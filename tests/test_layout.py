@@ -97,7 +97,7 @@ PUBLIC = {
     "run": "amtoolkit.runner.run", "History": "amtoolkit.runner.history", "RunError": "amtoolkit.runner.history",
     "minimize": "amtoolkit.runner.minimize", "grid": "amtoolkit.runner.grid", "concat": "amtoolkit.runner.history",
     "load_history": "amtoolkit.runner.history", "sweep": "amtoolkit.sweeps.engine",
-    "load_results": "amtoolkit.sweeps.store", "plot": "amtoolkit.plotting.api", "plot_results": "amtoolkit.plotting.api",
+    "load_results": "amtoolkit.sweeps.results", "plot": "amtoolkit.plotting.api", "plot_results": "amtoolkit.plotting.api",
     "Quadratic": "amtoolkit.problems.quadratic", "LogisticRegression": "amtoolkit.problems.logistic",
     "load_problem": "amtoolkit.datasets",
 }

@@ -74,7 +74,7 @@ def _add_results(sub) -> None:
 
 def cmd_results(args) -> int:
     """Reads only the per-run summaries in the job files' metadata (not the tables)."""
-    from ..sweeps.store import COLUMNS, best_configs, read_summaries
+    from ..sweeps.results import COLUMNS, best_configs, read_summaries
 
     try:
         filters = {}

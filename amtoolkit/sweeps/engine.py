@@ -12,7 +12,7 @@ one function every engine runs; the engines only map it over the pending jobs:
   seconds the sweep stops and says so.
 
 The store is a local folder or a URL (``s3://bucket/prefix``, ``file:///...``, any URL
-pyarrow's or fsspec's file systems know: :func:`amtoolkit.sweeps.store.open_url`).
+pyarrow's or fsspec's file systems know: :func:`amtoolkit.sweeps.locations.open_url`).
 Workers write their own result files when they see the store (they resolve the URL
 themselves and read the lock file of this sweep with its token: a shared file system, or
 an object store they can reach), and return only a status; otherwise (``memory://``, a
@@ -66,9 +66,11 @@ from ..problems import Quadratic
 from ..runner.history import package_versions
 from ..runner.run import STATUS_FAILED, STATUS_INTERRUPTED, STATUS_STOPPED, run
 from .spec import Job, expand, grid_hyper, parse_lr
-from .store import (_KEY, DAMAGED_DIR, FAILED_DIR, SPLIT_AT, RemoteStore, _object_store, _read_bytes, _remote_listing,
-                    atomic_write_bytes, check_url_store, delete_file, is_url, job_files, location, put_bytes,
-                    remove_stale_temporaries, run_summary, scan_store, stored_keys, update_index, write_job)
+from .locations import (RemoteStore, _object_store, _read_bytes, _remote_listing, atomic_write_bytes, check_url_store,
+                        delete_file, is_url, location, put_bytes)
+from .results import update_index
+from .store import (_KEY, DAMAGED_DIR, FAILED_DIR, SPLIT_AT, job_files, remove_stale_temporaries, run_summary, scan_store,
+                    stored_keys, write_job)
 
 __all__ = ["sweep", "execute_job", "run_job", "SweepReport", "build_problem", "StoreLocked"]
 
@@ -687,7 +689,7 @@ def sweep(spec: Mapping | str | os.PathLike, out: str | os.PathLike, *, jobs: in
     out : str or os.PathLike
         The store: a folder (created), or a URL that pyarrow or fsspec knows
         (``s3://bucket/prefix``, ``gs://...``, ``file:///...``, ``memory://...``; see
-        :func:`amtoolkit.sweeps.store.open_url`), checked to be reachable before any job
+        :func:`amtoolkit.sweeps.locations.open_url`), checked to be reachable before any job
         runs. Workers that can open the URL write their own files. One sweep at a time
         writes into it (a lock file; on an object store a lock object, with the race
         stated in :func:`_object_lock`).

@@ -14,7 +14,7 @@ import pytest
 import amtoolkit as amt
 from amtoolkit import cli
 from amtoolkit.sweeps.spec import SpecError, expand
-from amtoolkit.sweeps import store
+from amtoolkit.sweeps import results
 
 
 def tiny_spec(seeds=(0, 1), steps=6):
@@ -143,10 +143,10 @@ def test_best_configs_flags_a_best_value_at_the_end_of_its_grid():
     for run, (beta, gap) in enumerate([(0.1, 3.0), (0.5, 1.0), (0.9, 2.0)]):
         rows.append({"job": "j", "run": run, "step": 5, "loss": 1.0, "gap": gap, "method": "mgd",
                      "pb_name": "quadratic", "hp_beta": beta, "lr_c": np.nan})
-    inside = store.best_configs(pd.DataFrame(rows))
+    inside = results.best_configs(pd.DataFrame(rows))
     assert inside.configuration[0] == "beta=0.5" and inside.edge[0] == ""
     rows[2]["gap"] = 0.5
-    edge = store.best_configs(pd.DataFrame(rows))
+    edge = results.best_configs(pd.DataFrame(rows))
     assert edge.configuration[0] == "beta=0.9" and edge.edge[0] == "beta at its largest"
 
 

@@ -8,6 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from amtoolkit.sweeps import store
+from amtoolkit.sweeps import results
 
 
 def _frame(job="k1", n=3):
@@ -51,12 +52,12 @@ def test_load_results_concatenates_and_filters(tmp_path):
     store.write_job(tmp_path, "a", _frame("a", 3), {})
     other = _frame("b", 2).assign(method="am_mgd", hp_lam=0.1).drop(columns="hp_beta")
     store.write_job(tmp_path, "b", other, {})
-    df = store.load_results(tmp_path)
+    df = results.load_results(tmp_path)
     assert len(df) == 5 and set(df.job) == {"a", "b"}
     assert df.loc[df.job == "b", "hp_beta"].isna().all() and df.loc[df.job == "a", "hp_lam"].isna().all()
-    assert len(store.load_results(tmp_path, method="am_mgd")) == 2
-    assert len(store.load_results(tmp_path, method=["mgd", "am_mgd"], step=[0, 1])) == 4
-    assert len(store.load_results(tmp_path, hp_lam=0.1)) == 2  # a column only some jobs have
+    assert len(results.load_results(tmp_path, method="am_mgd")) == 2
+    assert len(results.load_results(tmp_path, method=["mgd", "am_mgd"], step=[0, 1])) == 4
+    assert len(results.load_results(tmp_path, hp_lam=0.1)) == 2  # a column only some jobs have
 
 
 @pytest.mark.parametrize("bad, exc, match", [
@@ -66,7 +67,7 @@ def test_load_results_concatenates_and_filters(tmp_path):
 def test_load_results_errors(tmp_path, bad, exc, match):
     (tmp_path / "empty").mkdir()
     with pytest.raises(exc, match=match):
-        store.load_results(tmp_path / bad)
+        results.load_results(tmp_path / bad)
 
 
 def test_read_job_meta_refuses_foreign_parquet(tmp_path):
@@ -87,7 +88,7 @@ def test_best_configs_medians_over_seeds_and_groups_c_over_L():
                          "seed": seed, "pb_name": "synthetic", "pb_reg": 1e-3, "hp_lr": c / L, "hp_beta": beta,
                          "lr_c": c})
             rows.append(dict(rows[-1], step=1, gap=gap))
-    table = store.best_configs(pd.DataFrame(rows))
+    table = results.best_configs(pd.DataFrame(rows))
     assert len(table) == 1
     best = table.iloc[0]
     # lr=1/L: gaps 3, 2, 4 -> median 3; lr=0.5/L: 1, inf, 9 -> median 9
@@ -102,9 +103,9 @@ def test_load_results_columns_agree_with_the_full_table(tmp_path):
     store.write_job(tmp_path, "a", _frame("a", 3), {})
     other = _frame("b", 2).assign(method="am_mgd", hp_lam=0.1).drop(columns="hp_beta")
     store.write_job(tmp_path, "b", other, {})
-    full = store.load_results(tmp_path).sort_values(["job", "step"]).reset_index(drop=True)
+    full = results.load_results(tmp_path).sort_values(["job", "step"]).reset_index(drop=True)
     for cols in (["job", "step", "loss"], ["job", "hp_lam", "loss"], ["method", "step"]):
-        part = store.load_results(tmp_path, columns=cols)
+        part = results.load_results(tmp_path, columns=cols)
         assert list(part.columns) == cols
         key = ["job", "step"] if "job" in cols and "step" in cols else None
         got = part.sort_values(key).reset_index(drop=True) if key else part

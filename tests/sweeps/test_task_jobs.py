@@ -67,7 +67,7 @@ def test_task_jobs_run_store_and_resume(tmp_path, jobs):
     report = amt.sweep(JOBS, tmp_path, jobs=jobs, progress=False)
     assert report.stored == len(JOBS) and not report.failed
     _check_store(tmp_path)
-    summaries = amt.sweeps.store.read_summaries(tmp_path)  # one run each: the last row
+    summaries = amt.sweeps.results.read_summaries(tmp_path)  # one run each: the last row
     assert sorted(summaries["step"]) == [5] * len(JOBS)
     meta = amt.sweeps.store.verify_job_file(amt.sweeps.store.job_files(tmp_path)[JOBS[0].key])
     assert meta["config"] == JOBS[0].config() and meta["kind"] == "toy" and meta["status"] == "ok"

@@ -21,6 +21,8 @@ from amtoolkit.sweeps.spec import expand
 
 engine = importlib.import_module("amtoolkit.sweeps.engine")
 store = importlib.import_module("amtoolkit.sweeps.store")
+results = importlib.import_module("amtoolkit.sweeps.results")
+locations = importlib.import_module("amtoolkit.sweeps.locations")
 
 
 def tiny_spec(seeds=(0, 1), steps=6):
@@ -58,7 +60,7 @@ def test_a_memory_store_matches_a_local_folder_and_resumes(tmp_path, mem, monkey
     keys = sorted(j.key for j in expand(spec))
     assert report.stored == 2 and str(report.out) == mem
     # no lock, no temporary object left; the summary index beside the jobs
-    assert memory_files(mem) == [store.INDEX_FILE, *(f"{k}.parquet" for k in keys)]
+    assert memory_files(mem) == [results.INDEX_FILE, *(f"{k}.parquet" for k in keys)]
     pd.testing.assert_frame_equal(table(mem), table(tmp_path / "local"))
     calls = []
     real = engine.run_job
@@ -69,7 +71,7 @@ def test_a_memory_store_matches_a_local_folder_and_resumes(tmp_path, mem, monkey
     full = table(tmp_path / "local")
     ref = full[(full.hp_beta == 0.5) & (full.seed == 1)][["step", "loss"]].reset_index(drop=True)
     pd.testing.assert_frame_equal(part.reset_index(drop=True), ref)
-    summaries = store.read_summaries(mem).sort_values(["job", "run"]).reset_index(drop=True)
+    summaries = results.read_summaries(mem).sort_values(["job", "run"]).reset_index(drop=True)
     last = full.groupby(["job", "run"]).tail(1).reset_index(drop=True)
     pd.testing.assert_series_equal(summaries.loss, last.loss)
 
@@ -89,20 +91,20 @@ def test_failure_records_and_damaged_files_live_in_the_url_store(mem, monkeypatc
         given_up = amt.sweep(spec, mem, progress=False, max_failures=2)
         assert list(given_up.given_up) == [key]
     assert amt.sweep(spec, mem, progress=False, retry_failed=True, max_failures=2).stored == 1
-    assert memory_files(mem) == [store.INDEX_FILE, f"{key}.parquet"]  # the record is gone
+    assert memory_files(mem) == [results.INDEX_FILE, f"{key}.parquet"]  # the record is gone
     fs = fsspec.filesystem("memory")
     fs.pipe(f"{mem[len('memory:/'):]}/{key}.parquet", b"PAR1 a truncated upload")
     with pytest.warns(RuntimeWarning, match="did not verify"):
         report = amt.sweep(spec, mem, progress=False)
     assert report.stored == 1 and len(report.set_aside) == 1
-    assert memory_files(mem) == [store.INDEX_FILE, f"{key}.parquet", f"{key}.parquet.damaged"]
+    assert memory_files(mem) == [results.INDEX_FILE, f"{key}.parquet", f"{key}.parquet.damaged"]
     assert table(mem).loss.notna().all()
 
 
 def test_the_lock_object_refuses_a_second_sweep_and_a_simultaneous_one(mem, monkeypatch):
     calls = []
     monkeypatch.setattr(engine, "run_job", lambda *a, **k: calls.append(a))
-    loc = store.check_url_store("out", mem)
+    loc = locations.check_url_store("out", mem)
     with engine._store_lock(loc):
         with pytest.raises(engine.StoreLocked, match="is being written by another sweep .*lock object"):
             amt.sweep(tiny_spec(), mem, progress=False)
@@ -177,10 +179,10 @@ def test_bad_urls_are_refused_before_any_job_naming_out(tmp_path, monkeypatch):
     def no_s3(uri):
         raise pa.ArrowInvalid(f"Unrecognized filesystem type in URI: {uri}")
 
-    monkeypatch.setattr(store, "_arrow_from_uri", no_s3)
+    monkeypatch.setattr(locations, "_arrow_from_uri", no_s3)
     monkeypatch.setitem(__import__("sys").modules, "s3fs", None)
     monkeypatch.delitem(importlib.import_module("fsspec.registry")._registry, "s3", raising=False)
-    monkeypatch.setattr(store, "_OPENED", {})
+    monkeypatch.setattr(locations, "_OPENED", {})
     with pytest.raises(ValueError, match="out: 's3://other/p' needs a package that is not installed: .*s3fs"):
         amt.sweep(tiny_spec(), "s3://other/p", progress=False)
     assert calls == []
@@ -195,15 +197,16 @@ def test_bad_urls_are_refused_before_any_job_naming_out(tmp_path, monkeypatch):
 def test_the_summary_index_answers_results_and_is_never_stale(tmp_path, monkeypatch):
     spec = tiny_spec(seeds=[0, 1, 2])
     amt.sweep(spec, tmp_path, progress=False)
-    assert (tmp_path / store.INDEX_FILE).is_file()
-    ref = store.read_summaries(tmp_path, index=False)
+    assert (tmp_path / results.INDEX_FILE).is_file()
+    ref = results.read_summaries(tmp_path, index=False)
     full = table(tmp_path)
     last = full.groupby(["job", "run"]).tail(1).reset_index(drop=True)  # the reference: the tables' last rows
     pd.testing.assert_series_equal(ref.loss, last.loss)
     reads = []
     real = store._footer
-    monkeypatch.setattr(store, "_footer", lambda *a, **k: reads.append(a[0]) or real(*a, **k))
-    pd.testing.assert_frame_equal(store.read_summaries(tmp_path), ref)
+    for module in (store, results):  # the index reader and the file verifier
+        monkeypatch.setattr(module, "_footer", lambda *a, **k: reads.append(a[0]) or real(*a, **k))
+    pd.testing.assert_frame_equal(results.read_summaries(tmp_path), ref)
     assert reads == []  # every summary came from the index
     key, gone = sorted(store.stored_keys(tmp_path))[:2]
     path = store.job_files(tmp_path)[key]
@@ -211,13 +214,13 @@ def test_the_summary_index_answers_results_and_is_never_stale(tmp_path, monkeypa
     frame["loss"] = frame["loss"] * 2.0  # the job rewritten with other numbers (as --no-resume does)
     store.write_job(tmp_path, key, frame, store.read_job_meta(path), summary=store.run_summary(frame))
     store.job_files(tmp_path)[gone].unlink()
-    got = store.read_summaries(tmp_path)
+    got = results.read_summaries(tmp_path)
     assert [p.stem for p in reads] == [key]  # only the rewritten file was read
     expected = ref[ref.job != gone].reset_index(drop=True)
     expected.loc[expected.job == key, "loss"] *= 2.0
     pd.testing.assert_frame_equal(got, expected)
     reads.clear()
-    pd.testing.assert_frame_equal(store.read_summaries(tmp_path), expected)
+    pd.testing.assert_frame_equal(results.read_summaries(tmp_path), expected)
     assert reads == []
 
 
