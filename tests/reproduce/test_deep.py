@@ -11,6 +11,8 @@ import pytest
 torch = pytest.importorskip("torch", reason="PyTorch is not installed (pip install 'amtoolkit[torch]')")
 
 from amtoolkit.reproduce import deep  # noqa: E402
+from amtoolkit.reproduce.deep import jobs as deep_jobs  # noqa: E402
+from amtoolkit.reproduce.deep import protocols as deep_protocols  # noqa: E402
 
 TINY = deep.Scale(seeds=2, am_tasks=[("digits", "cnn", None, None, 6, 16)], lr_grid=[0.1, 0.4],
                   ablation_task=("digits", "cnn", None, None), lam_grid=[0.0, 0.1, 10.0], batch_grid=[16, 64],
@@ -49,7 +51,7 @@ def test_every_protocol_has_its_table_figure_and_verdicts(tiny_run):
         s = t44[t44.model == model].set_index("method")["state bytes"]
         n = t44[t44.model == model]["parameters"].iloc[0]
         assert s["msgd"] == s["am-sgd"] == 4 * n
-        assert s["adamw"] - 4 * 2 * n in (0, 4 * len(list(deep.make_model(model, n_classes=84).parameters())))
+        assert s["adamw"] - 4 * 2 * n in (0, 4 * len(list(deep_jobs.make_model(model, n_classes=84).parameters())))
     assert len(by["rllc"].table) == 7 and by["rllc"].figure.endswith("dl_rllc")
     assert {"L_0", "L_1", "L_2"} <= set(by["rllc-law"].table.columns)
     for s in result.sections:
@@ -76,7 +78,7 @@ def test_store_is_read_with_load_results_and_jobs_are_not_rerun(tiny_run, monkey
     def boom(*a, **k):
         raise AssertionError("a stored job was run again")
 
-    monkeypatch.setattr(deep, "_train", boom)
+    monkeypatch.setattr(deep_jobs, "_train", boom)
     again = deep.reproduce_deep(["am-4.2", "rllc"], out=root / "store", figures=None, report=None, scale=TINY,
                                 progress=False, claims=None)
     assert [s.protocol for s in again.sections] == ["am-4.2", "rllc"] and not again.failed
@@ -91,8 +93,8 @@ def test_store_is_read_with_load_results_and_jobs_are_not_rerun(tiny_run, monkey
 
 def _job(method, hp, seed=0, task="image"):
     if task == "lm":
-        return deep._lm_job(method, hp["lr"], False, seed, TINY, **{k: v for k, v in hp.items() if k != "lr"})
-    return deep._image_job("test", "digits", "mlp", None, None, method, hp, seed, 6, 16, TINY)
+        return deep_protocols._lm_job(method, hp["lr"], False, seed, TINY, **{k: v for k, v in hp.items() if k != "lr"})
+    return deep_protocols._image_job("test", "digits", "mlp", None, None, method, hp, seed, 6, 16, TINY)
 
 
 @pytest.mark.parametrize("method,hp,task", [("am-sgd", {"lr": 0.3, "lam": 0.1, "beta_max": 0.9}, "image"),
@@ -111,8 +113,8 @@ def test_same_seed_same_numbers(data_dir, method, hp, task):
 def test_msgd_job_is_torch_sgd_with_dampening_on_the_cosine_schedule(data_dir):
     """Independent loop from the protocol's description: SGD(momentum 0.9, dampening 0.9), cosine lr."""
     frame = deep.run_job(_job("msgd", {"lr": 0.3}))
-    Xtr, ytr, _, _ = deep._images("digits", None, None)
-    model = deep.make_model("mlp", (1, 8, 8), seed=0)
+    Xtr, ytr, _, _ = deep_jobs._images("digits", None, None)
+    model = deep_jobs.make_model("mlp", (1, 8, 8), seed=0)
     opt = torch.optim.SGD(model.parameters(), lr=0.3, momentum=0.9, dampening=0.9)
     g = torch.Generator().manual_seed(10_000)
     losses = []
@@ -156,7 +158,7 @@ def test_bad_inputs():
         with pytest.raises(ValueError, match=match):
             deep.reproduce_deep(["am-4.4"], report=None, figures=None, claims=None, **kw)
     with pytest.raises(ValueError, match="method"):
-        deep._optimizer([torch.zeros(1, requires_grad=True)], "lion", {"lr": 0.1})
+        deep_jobs._optimizer([torch.zeros(1, requires_grad=True)], "lion", {"lr": 0.1})
 
 
 def test_reproduce_package_does_not_import_torch_code():
@@ -213,7 +215,7 @@ def test_deep_job_is_a_task_job_keyed_as_before():
     assert task.key == deep.job_key(job) == old[:20]
     assert task.label == "test am-sgd digits lr=0.3 lam=0.1 beta_max=0.9 seed 3"
     assert task == deep.DeepJob.from_dict(job, device="cuda") and hash(task) == hash(deep.DeepJob.from_dict(job))
-    lm = deep._lm_job("adamw", 0.01, True, 0, TINY)
+    lm = deep_protocols._lm_job("adamw", 0.01, True, 0, TINY)
     assert deep.DeepJob.from_dict(lm).config() == lm
     with pytest.raises(ValueError, match="unknown keys"):
         deep.DeepJob.from_dict({**job, "lr": 0.1})
@@ -226,8 +228,8 @@ def test_execute_pins_one_thread_and_honours_the_deadline(data_dir, monkeypatch)
 
     task = deep.DeepJob.from_dict(_job("msgd", {"lr": 0.3}))
     seen = []
-    real = deep._train
-    monkeypatch.setattr(deep, "_train", lambda *a: (seen.append(torch.get_num_threads()), real(*a))[1])
+    real = deep_jobs._train
+    monkeypatch.setattr(deep_jobs, "_train", lambda *a: (seen.append(torch.get_num_threads()), real(*a))[1])
     before = torch.get_num_threads()
     frame, info = task.execute(None)
     assert seen == [1] and torch.get_num_threads() == before
@@ -269,7 +271,7 @@ def test_failed_job_is_reported_with_its_label_and_the_others_are_kept(tmp_path,
     # a protocol whose jobs are cut by the timeout reports it; the others still run; no ledger record
     res = deep.reproduce_deep(["am-4.4", "rllc"], out=tmp_path / "t", figures=None, report=tmp_path / "r.md",
                               scale=TINY, progress=False, timeout=1e-9, claims=tmp_path / "claims")
-    assert list(res.failed) == ["rllc"] and len(res.failed["rllc"]) == len(deep._rllc_jobs(TINY))
+    assert list(res.failed) == ["rllc"] and len(res.failed["rllc"]) == len(deep_protocols._rllc_jobs(TINY))
     assert res.sections[0].verdicts and "timeout" in res.sections[1].verdicts[0][2]
     assert not (tmp_path / "claims" / "deep" / "rllc-outperforms.json").exists()
     assert "not measured: jobs failed" in (tmp_path / "r.md").read_text()
@@ -284,7 +286,7 @@ def test_stores_written_before_the_engine_are_adopted(tmp_path, data_dir, monkey
     frame = deep.run_job(job).assign(job=old)
     write_job(tmp_path, old, frame, {"config": job, "status": "ok", "wall": 0.1, "kind": "deep",
                                      "format": deep.FORMAT})
-    monkeypatch.setattr(deep, "_train", lambda *a: (_ for _ in ()).throw(AssertionError("rerun")))
+    monkeypatch.setattr(deep_jobs, "_train", lambda *a: (_ for _ in ()).throw(AssertionError("rerun")))
     got = deep.run_jobs([job], tmp_path, progress=False)
     assert got.drop(columns="job").equals(frame.drop(columns="job")) and set(got.job) == {deep.job_key(job)}
     assert set(amt.sweeps.store.job_files(tmp_path)) == {deep.job_key(job)}
@@ -292,7 +294,7 @@ def test_stores_written_before_the_engine_are_adopted(tmp_path, data_dir, monkey
 
 def test_claim_records_combine_the_parts():
     S = deep.Section
-    part = deep._part
+    part = deep_protocols._part
 
     def sec(protocol, claims, failed=None):
         return S(protocol, "t", "s", "c", "p", None, None, [], "–", claims=claims, scale=f"{protocol} scale",
