@@ -65,6 +65,118 @@ def _as(value, like: Tensor):
     return value.reshape(()).to(dtype=like.dtype, device=like.device) if isinstance(value, Tensor) else value
 
 
+class _Ops:
+    """The element-wise operations of a step over a list of tensors: one ``torch._foreach_*``
+    call (``foreach=True``) or the same ``torch`` operation tensor by tensor. On CPU the
+    foreach kernels run the per-tensor kernels, so the two paths agree bitwise; on CUDA
+    they are fused launches of the same arithmetic."""
+
+    __slots__ = ("fe",)
+
+    def __init__(self, fe: bool) -> None:
+        self.fe = fe
+
+    @staticmethod
+    def _each(s, n):
+        return s if isinstance(s, (list, tuple)) else [s] * n
+
+    def neg(self, xs):
+        return list(torch._foreach_neg(xs)) if self.fe else [torch.neg(x) for x in xs]
+
+    def sqrt(self, xs):
+        return list(torch._foreach_sqrt(xs)) if self.fe else [torch.sqrt(x) for x in xs]
+
+    def mul(self, xs, s):
+        if self.fe:
+            return list(torch._foreach_mul(xs, s))
+        return [torch.mul(x, si) for x, si in zip(xs, self._each(s, len(xs)))]
+
+    def mul_(self, xs, s):
+        if self.fe:
+            torch._foreach_mul_(xs, s)
+        else:
+            for x, si in zip(xs, self._each(s, len(xs))):
+                x.mul_(si)
+
+    def add_(self, xs, s, alpha=None):
+        """``x += s`` (a number or list of numbers), or ``x += alpha·y`` for a list ``s`` of tensors."""
+        if alpha is not None:
+            if self.fe:
+                torch._foreach_add_(xs, s, alpha=alpha)
+            else:
+                for x, y in zip(xs, s):
+                    x.add_(y, alpha=alpha)
+        elif self.fe:
+            torch._foreach_add_(xs, s)
+        else:
+            for x, si in zip(xs, self._each(s, len(xs))):
+                x.add_(si)
+
+    def add(self, xs, ys, alpha):
+        if self.fe:
+            return list(torch._foreach_add(xs, ys, alpha=alpha))
+        return [torch.add(x, y, alpha=alpha) for x, y in zip(xs, ys)]
+
+    def lerp_(self, xs, ys, ws):
+        if self.fe:
+            torch._foreach_lerp_(xs, ys, ws)
+        else:
+            for x, y, w in zip(xs, ys, self._each(ws, len(xs))):
+                x.lerp_(y, w)
+
+    def sub(self, xs, ys):
+        return list(torch._foreach_sub(xs, ys)) if self.fe else [torch.sub(x, y) for x, y in zip(xs, ys)]
+
+    def div(self, xs, ys):
+        return list(torch._foreach_div(xs, ys)) if self.fe else [torch.div(x, y) for x, y in zip(xs, ys)]
+
+    def addcmul_(self, xs, t1, t2, value=1.0):
+        if self.fe:
+            torch._foreach_addcmul_(xs, t1, t2, value=value)
+        else:
+            for x, a, b in zip(xs, t1, t2):
+                x.addcmul_(a, b, value=value)
+
+    def addcdiv_(self, xs, t1, t2, value):
+        """``x += value·t1/t2`` with a number or a list of numbers."""
+        if self.fe:
+            torch._foreach_addcdiv_(xs, t1, t2, value)
+        else:
+            for x, a, b, c in zip(xs, t1, t2, self._each(value, len(xs))):
+                x.addcdiv_(a, b, value=c)
+
+    def reciprocal_(self, xs):
+        if self.fe:
+            torch._foreach_reciprocal_(xs)
+        else:
+            for x in xs:
+                x.reciprocal_()
+
+    def sqrt_(self, xs):
+        if self.fe:
+            torch._foreach_sqrt_(xs)
+        else:
+            for x in xs:
+                x.sqrt_()
+
+    def copy_(self, xs, ys):
+        if self.fe:
+            torch._foreach_copy_(xs, ys)
+        else:
+            for x, y in zip(xs, ys):
+                x.copy_(y)
+
+    def clone(self, xs):
+        return [x.clone() for x in xs]  # no foreach clone; one copy per tensor either way
+
+    def div_(self, xs, ys):
+        if self.fe:
+            torch._foreach_div_(xs, ys)
+        else:
+            for x, y in zip(xs, ys):
+                x.div_(y)
+
+
 class _AdaptiveMemory(Optimizer):
     """Shared machinery: lazy state, scopes, the partial sums, the reduce hook, records."""
 
@@ -256,7 +368,7 @@ class _AdaptiveMemory(Optimizer):
         fixed = self._fixed_beta()
         work = self._prepare(entries, st, rd, fixed)  # per-entry partial sums and temporaries
         if fixed is None:
-            S = torch.stack(work["partials"])  # (n, m): the subclass's partial sums, the gap term last
+            S = work["S"]  # (n, m): the subclass's partial sums, the gap term last
             w = self._metric_weights(entries, like)
             if w is not None:
                 S = torch.cat([S[:, :-1] * w[:, None], S[:, -1:]], dim=1)
@@ -463,35 +575,43 @@ class AdaptiveMemorySGD(_AdaptiveMemory):
 
     def _prepare(self, entries, st, rd, fixed):
         groups = self.param_groups
-        grads, partials = [], []
-        zero = None
-        for gi, _, p in entries:
+        n = len(entries)
+        # the three inner products of Sec. 4.4's +3N FLOPs, written into one (n, 4) tensor;
+        # ‖d-g‖² and ⟨d-g, g+λd⟩ are formed from their sums (_den_inner), after any
+        # reduction over shards; the last column is the gap η_(t-1) gᵀd
+        S = torch.zeros((n, 4), dtype=rd, device=entries[0][2].device)
+        grads: list = [None] * n
+        lrp: list = [0.0] * n
+        by_group: dict = {}
+        for i, (gi, _, p) in enumerate(entries):
+            by_group.setdefault(gi, []).append((i, p))
+        for gi, items in by_group.items():
             group = groups[gi]
-            g = p.grad
+            params = [p for _, p in items]
+            ops = _Ops(self._foreach(group, params))
+            gs = [p.grad for p in params]
             if group["maximize"]:
-                g = -g
+                gs = ops.neg(gs)
             if group["weight_decay"] != 0:
-                g = g.add(p, alpha=group["weight_decay"])
-            state = self.state[p]
-            d = state.get("momentum_buffer")
-            new = d is None
-            if new:  # Algorithm 1 line 1: d_0 = g_0
-                d = state["momentum_buffer"] = torch.clone(g).detach()
-            grads.append(g)
-            gc = g if g.dtype == rd else g.to(rd)
-            dc = d if d.dtype == rd else d.to(rd)
-            # the three inner products of Sec. 4.4's +3N FLOPs; ‖d-g‖² and ⟨d-g, g+λd⟩ are
-            # formed from their sums (_den_inner), after any reduction over shards
-            dd, gd, gg = _dot(dc, dc), _dot(gc, dc), _dot(gc, gc)
+                gs = ops.add(gs, params, group["weight_decay"])
             lr_prev = st["lr_prev"].get(gi)
-            if self.offset == "first_order" and not new and lr_prev is not None:
-                gap = _as(lr_prev, gd) * gd
-            else:
-                if zero is None:
-                    zero = torch.zeros((), dtype=rd, device=p.device)
-                gap = zero
-            partials.append(torch.stack([dd, gd, gg, gap]))
-        return {"grads": grads, "partials": partials}
+            for (i, p), g in zip(items, gs):
+                state = self.state[p]
+                d = state.get("momentum_buffer")
+                new = d is None
+                if new:  # Algorithm 1 line 1: d_0 = g_0
+                    d = state["momentum_buffer"] = torch.clone(g).detach()
+                grads[i] = g
+                gc = (g if g.dtype == rd else g.to(rd)).reshape(-1)
+                dc = (d if d.dtype == rd else d.to(rd)).reshape(-1)
+                torch.dot(dc, dc, out=S[i, 0])
+                torch.dot(gc, dc, out=S[i, 1])
+                torch.dot(gc, gc, out=S[i, 2])
+                if self.offset == "first_order" and not new and lr_prev is not None:
+                    lrp[i] = lr_prev
+        if self.offset == "first_order" and any(not (isinstance(v, float) and v == 0.0) for v in lrp):
+            S[:, 3] = _unit_value(lrp, S) * S[:, 1]
+        return {"grads": grads, "S": S}
 
     def _den_inner(self, U, unit_groups, like):
         dd, gd, gg = U[:, 0], U[:, 1], U[:, 2]
@@ -517,19 +637,12 @@ class AdaptiveMemorySGD(_AdaptiveMemory):
             grads = [g for _, g, _ in items]
             ws = [w for _, _, w in items]
             bufs = [self.state[p]["momentum_buffer"] for p in params]
-            if self._foreach(group, params):
-                torch._foreach_lerp_(bufs, grads, ws)
-                if isinstance(lr, Tensor):
-                    torch._foreach_add_(params, torch._foreach_mul(bufs, -lr))
-                else:
-                    torch._foreach_add_(params, bufs, alpha=-lr)
+            ops = _Ops(self._foreach(group, params))
+            ops.lerp_(bufs, grads, ws)
+            if isinstance(lr, Tensor):
+                ops.addcmul_(params, bufs, [_as(lr, bufs[0])] * len(bufs), -1.0)
             else:
-                for p, g, d, w in zip(params, grads, bufs, ws):
-                    d.lerp_(g, w)
-                    if isinstance(lr, Tensor):
-                        p.addcmul_(d, lr.reshape(()), value=-1.0)
-                    else:
-                        p.add_(d, alpha=-lr)
+                ops.add_(params, bufs, -lr)
 
 
 class AdaptiveMemoryAdamW(_AdaptiveMemory):
@@ -624,98 +737,185 @@ class AdaptiveMemoryAdamW(_AdaptiveMemory):
     def _b1(self, group, t: int) -> float:
         return self._beta if self._beta is not None else schedule_value("beta_max", group["beta_max"], t, 0.0, 1.0)
 
+    # -- the per-parameter step count k (AdamW's CPU ``state["step"]``), mirrored as ints --
+    def _k_mirror(self) -> dict:
+        mirror = self.__dict__.get("_k")
+        if mirror is None:
+            mirror = self.__dict__["_k"] = {}
+        return mirror
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        super().load_state_dict(state_dict)
+        self._k_mirror().clear()  # re-read once from the loaded CPU step tensors
+
     def _prepare(self, entries, st, rd, fixed):
+        """Per group, the foreach path (one ``torch._foreach_*`` call per operation over the
+        group's tensors) or the for-loop path (the same operations tensor by tensor): both
+        run the same kernels in the same order, so they agree bitwise on CPU.
+
+        With ``S = sqrt(v)``, ``P = a S + b`` (``a = (1-β1^k)/sqrt(1-β2^k)``,
+        ``b = (1-β1^k) eps``), ``r = d - g``, ``U = 1 + λP`` (P̃ = PU), ``Z = r/U`` and
+        ``Q = r/P``, the partial sums of Eq. 14 are ``‖r‖²_(P̃⁻¹) = Σ Q Z`` and
+        ``⟨r, g + λPd⟩_(P̃⁻¹) = Σ Q d - Σ Q Z`` (as g + λPd = Ud - r), plus μ Σ x r; the
+        first-order offset is ``η_(t-1) (Σ g d/P_(t-1) + μ Σ g x)``."""
         groups = self.param_groups
         t = st["step"]
-        out = {"grads": [], "P": [], "partials": [], "casts": []}
-        zero = None
-        for gi, _, p in entries:
+        mirror = self._k_mirror()
+        n = len(entries)
+        # raw sums per entry: Σ QZ, Σ Qd, Σ xr, Σ g d/P_(t-1), Σ gx
+        R = torch.zeros((n, 5), dtype=rd, device=entries[0][2].device) if fixed is None else None
+        out = {"chunks": [], "R": R}
+        by_group: dict = {}
+        for i, (gi, _, p) in enumerate(entries):
+            by_group.setdefault(gi, []).append((i, p))
+        for gi, items in by_group.items():
             group = groups[gi]
-            g = -p.grad if group["maximize"] else p.grad
+            fe = self._foreach(group, [p for _, p in items])
+            chunks = [items] if fe else [[item] for item in items]
+            for chunk in chunks:
+                out["chunks"].append(self._prepare_chunk(gi, group, chunk, st, rd, fixed, fe, t, mirror, R))
+        if R is not None:
+            mu = _unit_value([groups[gi]["weight_decay"] for gi, _, _ in entries], R)
+            lrp, inv_a, gsc = [0.0] * n, [0.0] * n, [0.0] * n
+            for ch in out["chunks"]:
+                for i, value, ak, gs in zip(ch["idx"], ch["lrp"], ch["a"], ch["gap_scale"]):
+                    lrp[i], inv_a[i], gsc[i] = value, 1.0 / ak, gs
+            R[:, :2] *= _unit_value(inv_a, R) if len(set(inv_a)) > 1 else inv_a[0]
+            R[:, 3] *= _unit_value(gsc, R) if len(set(gsc)) > 1 else gsc[0]
+            inner = R[:, 1] - R[:, 0]
+            gap = R[:, 3]
+            if not (isinstance(mu, float) and mu == 0.0):
+                inner = inner + mu * R[:, 2]
+                gap = gap + mu * R[:, 4]
+            gap = _unit_value(lrp, R) * gap
+            out["S"] = torch.stack([R[:, 0], inner, gap], dim=1)
+        return out
+
+    def _prepare_chunk(self, gi, group, chunk, st, rd, fixed, fe, t, mirror, R):
+        """The element-wise work of one group (foreach) or one tensor (for-loop).
+
+        P is kept as ``P' = P/a = S + c`` (``c = b/a``) and the factor ``a`` folded into
+        the scalars; temporaries are made in place (three per tensor), as every fresh
+        buffer of a parameter's size costs page faults on CPU."""
+        ops = _Ops(fe)
+        idx = [i for i, _ in chunk]
+        params = [p for _, p in chunk]
+        b1, b2, eps = self._b1(group, t), group["beta2"], group["eps"]
+        lam, mu = group["lam"], group["weight_decay"]
+        ks = []
+        for p in params:
             state = self.state[p]
             if len(state) == 0:
                 state["step"] = torch.tensor(0.0, dtype=torch.float32)
                 state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
                 state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-            k_prev = int(state["step"].item())  # a CPU tensor, as torch.optim.AdamW keeps it
-            b1, b2, eps = self._b1(group, t), group["beta2"], group["eps"]
-            lam, mu = group["lam"], group["weight_decay"]
-            d, v = state["exp_avg"], state["exp_avg_sq"]
-            # in the parameters' dtype, or in fp32 copies written back (bf16/fp16)
-            gc = g if g.dtype == rd else g.to(rd)
-            dc = d if d.dtype == rd else d.to(rd)
-            vc = v if v.dtype == rd else v.to(rd)
-            x = p if p.dtype == rd else p.to(rd)
-            gap = None
-            T = None
-            if fixed is None and self.offset == "first_order" and k_prev > 0 and st["lr_prev"].get(gi) is not None:
-                b1p = self._b1(group, t - 1)
-                # P_(t-1) = (1 - β1^(k-1)) (sqrt(v_(t-1)/(1 - β2^(k-1))) + eps), from the stored v
-                T = torch.sqrt(vc)
-                T.div_((1.0 - b2 ** k_prev) ** 0.5).add_(eps).mul_(1.0 - b1p ** k_prev)
-                torch.div(dc, T, out=T)  # P_(t-1)⁻¹ d_t
+                mirror[p] = 0
+            k = mirror.get(p)
+            if k is None:  # after load_state_dict: read AdamW's CPU step tensor once
+                k = mirror[p] = int(state["step"].item())
+            ks.append(k)
+        grads = [p.grad for p in params]
+        if group["maximize"]:
+            grads = ops.neg(grads)
+        d = [self.state[p]["exp_avg"] for p in params]
+        v = [self.state[p]["exp_avg_sq"] for p in params]
+        steps = [self.state[p]["step"] for p in params]
+        # in the parameters' dtype, or in fp32 copies written back (bf16/fp16)
+        gc = [x if x.dtype == rd else x.to(rd) for x in grads]
+        dc = [x if x.dtype == rd else x.to(rd) for x in d]
+        vc = [x if x.dtype == rd else x.to(rd) for x in v]
+        xc = [x if x.dtype == rd else x.to(rd) for x in params]
+        lrp = st["lr_prev"].get(gi)
+        with_gap = [fixed is None and self.offset == "first_order" and k > 0 and lrp is not None for k in ks]
+        gap_scale = [0.0] * len(ks)
+        T1 = None
+        if any(with_gap):
+            b1p = self._b1(group, t - 1)
+            sel = [j for j, w in enumerate(with_gap) if w]
+            # P_(t-1) = (1 - β1^(k-1)) (sqrt(v_(t-1)/(1 - β2^(k-1))) + eps) = a_p (S + c_p),
+            # from the stored v; T1 ← d_t/(S + c_p), and Σ g d/P_(t-1) = Σ g T1 / a_p
+            T1 = ops.sqrt([vc[j] for j in sel])
+            ops.add_(T1, [eps * (1.0 - b2 ** ks[j]) ** 0.5 for j in sel])
+            ops.reciprocal_(T1)
+            ops.mul_(T1, [dc[j] for j in sel])
+            for j, q in zip(sel, T1):
+                torch.dot(gc[j].reshape(-1), q.reshape(-1), out=R[idx[j], 3])
+                gap_scale[j] = (1.0 - b2 ** ks[j]) ** 0.5 / (1.0 - b1p ** ks[j])
                 if mu != 0:
-                    T.add_(x, alpha=mu)
-                gap = _as(st["lr_prev"][gi], T) * _dot(gc, T)
-            k = k_prev + 1
-            vc.mul_(b2).addcmul_(gc, gc, value=1.0 - b2)
-            if vc is not v:
-                v.copy_(vc)
-            P = torch.sqrt(vc, out=T) if T is not None else torch.sqrt(vc)
-            P.div_((1.0 - b2 ** k) ** 0.5).add_(eps).mul_(1.0 - b1 ** k)
-            out["grads"].append(gc)
-            out["P"].append(P)
-            out["casts"].append((dc, x))
-            if fixed is not None:
-                continue
-            diff = dc - gc
-            if lam != 0:
-                wv = torch.addcmul(P, P, P, value=lam)  # P̃ = (1 + λP) P
-                torch.div(diff, wv, out=wv)
-            else:
-                wv = diff / P
-            den = _dot(diff, wv)
-            inner = _dot(wv, gc)
-            if lam != 0:
-                inner = inner + lam * _dot(wv.mul_(P), dc)  # ⟨d-g, λPd⟩_(P̃⁻¹)
-            if mu != 0:
-                inner = inner + mu * _dot(x, diff)
-            del diff, wv
-            if gap is None:
-                if zero is None:
-                    zero = torch.zeros((), dtype=rd, device=p.device)
-                gap = zero
-            out["partials"].append(torch.stack([den, inner, gap]))
-        return out
+                    torch.dot(gc[j].reshape(-1), xc[j].reshape(-1), out=R[idx[j], 4])
+            if len(sel) < len(ks):
+                T1 = None
+        # v ← β2 v + (1-β2) g²
+        ops.mul_(vc, b2)
+        ops.addcmul_(vc, gc, gc, 1.0 - b2)
+        for x, y in zip(v, vc):
+            if x is not y:
+                x.copy_(y)
+        kn = [k + 1 for k in ks]
+        # P_t = a (S + c): a = (1 - β1^k)/sqrt(1 - β2^k), c = eps sqrt(1 - β2^k)
+        a = [(1.0 - b1 ** k) / (1.0 - b2 ** k) ** 0.5 for k in kn]
+        if T1 is not None:
+            ops.copy_(T1, vc)
+            ops.sqrt_(T1)
+        else:
+            T1 = ops.sqrt(vc)
+        ops.add_(T1, [eps * (1.0 - b2 ** k) ** 0.5 for k in kn])
+        T2 = ops.sub(dc, gc)  # r = d - g
+        if R is not None and mu != 0:
+            for j, i in enumerate(idx):
+                torch.dot(xc[j].reshape(-1), T2[j].reshape(-1), out=R[i, 2])
+        if lam != 0:
+            T3 = ops.mul(T1, [lam * ak for ak in a])  # λP
+            ops.add_(T3, 1.0)
+            ops.reciprocal_(T3)
+            ops.mul_(T3, T2)  # Z = r/(1 + λP)
+        elif R is not None:
+            T3 = ops.clone(T2)
+        else:
+            T3 = T2
+        if R is not None:
+            ops.div_(T2, T1)  # Q' = r/P' = a r/P
+            for j, i in enumerate(idx):
+                q = T2[j].reshape(-1)
+                torch.dot(q, T3[j].reshape(-1), out=R[i, 0])
+                torch.dot(q, dc[j].reshape(-1), out=R[i, 1])
+        del T2
+        for p, k in zip(params, kn):
+            mirror[p] = k
+        return {"gi": gi, "fe": fe, "idx": idx, "params": params, "d": d, "dc": dc, "xc": xc, "P": T1,
+                "Z": T3, "a": a, "steps": steps, "lrp": [lrp if w else 0.0 for w in with_gap],
+                "gap_scale": gap_scale}
 
     def _update(self, entries, beta_units, unit_of, unit_groups, work, rd):
         groups = self.param_groups
-        per_unit = beta_units.unbind(0)
-        for (gi, _, p), gc, P, (dc, x), u in zip(entries, work["grads"], work["P"], work["casts"], unit_of):
-            beta = per_unit[u]
-            group = groups[gi]
-            lam, mu, lr = group["lam"], group["weight_decay"], group["lr"]
-            state = self.state[p]
-            d = state["exp_avg"]
-            # d + (1-β)/(1+λP) (g - d) = ((β+λP) d + (1-β) g)/(1+λP)  (Eq. 14)
-            if lam != 0:
-                w = torch.mul(P, lam).add_(1.0).reciprocal_().mul_(1.0 - beta)
-                dc.lerp_(gc, w)
-                del w
-            else:
-                dc.lerp_(gc, 1.0 - beta)
-            if dc is not d:
-                d.copy_(dc)
-            # x ← (x - η P⁻¹ d)/(1 + μη)
+        # d ← d - (1-β) r/(1+λP) = ((β+λP) d + (1-β) g)/(1+λP)  (Eq. 14)
+        negw = (beta_units - 1.0).unbind(0)
+        for ch in work["chunks"]:
+            ops = _Ops(ch["fe"])
+            group = groups[ch["gi"]]
+            lr, mu = group["lr"], group["weight_decay"]
+            ops.addcmul_(ch["dc"], ch["Z"], [negw[unit_of[i]] for i in ch["idx"]])
+            for x, y in zip(ch["d"], ch["dc"]):
+                if x is not y:
+                    x.copy_(y)
+            # x ← (x - η P⁻¹ d)/(1 + μη) = s x - (η s/a) d/P' with s = 1/(1 + μη)
+            xc = ch["xc"]
             if isinstance(lr, Tensor):
-                lr_c = _as(lr, beta)
-                x.sub_(torch.div(dc, P).mul_(lr_c))
-                if mu != 0:
-                    x.div_(1.0 + mu * lr_c)
+                lr_c = _as(lr, beta_units)
+                s = 1.0 / (1.0 + mu * lr_c) if mu != 0 else None
+                if s is not None:
+                    ops.mul_(xc, [s] * len(xc))
+                step = ops.div(ch["dc"], ch["P"])
+                scale = -lr_c * s if s is not None else -lr_c
+                ops.addcmul_(xc, step, [scale / ak for ak in ch["a"]])
             else:
-                x.addcdiv_(dc, P, value=-lr)
+                s = 1.0 / (1.0 + mu * lr)
                 if mu != 0:
-                    x.div_(1.0 + mu * lr)
-            if x is not p:
-                p.copy_(x)
-            state["step"] += 1
+                    ops.mul_(xc, s)
+                ops.addcdiv_(xc, ch["dc"], ch["P"], [-lr * s / ak for ak in ch["a"]])
+            for x, y in zip(ch["params"], xc):
+                if x is not y:
+                    x.copy_(y)
+            ops.add_(ch["steps"], 1.0)
+
+
