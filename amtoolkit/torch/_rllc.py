@@ -12,12 +12,17 @@ from torch.optim import Optimizer
 
 from ..memory import LinearMemory, parse_memory
 from ..memory.propagators import spectral_radius
+from ._am import _Ops
 from ._checks import check_callable, check_choice, check_flag, check_lr, check_real, scope_columns
 
 __all__ = ["RLLC"]
 
 SCOPES = ("global", "group", "tensor")
 STATE_KEY = "rllc"
+
+
+def _as_rd(lr, like: Tensor):
+    return lr.reshape(()).to(dtype=like.dtype, device=like.device) if isinstance(lr, Tensor) else lr
 
 
 class RLLC(Optimizer):
@@ -128,6 +133,12 @@ class RLLC(Optimizer):
             self.param_groups.pop()
             raise
 
+    @staticmethod
+    def _foreach(group, params) -> bool:
+        if group["foreach"] is not None:
+            return group["foreach"]
+        return all(p.device.type == "cuda" for p in params) and not torch.jit.is_scripting()
+
     def law_history(self) -> Tensor:
         """The learning law L used at every step, shape ``(steps, units, k)`` on the device
         (units as in ``AdaptiveMemorySGD.beta_history``; NaN where a unit had no gradient)."""
@@ -180,8 +191,6 @@ class RLLC(Optimizer):
         else:
             unit_of = list(range(len(entries)))
             keys, cols = [f"tensor{c}" for _, c, _ in entries], [c for _, c, _ in entries]
-        A = torch.tensor(np.array(self.memory.A), dtype=rd, device=device)
-        b = torch.tensor(np.array(self.memory.b), dtype=rd, device=device)
         L = []
         for key in keys:
             if key not in laws:
@@ -232,16 +241,40 @@ class RLLC(Optimizer):
                 laws[key].copy_(law)
             else:
                 laws[key] = law.clone()
-        for (gi, _, p), g, M, u in zip(entries, grads, mems, unit_of):
-            lr = self.param_groups[gi]["lr"]
-            Mi = M.reshape(k, -1)
-            new = torch.addmm((b[:, None] * g.reshape(1, -1).to(rd)), A.T, Mi.to(rd))  # M A + g bᵀ
-            Mi.copy_(new)
-            step = (L[u] @ new).reshape(p.shape)
-            if isinstance(lr, Tensor):
-                p.sub_((lr.reshape(()).to(rd) * step).to(p.dtype))
-            else:
-                p.sub_((lr * step).to(p.dtype))
+        # M ← M A + g bᵀ and θ ← θ - c1 M L, element-wise over the k memory slices:
+        # unit j of the new memory is b_j g + Σ_i A_ij M_i; one torch._foreach_* call per
+        # operation over a group's tensors (foreach) or the same operation tensor by tensor
+        Al = np.asarray(self.memory.A, dtype=float).tolist()
+        bl = np.asarray(self.memory.b, dtype=float).tolist()
+        by_group: dict = {}
+        for e, ((gi, _, p), g, M, u) in enumerate(zip(entries, grads, mems, unit_of)):
+            by_group.setdefault(gi, []).append((p, g, M, u))
+        for gi, items in by_group.items():
+            group = self.param_groups[gi]
+            fe = self._foreach(group, [p for p, _, _, _ in items])
+            lr = group["lr"]
+            neg = -(L * (_as_rd(lr, L)))  # (units, k): -c1 L on the device
+            negs = neg.unbind(0)
+            for chunk in ([items] if fe else [[it] for it in items]):
+                ops = _Ops(fe)
+                params = [p for p, _, _, _ in chunk]
+                gc = [g if g.dtype == rd else g.to(rd) for _, g, _, _ in chunk]
+                xc = [p if p.dtype == rd else p.to(rd) for p in params]
+                slices = [[M[i] if M.dtype == rd else M[i].to(rd) for _, _, M, _ in chunk] for i in range(k)]
+                new = []
+                for j in range(k):
+                    nj = ops.mul(gc, bl[j])
+                    for i in range(k):
+                        if Al[i][j] != 0.0:
+                            ops.add_(nj, slices[i], Al[i][j])
+                    new.append(nj)
+                for j in range(k):
+                    ops.copy_([M[j] for _, _, M, _ in chunk], new[j])
+                for j in range(k):
+                    ops.addcmul_(xc, new[j], [negs[u][j] for _, _, _, u in chunk])
+                for x, y in zip(params, xc):
+                    if x is not y:
+                        x.copy_(y)
         st["step"] = t + 1
         if self._history_len != 0:
             self._history.append((L.detach().clone(), cols))
