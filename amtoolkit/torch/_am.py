@@ -735,7 +735,14 @@ class AdaptiveMemoryAdamW(_AdaptiveMemory):
         return (1.0 + mu * lr) / lr if not (isinstance(lr, float) and lr == 0.0) else float("inf")
 
     def _b1(self, group, t: int) -> float:
-        return self._beta if self._beta is not None else schedule_value("beta_max", group["beta_max"], t, 0.0, 1.0)
+        """β_1 of the bias factor at step t: the fixed ``beta``, or β_max,t (a schedule's value
+        checked in [0, 1), as 1 - β_1^k must stay > 0)."""
+        if self._beta is not None:
+            return self._beta
+        bm = group["beta_max"]
+        if callable(bm):
+            return check_real(f"beta_max schedule at step {t}", bm(t), 0.0, 1.0, high_closed=False)
+        return bm
 
     # -- the per-parameter step count k (AdamW's CPU ``state["step"]``), mirrored as ints --
     def _k_mirror(self) -> dict:
