@@ -190,6 +190,53 @@ def test_state_dict_resume_is_bitwise(cls, kw, lr_kind):
         assert torch.equal(a, b)
 
 
+def test_am_adamw_step_counts_without_host_reads_and_rewind(monkeypatch):
+    """AM-AdamW keeps AdamW's per-parameter CPU ``step`` tensors (a parameter without a
+    gradient is not counted, as in torch.optim.AdamW) but reads none of them inside ``step``
+    (a Python mirror); loading an earlier state_dict into the same optimizer rewinds it."""
+    torch.manual_seed(0)
+    x0 = [torch.randn(3, 2, dtype=torch.float64), torch.randn(4, dtype=torch.float64)]
+    ours = [torch.nn.Parameter(x.clone()) for x in x0]
+    ref = [torch.nn.Parameter(x.clone()) for x in x0]
+    opt = AdaptiveMemoryAdamW(ours, lr=0.1)
+    adamw = torch.optim.AdamW(ref, lr=0.1)
+
+    def grads(t):
+        return [torch.sin(ours[0].detach() * (t + 1)), None if t < 2 else torch.cos(ours[1].detach() + t)]
+
+    reads = []
+    for t in range(6):
+        for ps, o in ((ours, opt), (ref, adamw)):
+            for p, g in zip(ps, grads(t)):
+                p.grad = g
+            if o is opt and t == 1:
+                saved = copy.deepcopy(opt.state_dict())
+                xs = [p.detach().clone() for p in ours]
+            if o is opt and t >= 1:  # after the first step: no .item()/float()/int() on a tensor
+                for name in ("item", "__float__", "__int__"):
+                    monkeypatch.setattr(torch.Tensor, name, lambda self, _n=name: reads.append(_n))
+            o.step()
+            monkeypatch.undo()
+    assert reads == []
+    for p, q in zip(ours, ref):
+        assert opt.state[p]["step"].dtype == adamw.state[q]["step"].dtype == torch.float32
+        assert opt.state[p]["step"].device.type == "cpu"
+        assert torch.equal(opt.state[p]["step"], adamw.state[q]["step"])
+    assert [float(opt.state[p]["step"]) for p in ours] == [6.0, 4.0]
+    after = [p.detach().clone() for p in ours]
+    # rewind: the state at t = 1 and the parameters then; 5 more steps give the same result
+    opt.load_state_dict(saved)
+    with torch.no_grad():
+        for p, x in zip(ours, xs):
+            p.copy_(x)
+    for t in range(1, 6):
+        for p, g in zip(ours, grads(t)):
+            p.grad = g
+        opt.step()
+    for p, x in zip(ours, after):
+        assert torch.equal(p, x)
+
+
 def test_load_state_dict_keeps_fp32_scalars_beside_bf16_params():
     """load_state_dict casts per-parameter floating state to the parameter's dtype; the
     optimizer-wide scalars (previous η, previous loss) live under a string key and stay fp32."""
