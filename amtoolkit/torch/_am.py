@@ -166,8 +166,29 @@ class _Ops:
             for x, y in zip(xs, ys):
                 x.copy_(y)
 
-    def clone(self, xs):
-        return [x.clone() for x in xs]  # no foreach clone; one copy per tensor either way
+    def sqrt_into(self, out, xs):
+        if self.fe:
+            torch._foreach_copy_(out, xs)
+            torch._foreach_sqrt_(out)
+        else:
+            for o, x in zip(out, xs):
+                torch.sqrt(x, out=o)
+
+    def sub_into(self, out, xs, ys):
+        if self.fe:
+            torch._foreach_copy_(out, xs)
+            torch._foreach_sub_(out, ys)
+        else:
+            for o, x, y in zip(out, xs, ys):
+                torch.sub(x, y, out=o)
+
+    def mul_into(self, out, xs, s):
+        if self.fe:
+            torch._foreach_copy_(out, xs)
+            torch._foreach_mul_(out, s)
+        else:
+            for o, x, si in zip(out, xs, self._each(s, len(xs))):
+                torch.mul(x, si, out=o)
 
     def div_(self, xs, ys):
         if self.fe:
@@ -770,8 +791,19 @@ class AdaptiveMemoryAdamW(_AdaptiveMemory):
         mirror = self._k_mirror()
         n = len(entries)
         # raw sums per entry: Σ QZ, Σ Qd, Σ xr, Σ g d/P_(t-1), Σ gx
-        R = torch.zeros((n, 5), dtype=rd, device=entries[0][2].device) if fixed is None else None
+        device = entries[0][2].device
+        R = torch.zeros((n, 5), dtype=rd, device=device) if fixed is None else None
         out = {"chunks": [], "R": R}
+        # the three temporaries of every tensor (T1: P_(t-1), then P'; T2: r, then Q'; T3: Z)
+        # are views of one block allocated per step: one allocation instead of 3 per
+        # tensor (on CPU each fresh buffer returned to the OS costs page faults at the next)
+        numels = [p.numel() for _, _, p in entries]
+        total = sum(numels)
+        block = torch.empty(3 * total, dtype=rd, device=device)
+        scratch, off = [], 0
+        for (_, _, p), m in zip(entries, numels):
+            scratch.append(tuple(block[j * total + off:j * total + off + m].view(p.shape) for j in range(3)))
+            off += m
         by_group: dict = {}
         for i, (gi, _, p) in enumerate(entries):
             by_group.setdefault(gi, []).append((i, p))
@@ -780,7 +812,8 @@ class AdaptiveMemoryAdamW(_AdaptiveMemory):
             fe = self._foreach(group, [p for _, p in items])
             chunks = [items] if fe else [[item] for item in items]
             for chunk in chunks:
-                out["chunks"].append(self._prepare_chunk(gi, group, chunk, st, rd, fixed, fe, t, mirror, R))
+                out["chunks"].append(self._prepare_chunk(gi, group, chunk, st, rd, fixed, fe, t, mirror, R,
+                                                         [scratch[i] for i, _ in chunk]))
         if R is not None:
             mu = _unit_value([groups[gi]["weight_decay"] for gi, _, _ in entries], R)
             lrp, inv_a, gsc = [0.0] * n, [0.0] * n, [0.0] * n
@@ -798,12 +831,13 @@ class AdaptiveMemoryAdamW(_AdaptiveMemory):
             out["S"] = torch.stack([R[:, 0], inner, gap], dim=1)
         return out
 
-    def _prepare_chunk(self, gi, group, chunk, st, rd, fixed, fe, t, mirror, R):
+    def _prepare_chunk(self, gi, group, chunk, st, rd, fixed, fe, t, mirror, R, scratch):
         """The element-wise work of one group (foreach) or one tensor (for-loop).
 
         P is kept as ``P' = P/a = S + c`` (``c = b/a``) and the factor ``a`` folded into
-        the scalars; temporaries are made in place (three per tensor), as every fresh
-        buffer of a parameter's size costs page faults on CPU."""
+        the scalars; the temporaries are written into ``scratch`` (three views per tensor).
+        The for-loop path writes them with ``out=``; ``torch._foreach_*`` has no ``out=``,
+        so the foreach path copies and works in place (the same values)."""
         ops = _Ops(fe)
         idx = [i for i, _ in chunk]
         params = [p for _, p in chunk]
@@ -835,23 +869,25 @@ class AdaptiveMemoryAdamW(_AdaptiveMemory):
         lrp = st["lr_prev"].get(gi)
         with_gap = [fixed is None and self.offset == "first_order" and k > 0 and lrp is not None for k in ks]
         gap_scale = [0.0] * len(ks)
-        T1 = None
+        T1 = [sc[0] for sc in scratch]
+        T2 = [sc[1] for sc in scratch]
+        T3 = [sc[2] for sc in scratch]
         if any(with_gap):
             b1p = self._b1(group, t - 1)
             sel = [j for j, w in enumerate(with_gap) if w]
             # P_(t-1) = (1 - β1^(k-1)) (sqrt(v_(t-1)/(1 - β2^(k-1))) + eps) = a_p (S + c_p),
             # from the stored v; T1 ← d_t/(S + c_p), and Σ g d/P_(t-1) = Σ g T1 / a_p
-            T1 = ops.sqrt([vc[j] for j in sel])
-            ops.add_(T1, [eps * (1.0 - b2 ** ks[j]) ** 0.5 for j in sel])
-            ops.reciprocal_(T1)
-            ops.mul_(T1, [dc[j] for j in sel])
-            for j, q in zip(sel, T1):
+            Tp = [T1[j] for j in sel]
+            ops.sqrt_into(Tp, [vc[j] for j in sel])
+            ops.add_(Tp, [eps * (1.0 - b2 ** ks[j]) ** 0.5 for j in sel])
+            ops.reciprocal_(Tp)
+            ops.mul_(Tp, [dc[j] for j in sel])
+            for j, q in zip(sel, Tp):
                 torch.dot(gc[j].reshape(-1), q.reshape(-1), out=R[idx[j], 3])
                 gap_scale[j] = (1.0 - b2 ** ks[j]) ** 0.5 / (1.0 - b1p ** ks[j])
                 if mu != 0:
                     torch.dot(gc[j].reshape(-1), xc[j].reshape(-1), out=R[idx[j], 4])
-            if len(sel) < len(ks):
-                T1 = None
+            del Tp
         # v ← β2 v + (1-β2) g²
         ops.mul_(vc, b2)
         ops.addcmul_(vc, gc, gc, 1.0 - b2)
@@ -861,23 +897,19 @@ class AdaptiveMemoryAdamW(_AdaptiveMemory):
         kn = [k + 1 for k in ks]
         # P_t = a (S + c): a = (1 - β1^k)/sqrt(1 - β2^k), c = eps sqrt(1 - β2^k)
         a = [(1.0 - b1 ** k) / (1.0 - b2 ** k) ** 0.5 for k in kn]
-        if T1 is not None:
-            ops.copy_(T1, vc)
-            ops.sqrt_(T1)
-        else:
-            T1 = ops.sqrt(vc)
+        ops.sqrt_into(T1, vc)
         ops.add_(T1, [eps * (1.0 - b2 ** k) ** 0.5 for k in kn])
-        T2 = ops.sub(dc, gc)  # r = d - g
+        ops.sub_into(T2, dc, gc)  # r = d - g
         if R is not None and mu != 0:
             for j, i in enumerate(idx):
                 torch.dot(xc[j].reshape(-1), T2[j].reshape(-1), out=R[i, 2])
         if lam != 0:
-            T3 = ops.mul(T1, [lam * ak for ak in a])  # λP
+            ops.mul_into(T3, T1, [lam * ak for ak in a])  # λP
             ops.add_(T3, 1.0)
             ops.reciprocal_(T3)
             ops.mul_(T3, T2)  # Z = r/(1 + λP)
         elif R is not None:
-            T3 = ops.clone(T2)
+            ops.copy_(T3, T2)
         else:
             T3 = T2
         if R is not None:
