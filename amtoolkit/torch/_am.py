@@ -597,11 +597,11 @@ class AdaptiveMemorySGD(_AdaptiveMemory):
     def _prepare(self, entries, st, rd, fixed):
         groups = self.param_groups
         n = len(entries)
-        # the three inner products of Sec. 4.4's +3N FLOPs, written into one (n, 4) tensor;
+        # the three inner products of Sec. 4.4's +3N FLOPs, stacked into one (n, 4) tensor;
         # ‖d-g‖² and ⟨d-g, g+λd⟩ are formed from their sums (_den_inner), after any
         # reduction over shards; the last column is the gap η_(t-1) gᵀd
-        S = torch.zeros((n, 4), dtype=rd, device=entries[0][2].device)
         grads: list = [None] * n
+        dots: list = [None] * n
         lrp: list = [0.0] * n
         by_group: dict = {}
         for i, (gi, _, p) in enumerate(entries):
@@ -625,13 +625,17 @@ class AdaptiveMemorySGD(_AdaptiveMemory):
                 grads[i] = g
                 gc = (g if g.dtype == rd else g.to(rd)).reshape(-1)
                 dc = (d if d.dtype == rd else d.to(rd)).reshape(-1)
-                torch.dot(dc, dc, out=S[i, 0])
-                torch.dot(gc, dc, out=S[i, 1])
-                torch.dot(gc, gc, out=S[i, 2])
+                dots[i] = (torch.dot(dc, dc), torch.dot(gc, dc), torch.dot(gc, gc))
                 if self.offset == "first_order" and not new and lr_prev is not None:
                     lrp[i] = lr_prev
+        # (n, 3) in one stack; the gap column η_(t-1) gᵀd in one product
+        S3 = torch.stack([x for row in dots for x in row]).view(n, 3)
         if self.offset == "first_order" and any(not (isinstance(v, float) and v == 0.0) for v in lrp):
-            S[:, 3] = _unit_value(lrp, S) * S[:, 1]
+            lv = _unit_value(lrp, S3)
+            gap = S3[:, 1:2] * (lv[:, None] if isinstance(lv, Tensor) else lv)
+        else:
+            gap = torch.zeros((n, 1), dtype=rd, device=S3.device)
+        S = torch.cat([S3, gap], dim=1)
         return {"grads": grads, "S": S}
 
     def _den_inner(self, U, unit_groups, like):
