@@ -182,6 +182,14 @@ class _Ops:
             for o, x, y in zip(out, xs, ys):
                 torch.sub(x, y, out=o)
 
+    def div_into(self, out, xs, ys):
+        if self.fe:
+            torch._foreach_copy_(out, xs)
+            torch._foreach_div_(out, ys)
+        else:
+            for o, x, y in zip(out, xs, ys):
+                torch.div(x, y, out=o)
+
     def mul_into(self, out, xs, s):
         if self.fe:
             torch._foreach_copy_(out, xs)
@@ -796,7 +804,7 @@ class AdaptiveMemoryAdamW(_AdaptiveMemory):
         n = len(entries)
         # raw sums per entry: Σ QZ, Σ Qd, Σ xr, Σ g d/P_(t-1), Σ gx
         device = entries[0][2].device
-        R = torch.zeros((n, 5), dtype=rd, device=device) if fixed is None else None
+        R = [[None] * 5 for _ in range(n)] if fixed is None else None  # 0-d sums, stacked below
         out = {"chunks": [], "R": R}
         # the three temporaries of every tensor (T1: P_(t-1), then P'; T2: r, then Q'; T3: Z)
         # are views of one block allocated per step: one allocation instead of 3 per
@@ -814,11 +822,13 @@ class AdaptiveMemoryAdamW(_AdaptiveMemory):
         for gi, items in by_group.items():
             group = groups[gi]
             fe = self._foreach(group, [p for _, p in items])
-            chunks = [items] if fe else [[item] for item in items]
+            chunks = [items]  # one call per group: the ops loop over its tensors (or one foreach call)
             for chunk in chunks:
                 out["chunks"].append(self._prepare_chunk(gi, group, chunk, st, rd, fixed, fe, t, mirror, R,
                                                          [scratch[i] for i, _ in chunk]))
         if R is not None:
+            zero = torch.zeros((), dtype=rd, device=device)
+            R = torch.stack([zero if x is None else x for row in R for x in row]).view(n, 5)
             mu = _unit_value([groups[gi]["weight_decay"] for gi, _, _ in entries], R)
             lrp, inv_a, gsc = [0.0] * n, [0.0] * n, [0.0] * n
             for ch in out["chunks"]:
@@ -881,16 +891,18 @@ class AdaptiveMemoryAdamW(_AdaptiveMemory):
             sel = [j for j, w in enumerate(with_gap) if w]
             # P_(t-1) = (1 - β1^(k-1)) (sqrt(v_(t-1)/(1 - β2^(k-1))) + eps) = a_p (S + c_p),
             # from the stored v; T1 ← d_t/(S + c_p), and Σ g d/P_(t-1) = Σ g T1 / a_p
+            Ts = [T2[j] for j in sel]
+            ops.sqrt_into(Ts, [vc[j] for j in sel])
+            ops.add_(Ts, [eps * (1.0 - b2 ** ks[j]) ** 0.5 for j in sel])
             Tp = [T1[j] for j in sel]
-            ops.sqrt_into(Tp, [vc[j] for j in sel])
-            ops.add_(Tp, [eps * (1.0 - b2 ** ks[j]) ** 0.5 for j in sel])
-            ops.reciprocal_(Tp)
-            ops.mul_(Tp, [dc[j] for j in sel])
+            ops.div_into(Tp, [dc[j] for j in sel], Ts)
+            del Ts
             for j, q in zip(sel, Tp):
-                torch.dot(gc[j].reshape(-1), q.reshape(-1), out=R[idx[j], 3])
+                gf = gc[j].reshape(-1)
+                R[idx[j]][3] = torch.dot(gf, q.view(-1))
                 gap_scale[j] = (1.0 - b2 ** ks[j]) ** 0.5 / (1.0 - b1p ** ks[j])
                 if mu != 0:
-                    torch.dot(gc[j].reshape(-1), xc[j].reshape(-1), out=R[idx[j], 4])
+                    R[idx[j]][4] = torch.dot(gf, xc[j].reshape(-1))
             del Tp
         # v ← β2 v + (1-β2) g²
         ops.mul_(vc, b2)
@@ -906,7 +918,7 @@ class AdaptiveMemoryAdamW(_AdaptiveMemory):
         ops.sub_into(T2, dc, gc)  # r = d - g
         if R is not None and mu != 0:
             for j, i in enumerate(idx):
-                torch.dot(xc[j].reshape(-1), T2[j].reshape(-1), out=R[i, 2])
+                R[i][2] = torch.dot(xc[j].reshape(-1), T2[j].view(-1))
         if lam != 0:
             ops.mul_into(T3, T1, [lam * ak for ak in a])  # λP
             ops.add_(T3, 1.0)
@@ -919,9 +931,9 @@ class AdaptiveMemoryAdamW(_AdaptiveMemory):
         if R is not None:
             ops.div_(T2, T1)  # Q' = r/P' = a r/P
             for j, i in enumerate(idx):
-                q = T2[j].reshape(-1)
-                torch.dot(q, T3[j].reshape(-1), out=R[i, 0])
-                torch.dot(q, dc[j].reshape(-1), out=R[i, 1])
+                q = T2[j].view(-1)
+                R[i][0] = torch.dot(q, T3[j].view(-1))
+                R[i][1] = torch.dot(q, dc[j].reshape(-1))
         del T2
         for p, k in zip(params, kn):
             mirror[p] = k
