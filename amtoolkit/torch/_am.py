@@ -80,6 +80,14 @@ class _Ops:
     def _each(s, n):
         return s if isinstance(s, (list, tuple)) else [s] * n
 
+    @staticmethod
+    def _one(s):
+        """A list of equal Python numbers as one number (the foreach Scalar overload is much
+        cheaper than the ScalarList one); anything else unchanged."""
+        if isinstance(s, list) and s and isinstance(s[0], float) and all(x == s[0] for x in s):
+            return s[0]
+        return s
+
     def neg(self, xs):
         return list(torch._foreach_neg(xs)) if self.fe else [torch.neg(x) for x in xs]
 
@@ -88,12 +96,12 @@ class _Ops:
 
     def mul(self, xs, s):
         if self.fe:
-            return list(torch._foreach_mul(xs, s))
+            return list(torch._foreach_mul(xs, self._one(s)))
         return [torch.mul(x, si) for x, si in zip(xs, self._each(s, len(xs)))]
 
     def mul_(self, xs, s):
         if self.fe:
-            torch._foreach_mul_(xs, s)
+            torch._foreach_mul_(xs, self._one(s))
         else:
             for x, si in zip(xs, self._each(s, len(xs))):
                 x.mul_(si)
@@ -107,7 +115,7 @@ class _Ops:
                 for x, y in zip(xs, s):
                     x.add_(y, alpha=alpha)
         elif self.fe:
-            torch._foreach_add_(xs, s)
+            torch._foreach_add_(xs, self._one(s))
         else:
             for x, si in zip(xs, self._each(s, len(xs))):
                 x.add_(si)
@@ -140,7 +148,7 @@ class _Ops:
     def addcdiv_(self, xs, t1, t2, value):
         """``x += value·t1/t2`` with a number or a list of numbers."""
         if self.fe:
-            torch._foreach_addcdiv_(xs, t1, t2, value)
+            torch._foreach_addcdiv_(xs, t1, t2, self._one(value))
         else:
             for x, a, b, c in zip(xs, t1, t2, self._each(value, len(xs))):
                 x.addcdiv_(a, b, value=c)
@@ -193,7 +201,7 @@ class _Ops:
     def mul_into(self, out, xs, s):
         if self.fe:
             torch._foreach_copy_(out, xs)
-            torch._foreach_mul_(out, s)
+            torch._foreach_mul_(out, self._one(s))
         else:
             for o, x, si in zip(out, xs, self._each(s, len(xs))):
                 torch.mul(x, si, out=o)
@@ -812,10 +820,9 @@ class AdaptiveMemoryAdamW(_AdaptiveMemory):
         numels = [p.numel() for _, _, p in entries]
         total = sum(numels)
         block = torch.empty(3 * total, dtype=rd, device=device)
-        scratch, off = [], 0
-        for (_, _, p), m in zip(entries, numels):
-            scratch.append(tuple(block[j * total + off:j * total + off + m].view(p.shape) for j in range(3)))
-            off += m
+        parts = [block[j * total:(j + 1) * total].split(numels) for j in range(3)]  # flat views
+        scratch = [(a, b, c, a.view(p.shape), b.view(p.shape), c.view(p.shape))
+                   for (_, _, p), a, b, c in zip(entries, *parts)]
         by_group: dict = {}
         for i, (gi, _, p) in enumerate(entries):
             by_group.setdefault(gi, []).append((i, p))
@@ -883,9 +890,8 @@ class AdaptiveMemoryAdamW(_AdaptiveMemory):
         lrp = st["lr_prev"].get(gi)
         with_gap = [fixed is None and self.offset == "first_order" and k > 0 and lrp is not None for k in ks]
         gap_scale = [0.0] * len(ks)
-        T1 = [sc[0] for sc in scratch]
-        T2 = [sc[1] for sc in scratch]
-        T3 = [sc[2] for sc in scratch]
+        F1, F2, F3 = ([sc[j] for sc in scratch] for j in range(3))  # flat, for the dots
+        T1, T2, T3 = ([sc[j] for sc in scratch] for j in range(3, 6))
         if any(with_gap):
             b1p = self._b1(group, t - 1)
             sel = [j for j, w in enumerate(with_gap) if w]
@@ -894,16 +900,14 @@ class AdaptiveMemoryAdamW(_AdaptiveMemory):
             Ts = [T2[j] for j in sel]
             ops.sqrt_into(Ts, [vc[j] for j in sel])
             ops.add_(Ts, [eps * (1.0 - b2 ** ks[j]) ** 0.5 for j in sel])
-            Tp = [T1[j] for j in sel]
-            ops.div_into(Tp, [dc[j] for j in sel], Ts)
+            ops.div_into([T1[j] for j in sel], [dc[j] for j in sel], Ts)
             del Ts
-            for j, q in zip(sel, Tp):
+            for j in sel:
                 gf = gc[j].reshape(-1)
-                R[idx[j]][3] = torch.dot(gf, q.view(-1))
+                R[idx[j]][3] = torch.dot(gf, F1[j])
                 gap_scale[j] = (1.0 - b2 ** ks[j]) ** 0.5 / (1.0 - b1p ** ks[j])
                 if mu != 0:
                     R[idx[j]][4] = torch.dot(gf, xc[j].reshape(-1))
-            del Tp
         # v ← β2 v + (1-β2) g²
         ops.mul_(vc, b2)
         ops.addcmul_(vc, gc, gc, 1.0 - b2)
@@ -918,7 +922,7 @@ class AdaptiveMemoryAdamW(_AdaptiveMemory):
         ops.sub_into(T2, dc, gc)  # r = d - g
         if R is not None and mu != 0:
             for j, i in enumerate(idx):
-                R[i][2] = torch.dot(xc[j].reshape(-1), T2[j].view(-1))
+                R[i][2] = torch.dot(xc[j].reshape(-1), F2[j])
         if lam != 0:
             ops.mul_into(T3, T1, [lam * ak for ak in a])  # λP
             ops.add_(T3, 1.0)
@@ -931,9 +935,8 @@ class AdaptiveMemoryAdamW(_AdaptiveMemory):
         if R is not None:
             ops.div_(T2, T1)  # Q' = r/P' = a r/P
             for j, i in enumerate(idx):
-                q = T2[j].view(-1)
-                R[i][0] = torch.dot(q, T3[j].view(-1))
-                R[i][1] = torch.dot(q, dc[j].reshape(-1))
+                R[i][0] = torch.dot(F2[j], F3[j])
+                R[i][1] = torch.dot(F2[j], dc[j].reshape(-1))
         del T2
         for p, k in zip(params, kn):
             mirror[p] = k
