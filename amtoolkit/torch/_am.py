@@ -190,6 +190,15 @@ class _Ops:
             for o, x, y in zip(out, xs, ys):
                 torch.sub(x, y, out=o)
 
+    def rdiv_(self, out, xs):
+        """``out ← xs / out`` (with ``out=`` tensor by tensor; foreach has no reversed
+        in-place division, so it divides into new tensors and copies them back)."""
+        if self.fe:
+            torch._foreach_copy_(out, torch._foreach_div(xs, out))
+        else:
+            for o, x in zip(out, xs):
+                torch.div(x, o, out=o)
+
     def div_into(self, out, xs, ys):
         if self.fe:
             torch._foreach_copy_(out, xs)
@@ -926,8 +935,7 @@ class AdaptiveMemoryAdamW(_AdaptiveMemory):
         if lam != 0:
             ops.mul_into(T3, T1, [lam * ak for ak in a])  # λP
             ops.add_(T3, 1.0)
-            ops.reciprocal_(T3)
-            ops.mul_(T3, T2)  # Z = r/(1 + λP)
+            ops.rdiv_(T3, T2)  # Z = r/(1 + λP)
         elif R is not None:
             ops.copy_(T3, T2)
         else:
