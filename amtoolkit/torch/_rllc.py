@@ -246,35 +246,41 @@ class RLLC(Optimizer):
         # operation over a group's tensors (foreach) or the same operation tensor by tensor
         Al = np.asarray(self.memory.A, dtype=float).tolist()
         bl = np.asarray(self.memory.b, dtype=float).tolist()
+        # the k new slices of every tensor are views of one block allocated per step (one
+        # allocation: on CPU, buffers returned to the OS at every step are re-faulted)
+        numels = [p.numel() for _, _, p in entries]
+        total = sum(numels)
+        block = torch.empty(k * total, dtype=rd, device=device)
+        parts = [block[j * total:(j + 1) * total].split(numels) for j in range(k)]
         by_group: dict = {}
         for e, ((gi, _, p), g, M, u) in enumerate(zip(entries, grads, mems, unit_of)):
-            by_group.setdefault(gi, []).append((p, g, M, u))
+            by_group.setdefault(gi, []).append((p, g, M, u, [parts[j][e].view(p.shape) for j in range(k)]))
         for gi, items in by_group.items():
             group = self.param_groups[gi]
-            fe = self._foreach(group, [p for p, _, _, _ in items])
+            fe = self._foreach(group, [it[0] for it in items])
             lr = group["lr"]
             neg = -(L * (_as_rd(lr, L)))  # (units, k): -c1 L on the device
             negs = neg.unbind(0)
-            for chunk in ([items] if fe else [[it] for it in items]):
-                ops = _Ops(fe)
-                params = [p for p, _, _, _ in chunk]
-                gc = [g if g.dtype == rd else g.to(rd) for _, g, _, _ in chunk]
-                xc = [p if p.dtype == rd else p.to(rd) for p in params]
-                slices = [[M[i] if M.dtype == rd else M[i].to(rd) for _, _, M, _ in chunk] for i in range(k)]
-                new = []
-                for j in range(k):
-                    nj = ops.mul(gc, bl[j])
-                    for i in range(k):
-                        if Al[i][j] != 0.0:
-                            ops.add_(nj, slices[i], Al[i][j])
-                    new.append(nj)
-                for j in range(k):
-                    ops.copy_([M[j] for _, _, M, _ in chunk], new[j])
-                for j in range(k):
-                    ops.addcmul_(xc, new[j], [negs[u][j] for _, _, _, u in chunk])
-                for x, y in zip(params, xc):
-                    if x is not y:
-                        x.copy_(y)
+            ops = _Ops(fe)
+            params = [it[0] for it in items]
+            gc = [g if g.dtype == rd else g.to(rd) for _, g, _, _, _ in items]
+            xc = [p if p.dtype == rd else p.to(rd) for p in params]
+            slices = [[M[i] if M.dtype == rd else M[i].to(rd) for _, _, M, _, _ in items] for i in range(k)]
+            new = []
+            for j in range(k):
+                nj = [it[4][j] for it in items]
+                ops.mul_into(nj, gc, bl[j])
+                for i in range(k):
+                    if Al[i][j] != 0.0:
+                        ops.add_(nj, slices[i], Al[i][j])
+                new.append(nj)
+            for j in range(k):
+                ops.copy_([M[j] for _, _, M, _, _ in items], new[j])
+            for j in range(k):
+                ops.addcmul_(xc, new[j], [negs[it[3]][j] for it in items])
+            for x, y in zip(params, xc):
+                if x is not y:
+                    x.copy_(y)
         st["step"] = t + 1
         if self._history_len != 0:
             self._history.append((L.detach().clone(), cols))

@@ -388,7 +388,7 @@ def test_foreach_equals_for_loop_and_runs_foreach_kernels(case, scope, foreach_c
         step = "_foreach_div" if kw["lr"] == "tensor" else "_foreach_addcdiv_"  # x ← s x - η s P⁻¹d
         assert {"_foreach_sqrt_", "_foreach_addcmul_", step} <= set(foreach_calls), sorted(set(foreach_calls))
     elif cls is RLLC:
-        assert {"_foreach_mul", "_foreach_copy_", "_foreach_addcmul_"} <= set(foreach_calls)
+        assert {"_foreach_mul_", "_foreach_copy_", "_foreach_addcmul_"} <= set(foreach_calls)
     else:
         assert "_foreach_lerp_" in foreach_calls
 
