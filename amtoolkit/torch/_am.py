@@ -65,16 +65,26 @@ def _as(value, like: Tensor):
     return value.reshape(()).to(dtype=like.dtype, device=like.device) if isinstance(value, Tensor) else value
 
 
+#: run the scratch-writing operations of the foreach path as foreach calls on CPU too (the
+#: CUDA variant; the tests set it to check that variant on CPU)
+FOREACH_INTO_ON_CPU = False
+
+
 class _Ops:
     """The element-wise operations of a step over a list of tensors: one ``torch._foreach_*``
     call (``foreach=True``) or the same ``torch`` operation tensor by tensor. On CPU the
     foreach kernels run the per-tensor kernels, so the two paths agree bitwise; on CUDA
     they are fused launches of the same arithmetic."""
 
-    __slots__ = ("fe",)
+    __slots__ = ("fe", "fe_into")
 
-    def __init__(self, fe: bool) -> None:
+    def __init__(self, fe: bool, cpu: bool = False) -> None:
         self.fe = fe
+        # the operations that write into the step's scratch buffers (``*_into``, ``rdiv_``):
+        # foreach has no ``out=``, so on CUDA they copy and work in place; on CPU, where
+        # the foreach kernels are per-tensor loops anyway, they run tensor by tensor with
+        # ``out=`` (the same arithmetic, one pass less)
+        self.fe_into = fe and (not cpu or FOREACH_INTO_ON_CPU)
 
     @staticmethod
     def _each(s, n):
@@ -175,7 +185,7 @@ class _Ops:
                 x.copy_(y)
 
     def sqrt_into(self, out, xs):
-        if self.fe:
+        if self.fe_into:
             torch._foreach_copy_(out, xs)
             torch._foreach_sqrt_(out)
         else:
@@ -183,7 +193,7 @@ class _Ops:
                 torch.sqrt(x, out=o)
 
     def sub_into(self, out, xs, ys):
-        if self.fe:
+        if self.fe_into:
             torch._foreach_copy_(out, xs)
             torch._foreach_sub_(out, ys)
         else:
@@ -193,22 +203,30 @@ class _Ops:
     def rdiv_(self, out, xs):
         """``out ← xs / out`` (with ``out=`` tensor by tensor; foreach has no reversed
         in-place division, so it divides into new tensors and copies them back)."""
-        if self.fe:
+        if self.fe_into:
             torch._foreach_copy_(out, torch._foreach_div(xs, out))
         else:
             for o, x in zip(out, xs):
                 torch.div(x, o, out=o)
 
     def div_into(self, out, xs, ys):
-        if self.fe:
+        if self.fe_into:
             torch._foreach_copy_(out, xs)
             torch._foreach_div_(out, ys)
         else:
             for o, x, y in zip(out, xs, ys):
                 torch.div(x, y, out=o)
 
+    def add_into(self, out, xs, s):
+        if self.fe_into:
+            torch._foreach_copy_(out, xs)
+            torch._foreach_add_(out, self._one(s))
+        else:
+            for o, x, si in zip(out, xs, self._each(s, len(xs))):
+                torch.add(x, si, out=o)
+
     def mul_into(self, out, xs, s):
-        if self.fe:
+        if self.fe_into:
             torch._foreach_copy_(out, xs)
             torch._foreach_mul_(out, self._one(s))
         else:
@@ -634,7 +652,7 @@ class AdaptiveMemorySGD(_AdaptiveMemory):
         for gi, items in by_group.items():
             group = groups[gi]
             params = [p for _, p in items]
-            ops = _Ops(self._foreach(group, params))
+            ops = _Ops(self._foreach(group, params), params[0].device.type == "cpu")
             gs = [p.grad for p in params]
             if group["maximize"]:
                 gs = ops.neg(gs)
@@ -687,7 +705,7 @@ class AdaptiveMemorySGD(_AdaptiveMemory):
             grads = [g for _, g, _ in items]
             ws = [w for _, _, w in items]
             bufs = [self.state[p]["momentum_buffer"] for p in params]
-            ops = _Ops(self._foreach(group, params))
+            ops = _Ops(self._foreach(group, params), params[0].device.type == "cpu")
             ops.lerp_(bufs, grads, ws)
             if isinstance(lr, Tensor):
                 ops.addcmul_(params, bufs, [_as(lr, bufs[0])] * len(bufs), -1.0)
@@ -846,11 +864,13 @@ class AdaptiveMemoryAdamW(_AdaptiveMemory):
             zero = torch.zeros((), dtype=rd, device=device)
             R = torch.stack([zero if x is None else x for row in R for x in row]).view(n, 5)
             mu = _unit_value([groups[gi]["weight_decay"] for gi, _, _ in entries], R)
-            lrp, inv_a, gsc = [0.0] * n, [0.0] * n, [0.0] * n
+            lrp, inv_a, z_a, gsc = [0.0] * n, [0.0] * n, [0.0] * n, [0.0] * n
             for ch in out["chunks"]:
-                for i, value, ak, gs in zip(ch["idx"], ch["lrp"], ch["a"], ch["gap_scale"]):
-                    lrp[i], inv_a[i], gsc[i] = value, 1.0 / ak, gs
-            R[:, :2] *= _unit_value(inv_a, R) if len(set(inv_a)) > 1 else inv_a[0]
+                for i, value, ak, zk, gs in zip(ch["idx"], ch["lrp"], ch["a"], ch["zs"], ch["gap_scale"]):
+                    lrp[i], inv_a[i], z_a[i], gsc[i] = value, 1.0 / ak, zk / ak, gs
+            # Σ Q'Z' = a/κ ‖r‖²_(P̃⁻¹), Σ Q'd = a Σ r d/P
+            R[:, 0] *= _unit_value(z_a, R) if len(set(z_a)) > 1 else z_a[0]
+            R[:, 1] *= _unit_value(inv_a, R) if len(set(inv_a)) > 1 else inv_a[0]
             R[:, 3] *= _unit_value(gsc, R) if len(set(gsc)) > 1 else gsc[0]
             inner = R[:, 1] - R[:, 0]
             gap = R[:, 3]
@@ -868,7 +888,7 @@ class AdaptiveMemoryAdamW(_AdaptiveMemory):
         the scalars; the temporaries are written into ``scratch`` (three views per tensor).
         The for-loop path writes them with ``out=``; ``torch._foreach_*`` has no ``out=``,
         so the foreach path copies and works in place (the same values)."""
-        ops = _Ops(fe)
+        ops = _Ops(fe, chunk[0][1].device.type == "cpu")
         idx = [i for i, _ in chunk]
         params = [p for _, p in chunk]
         b1, b2, eps = self._b1(group, t), group["beta2"], group["eps"]
@@ -933,12 +953,15 @@ class AdaptiveMemoryAdamW(_AdaptiveMemory):
             for j, i in enumerate(idx):
                 R[i][2] = torch.dot(xc[j].reshape(-1), F2[j])
         if lam != 0:
-            ops.mul_into(T3, T1, [lam * ak for ak in a])  # λP
-            ops.add_(T3, 1.0)
-            ops.rdiv_(T3, T2)  # Z = r/(1 + λP)
+            # 1 + λP = λa (P' + κ) with κ = 1/(λa): Z' = r/(P' + κ) = λa Z
+            zs = [1.0 / (lam * ak) for ak in a]  # Z = κ Z'
+            ops.add_into(T3, T1, zs)
+            ops.rdiv_(T3, T2)
         elif R is not None:
+            zs = [1.0] * len(a)
             ops.copy_(T3, T2)
         else:
+            zs = [1.0] * len(a)
             T3 = T2
         if R is not None:
             ops.div_(T2, T1)  # Q' = r/P' = a r/P
@@ -949,7 +972,7 @@ class AdaptiveMemoryAdamW(_AdaptiveMemory):
         for p, k in zip(params, kn):
             mirror[p] = k
         return {"gi": gi, "fe": fe, "idx": idx, "params": params, "d": d, "dc": dc, "xc": xc, "P": T1,
-                "Z": T3, "a": a, "steps": steps, "lrp": [lrp if w else 0.0 for w in with_gap],
+                "Z": T3, "zs": zs, "a": a, "steps": steps, "lrp": [lrp if w else 0.0 for w in with_gap],
                 "gap_scale": gap_scale}
 
     def _update(self, entries, beta_units, unit_of, unit_groups, work, rd):
@@ -957,10 +980,16 @@ class AdaptiveMemoryAdamW(_AdaptiveMemory):
         # d ← d - (1-β) r/(1+λP) = ((β+λP) d + (1-β) g)/(1+λP)  (Eq. 14)
         negw = (beta_units - 1.0).unbind(0)
         for ch in work["chunks"]:
-            ops = _Ops(ch["fe"])
+            ops = _Ops(ch["fe"], ch["params"][0].device.type == "cpu")
             group = groups[ch["gi"]]
             lr, mu = group["lr"], group["weight_decay"]
-            ops.addcmul_(ch["dc"], ch["Z"], [negw[unit_of[i]] for i in ch["idx"]])
+            zs = ch["zs"]  # Z = κ Z': the weight -(1-β) κ per entry
+            if all(z == zs[0] for z in zs):
+                nw = negw if zs[0] == 1.0 else (beta_units - 1.0).mul_(zs[0]).unbind(0)
+                ws = [nw[unit_of[i]] for i in ch["idx"]]
+            else:
+                ws = [negw[unit_of[i]] * z for i, z in zip(ch["idx"], zs)]
+            ops.addcmul_(ch["dc"], ch["Z"], ws)
             for x, y in zip(ch["d"], ch["dc"]):
                 if x is not y:
                     x.copy_(y)

@@ -372,13 +372,19 @@ def foreach_calls(monkeypatch):
     return calls
 
 
+@pytest.mark.parametrize("into", [False, True], ids=["cpu", "cuda_variant"])
 @pytest.mark.parametrize("scope", ["global", "tensor"])
 @pytest.mark.parametrize("case", sorted(FOREACH_CASES))
-def test_foreach_equals_for_loop_and_runs_foreach_kernels(case, scope, foreach_calls):
+def test_foreach_equals_for_loop_and_runs_foreach_kernels(case, scope, into, foreach_calls, monkeypatch):
     """foreach=True runs torch._foreach_* kernels (and foreach=False none) and agrees with the
     for-loop path in float64 over 8 steps, four shapes, two groups, λ and weight decay on:
     to 1e-15 relative for the parameters, the state and β (bitwise on CPU, where the
-    foreach kernels are the per-tensor kernels)."""
+    foreach kernels are the per-tensor kernels). ``into``: the operations that write the
+    step's scratch buffers as foreach copy + in-place calls (what CUDA runs) instead of
+    per-tensor ``out=`` calls (what CPU runs)."""
+    import amtoolkit.torch._am as am
+
+    monkeypatch.setattr(am, "FOREACH_INTO_ON_CPU", into)
     cls, kw = FOREACH_CASES[case]
     p1, o1, r1 = _foreach_run(cls, kw, scope, foreach=False)
     assert foreach_calls == [], foreach_calls
@@ -386,9 +392,12 @@ def test_foreach_equals_for_loop_and_runs_foreach_kernels(case, scope, foreach_c
     assert len(foreach_calls) >= 8 * 2 * 2, foreach_calls  # steps x groups x (at least) two operations
     if cls is AdaptiveMemoryAdamW:
         step = "_foreach_div" if kw["lr"] == "tensor" else "_foreach_addcdiv_"  # x ← s x - η s P⁻¹d
-        assert {"_foreach_sqrt_", "_foreach_addcmul_", step} <= set(foreach_calls), sorted(set(foreach_calls))
+        want = {"_foreach_mul_", "_foreach_add_", "_foreach_addcmul_", step}
+        want |= {"_foreach_sqrt_", "_foreach_copy_", "_foreach_sub_"} if into else set()
+        assert want <= set(foreach_calls), sorted(set(foreach_calls))
     elif cls is RLLC:
-        assert {"_foreach_mul_", "_foreach_copy_", "_foreach_addcmul_"} <= set(foreach_calls)
+        want = {"_foreach_add_", "_foreach_copy_", "_foreach_addcmul_"} | ({"_foreach_mul_"} if into else set())
+        assert want <= set(foreach_calls), sorted(set(foreach_calls))
     else:
         assert "_foreach_lerp_" in foreach_calls
 
