@@ -968,11 +968,11 @@ class AdaptiveMemoryAdamW(_AdaptiveMemory):
             for j, i in enumerate(idx):
                 R[i][0] = torch.dot(F2[j], F3[j])
                 R[i][1] = torch.dot(F2[j], dc[j].reshape(-1))
-        del T2
+        spare = T2 if T3 is not T2 else None  # free after the sums: the tensor-lr update's P⁻¹d
         for p, k in zip(params, kn):
             mirror[p] = k
         return {"gi": gi, "fe": fe, "idx": idx, "params": params, "d": d, "dc": dc, "xc": xc, "P": T1,
-                "Z": T3, "zs": zs, "a": a, "steps": steps, "lrp": [lrp if w else 0.0 for w in with_gap],
+                "Z": T3, "spare": spare, "zs": zs, "a": a, "steps": steps, "lrp": [lrp if w else 0.0 for w in with_gap],
                 "gap_scale": gap_scale}
 
     def _update(self, entries, beta_units, unit_of, unit_groups, work, rd):
@@ -1000,7 +1000,11 @@ class AdaptiveMemoryAdamW(_AdaptiveMemory):
                 s = 1.0 / (1.0 + mu * lr_c) if mu != 0 else None
                 if s is not None:
                     ops.mul_(xc, [s] * len(xc))
-                step = ops.div(ch["dc"], ch["P"])
+                if ch["spare"] is not None:
+                    step = ch["spare"]
+                    ops.div_into(step, ch["dc"], ch["P"])
+                else:
+                    step = ops.div(ch["dc"], ch["P"])
                 scale = -lr_c * s if s is not None else -lr_c
                 ops.addcmul_(xc, step, [scale / ak for ak in ch["a"]])
             else:
