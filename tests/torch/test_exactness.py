@@ -120,6 +120,7 @@ def test_am_adamw_bad_beta_max_schedule_value_names_the_step():
 def test_am_adamw_previous_offset_and_fixed_beta():
     replay("am_adamw", SHAPES, steps=20, lr=0.5, offset="previous", noise=0.0).check(1e-12)
     replay("am_adamw", SHAPES, steps=20, lr=0.5, beta=0.8, lam=0.0, weight_decay=0.0).check(1e-12)
+    replay("am_adamw", SHAPES, steps=20, lr=0.5, beta=0.8, lam=0.1, weight_decay=0.05).check(1e-12)
 
 
 def test_fixed_beta_am_adamw_is_torch_adamw():
