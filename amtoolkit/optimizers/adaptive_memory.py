@@ -553,9 +553,9 @@ def am_adamw(lr: Schedule = 1e-3, beta_max: Schedule = 0.9, beta2: float = 0.999
     With a ``beta_max`` schedule [reading]: the update at step t (0-based, the (t+1)-th)
     clips β_t to β_max,t and uses the bias factor ``1 - β_max,t^(t+1)`` in P_t, and the
     first-order offset's P_(t-1) is the preconditioner of the previous step, with
-    ``1 - β_max,(t-1)^t``. The paper has no β_max schedule for AM-AdamW (Thm 3.3/3.4 take
-    one for AM-MGD); this is the choice that keeps P_(t-1) the P that made the step from
-    x_(t-1), so the offset stays ``gᵀ(x_(t-1) - x_t)``.
+    ``1 - β_max,(t-1)^t``. The paper fixes β_max per run (Theorems 3.3 and 3.4 tie it to
+    the horizon, 1/T and cη) and has no schedule for AM-AdamW; this is the choice that keeps
+    P_(t-1) the P that made the step from x_(t-1), so the offset stays ``gᵀ(x_(t-1) - x_t)``.
 
     ``d_0 = 0`` (Adam's first moment). At the first step there is no previous point: the
     offset is 0, and Eq. 14 with ``d_0 = 0`` gives
