@@ -328,6 +328,12 @@ class _AdaptiveMemory(Optimizer):
         check_flag("maximize", group["maximize"])
         check_flag("foreach", group["foreach"], allow_none=True)
 
+    def __getstate__(self) -> dict:
+        # torch.optim.Optimizer pickles defaults, state and param_groups only; the options
+        # set in __init__ (beta_scope, variant, ...) and the β record are attributes: keep
+        # them (copy.deepcopy, pickle), drop the caches (rebuilt on demand)
+        return {k: v for k, v in self.__dict__.items() if k not in ("_k", "_index_cache")}
+
     def __setstate__(self, state: dict) -> None:
         super().__setstate__(state)
         for group in self.param_groups:

@@ -112,6 +112,11 @@ class RLLC(Optimizer):
         if self.law_scope == "global" and len({g["c2"] for g in self.param_groups}) > 1:
             raise ValueError("law_scope='global' corrects one learning law: c2 must be the same in every group")
 
+    def __getstate__(self) -> dict:
+        # the options set in __init__ (memory, law_scope, ...) are attributes: keep them
+        # (torch.optim.Optimizer pickles defaults, state and param_groups only)
+        return dict(self.__dict__)
+
     def add_param_group(self, param_group: dict) -> None:
         wide = {"law_scope": self.law_scope, "pinv": self.pinv, "rcond": self.rcond, "ridge": self.ridge,
                 "skip_until_full_rank": self.skip_until_full_rank, "reduce": self.reduce, "history": self._history_len}

@@ -237,6 +237,28 @@ def test_am_adamw_step_counts_without_host_reads_and_rewind(monkeypatch):
         assert torch.equal(p, x)
 
 
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+@pytest.mark.parametrize("cls,kw", OPTS + [(RLLC, {"lr": 0.05, "memory": "J(0.9,2)", "c2": 0.05})],
+                         ids=IDS + ["rllc"])
+def test_copied_optimizer_continues_like_the_original(cls, kw, how):
+    """copy.deepcopy / pickle of a model and its optimizer after 3 steps keep the options
+    set in __init__ (scope, variant, memory) and the record: 3 more steps on both agree."""
+    import pickle
+
+    extra = {"law_scope": "tensor"} if cls is RLLC else {"beta_scope": "tensor"}
+    m = _mlp()
+    opt = cls(m.parameters(), **extra, **kw)
+    _train(m, opt, 3)
+    m2, opt2 = copy.deepcopy((m, opt)) if how == "deepcopy" else pickle.loads(pickle.dumps((m, opt)))
+    assert (opt2.law_scope if cls is RLLC else opt2.beta_scope) == "tensor"
+    _train(m, opt, 3, start=3)
+    _train(m2, opt2, 3, start=3)
+    for a, b in zip(m.parameters(), m2.parameters()):
+        assert torch.equal(a, b)
+    rec = (lambda o: o.law_history()) if cls is RLLC else (lambda o: o.beta_history())
+    assert rec(opt).shape[0] == 6 and torch.equal(rec(opt), rec(opt2))
+
+
 def test_load_state_dict_keeps_fp32_scalars_beside_bf16_params():
     """load_state_dict casts per-parameter floating state to the parameter's dtype; the
     optimizer-wide scalars (previous η, previous loss) live under a string key and stay fp32."""
