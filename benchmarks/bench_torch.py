@@ -2,6 +2,8 @@
 
     python benchmarks/bench_torch.py --rounds 5
 
+(from any directory: it imports the amtoolkit of the checkout it belongs to)
+
 Prints one Markdown table: the optimizer step of AM-SGD against
 ``torch.optim.SGD(momentum=0.9, dampening=0.9)`` and of AM-AdamW against
 ``torch.optim.AdamW`` (foreach on both sides) on an MLP of ~2.1M parameters; the full
@@ -22,6 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _timing import interleaved_best  # noqa: E402  (first: it pins BLAS/OpenMP to one thread)
+
+# time the amtoolkit of this checkout, not an installed copy
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 

@@ -41,7 +41,7 @@ from .._checks import check_choice, check_nonnegative, check_positive, check_ran
 from ..backend import namespace
 from ..model import two_plane
 from .adamw import check_betas
-from .base import UNIT_INTERVAL, Optimizer, check_lr, make_state, register
+from .base import UNIT_INTERVAL, Optimizer, Range, check_lr, make_state, register
 
 __all__ = ["am_mgd", "am_msgd", "am_adamw", "adamw_preconditioner"]
 
@@ -403,8 +403,9 @@ def am_msgd(lr: Schedule = 0.1, lam: Hyper = 0.1, beta_max: Schedule = 0.9, offs
 
 
 def _precond(h, v, k):
-    """P of Sec. 3.3 after k >= 1 second-moment updates (β_1: the fixed beta or beta_max)."""
-    b1 = h.col("beta_max") if h.row("beta") is None else h.col("beta")
+    """P of Sec. 3.3 after k >= 1 second-moment updates (β_1: the fixed beta, or β_max at the
+    step k - 1 that made the k-th update; a ``beta_max`` schedule is evaluated there)."""
+    b1 = h.col_at("beta_max", k - 1) if h.row("beta") is None else h.col("beta")
     b2 = h.col("beta2")
     return (1.0 - b1 ** k) * (namespace(v).sqrt(v / (1.0 - b2 ** k)) + h.col("eps"))
 
@@ -413,8 +414,9 @@ def adamw_preconditioner(state):
     """The diagonal P_t (Sec. 3.3) that ``am_adamw`` used in the update that returned ``state``.
 
     ``P_t = (1 - β_1^t)(eps + sqrt(v_t/(1 - β2^t)))``, recomputed from the stored second
-    moment ``v_t`` and the step count (P is not kept in the state); β_1 is ``beta_max``, or
-    the fixed ``beta`` when one was given.
+    moment ``v_t`` and the step count (P is not kept in the state); β_1 is ``beta_max`` (a
+    schedule's value at the step of that update, ``state.step - 1``), or the fixed ``beta``
+    when one was given.
 
     Parameters
     ----------
@@ -458,7 +460,7 @@ def adamw_preconditioner(state):
 
 
 @register("am_adamw")
-def am_adamw(lr: Schedule = 1e-3, beta_max: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
+def am_adamw(lr: Schedule = 1e-3, beta_max: Schedule = 0.9, beta2: float = 0.999, eps: float = 1e-8,
              weight_decay: Hyper = 1e-2, lam: Hyper = 0.1, offset: str = "first_order",
              beta: Hyper | None = None, variant: str = "am", beta_min: Hyper | None = None,
              theta: Hyper | None = None, high: Hyper = 0.9, low: Hyper = 0.1) -> Optimizer:
@@ -486,9 +488,10 @@ def am_adamw(lr: Schedule = 1e-3, beta_max: float = 0.9, beta2: float = 0.999, e
         ``lr(t)`` of the step count t = 0, 1, ..., or ``"c/L"`` (c divided by the problem's
         smoothness constant, resolved when the run starts). 1e-3 is ``torch.optim.AdamW``'s
         default.
-    beta_max : float or ndarray of shape (K,), default 0.9
+    beta_max : float, ndarray of shape (K,) or callable, default 0.9
         Upper clip of β and Adam's β_1 in P_t, in [0, 1) (Algorithm 1 line 6; 0.9 in
-        Sec. 4.2). Not a schedule: it also sets the bias factor of P_t.
+        Sec. 4.2), or a schedule ``beta_max(t)`` of the step count t = 0, 1, ... (β_max,t,
+        each value checked in [0, 1)); it also sets the bias factor of P_t (Notes).
     beta2 : float or ndarray of shape (K,), default 0.999
         Adam's second-moment decay β2 in [0, 1) (PyTorch's default).
     eps : float or ndarray of shape (K,), default 1e-8
@@ -532,9 +535,9 @@ def am_adamw(lr: Schedule = 1e-3, beta_max: float = 0.9, beta2: float = 0.999, e
         ``beta``, or the variant's parameters are missing, out of range or misplaced (as
         for :func:`am_mgd`).
     TypeError
-        If a hyperparameter is not a real number or an array of them (``beta_max`` may not
-        be a schedule). ``update`` raises it when ``offset="previous"`` and no loss is
-        passed.
+        If a hyperparameter is not a real number, an array of them or (``lr``,
+        ``beta_max``) a schedule. ``update`` raises it when ``offset="previous"`` and no
+        loss is passed.
 
     See Also
     --------
@@ -546,6 +549,13 @@ def am_adamw(lr: Schedule = 1e-3, beta_max: float = 0.9, beta2: float = 0.999, e
     Sec. 3.3 writes β_1 in P_t without defining it for AM-AdamW [reading]: it is taken as
     ``beta_max`` (the fixed ``beta`` when one is given), so that a run with β_t = β_max at
     every step is AdamW.
+
+    With a ``beta_max`` schedule [reading]: the update at step t (0-based, the (t+1)-th)
+    clips β_t to β_max,t and uses the bias factor ``1 - β_max,t^(t+1)`` in P_t, and the
+    first-order offset's P_(t-1) is the preconditioner of the previous step, with
+    ``1 - β_max,(t-1)^t``. The paper fixes β_max per run (Theorems 3.3 and 3.4 tie it to
+    the horizon, 1/T and cη) and has no schedule for AM-AdamW; this is the choice that keeps
+    P_(t-1) the P that made the step from x_(t-1), so the offset stays ``gᵀ(x_(t-1) - x_t)``.
 
     ``d_0 = 0`` (Adam's first moment). At the first step there is no previous point: the
     offset is 0, and Eq. 14 with ``d_0 = 0`` gives
@@ -584,7 +594,11 @@ def am_adamw(lr: Schedule = 1e-3, beta_max: float = 0.9, beta2: float = 0.999, e
     True
     """
     check_lr(lr)
-    check_betas((beta_max, beta2))
+    if callable(beta_max):
+        check_unit_interval("beta_max (the schedule's value at step 0)", beta_max(0))
+        check_betas((0.0, beta2))
+    else:
+        check_betas((beta_max, beta2))
     check_positive("eps", eps)
     check_nonnegative("weight_decay", weight_decay)
     check_nonnegative("lam", lam)
@@ -603,7 +617,8 @@ def am_adamw(lr: Schedule = 1e-3, beta_max: float = 0.9, beta2: float = 0.999, e
     def init(x0):
         zeros = namespace(x0).zeros_like(x0)
         return make_state(x0, {k: v for k, v in hyper.items() if k not in ("offset", "variant")},
-                          {"d": zeros, "v": zeros, "f_prev": None, "lr_prev": None})
+                          {"d": zeros, "v": zeros, "f_prev": None, "lr_prev": None},
+                          ranges={"beta_max": Range(0.0, 1.0, high_closed=False)})
 
     def update(state, grad, *, loss=None):
         if offset == "previous" and loss is None:
@@ -627,13 +642,13 @@ def am_adamw(lr: Schedule = 1e-3, beta_max: float = 0.9, beta2: float = 0.999, e
             else:  # g_tᵀ(x_{t-1} - x_t) with the P_{t-1} that made the step from x_{t-1}
                 gap = two_plane.first_order_gap(grad, d, buf["lr_prev"], _precond(h, buf["v"], t), mu_col, x)
             beta_raw, _ = two_plane.beta_star_from_gap(gap, grad, d, lr_row, lam_col, P, mu_row, x)
-            beta_am = two_plane.clip_beta(beta_raw, h.row("beta_max"))
+            beta_am = two_plane.clip_beta(beta_raw, h.row_at("beta_max", t))
             beta_used = _apply_variant(beta_am, h, variant)
         d_new = two_plane.direction(beta_used, grad, d, lam_col, P)
         x_new = two_plane.step(x, d_new, lr_col, P, mu_col)
         new_buf = {"d": d_new, "v": v, "lr_prev": lr_row, "f_prev": loss}
         info = {"lr": lr_row, "beta": beta_used, "beta_am": beta_am, "beta_raw": beta_raw,
-                "offset_gap": gap, "lam": lam_row, "beta_max": h.row("beta_max"), "mu": mu_row}
+                "offset_gap": gap, "lam": lam_row, "beta_max": h.row_at("beta_max", t), "mu": mu_row}
         return state.replace(x=x_new, step=t + 1, buffers=new_buf, info=info)
 
     return Optimizer("am_adamw", hyper, init, update, needs=needs, columns=ADAMW_COLUMNS)

@@ -65,6 +65,182 @@ def _as(value, like: Tensor):
     return value.reshape(()).to(dtype=like.dtype, device=like.device) if isinstance(value, Tensor) else value
 
 
+#: run the scratch-writing operations of the foreach path as foreach calls on CPU too (the
+#: CUDA variant; the tests set it to check that variant on CPU)
+FOREACH_INTO_ON_CPU = False
+
+
+class _Ops:
+    """The element-wise operations of a step over a list of tensors: one ``torch._foreach_*``
+    call (``foreach=True``) or the same ``torch`` operation tensor by tensor. On CPU the
+    foreach kernels run the per-tensor kernels, so the two paths agree bitwise; on CUDA
+    they are fused launches of the same arithmetic."""
+
+    __slots__ = ("fe", "fe_into")
+
+    def __init__(self, fe: bool, cpu: bool = False) -> None:
+        self.fe = fe
+        # the operations that write into the step's scratch buffers (``*_into``, ``rdiv_``):
+        # foreach has no ``out=``, so on CUDA they copy and work in place; on CPU, where
+        # the foreach kernels are per-tensor loops anyway, they run tensor by tensor with
+        # ``out=`` (the same arithmetic, one pass less)
+        self.fe_into = fe and (not cpu or FOREACH_INTO_ON_CPU)
+
+    @staticmethod
+    def _each(s, n):
+        return s if isinstance(s, (list, tuple)) else [s] * n
+
+    @staticmethod
+    def _one(s):
+        """A list of equal Python numbers as one number (the foreach Scalar overload is much
+        cheaper than the ScalarList one); anything else unchanged."""
+        if isinstance(s, list) and s and isinstance(s[0], float) and all(x == s[0] for x in s):
+            return s[0]
+        return s
+
+    def neg(self, xs):
+        return list(torch._foreach_neg(xs)) if self.fe else [torch.neg(x) for x in xs]
+
+    def sqrt(self, xs):
+        return list(torch._foreach_sqrt(xs)) if self.fe else [torch.sqrt(x) for x in xs]
+
+    def mul(self, xs, s):
+        if self.fe:
+            return list(torch._foreach_mul(xs, self._one(s)))
+        return [torch.mul(x, si) for x, si in zip(xs, self._each(s, len(xs)))]
+
+    def mul_(self, xs, s):
+        if self.fe:
+            torch._foreach_mul_(xs, self._one(s))
+        else:
+            for x, si in zip(xs, self._each(s, len(xs))):
+                x.mul_(si)
+
+    def add_(self, xs, s, alpha=None):
+        """``x += s`` (a number or list of numbers), or ``x += alpha·y`` for a list ``s`` of tensors."""
+        if alpha is not None:
+            if self.fe:
+                torch._foreach_add_(xs, s, alpha=alpha)
+            else:
+                for x, y in zip(xs, s):
+                    x.add_(y, alpha=alpha)
+        elif self.fe:
+            torch._foreach_add_(xs, self._one(s))
+        else:
+            for x, si in zip(xs, self._each(s, len(xs))):
+                x.add_(si)
+
+    def add(self, xs, ys, alpha):
+        if self.fe:
+            return list(torch._foreach_add(xs, ys, alpha=alpha))
+        return [torch.add(x, y, alpha=alpha) for x, y in zip(xs, ys)]
+
+    def lerp_(self, xs, ys, ws):
+        if self.fe:
+            torch._foreach_lerp_(xs, ys, ws)
+        else:
+            for x, y, w in zip(xs, ys, self._each(ws, len(xs))):
+                x.lerp_(y, w)
+
+    def sub(self, xs, ys):
+        return list(torch._foreach_sub(xs, ys)) if self.fe else [torch.sub(x, y) for x, y in zip(xs, ys)]
+
+    def div(self, xs, ys):
+        return list(torch._foreach_div(xs, ys)) if self.fe else [torch.div(x, y) for x, y in zip(xs, ys)]
+
+    def addcmul_(self, xs, t1, t2, value=1.0):
+        if self.fe:
+            torch._foreach_addcmul_(xs, t1, t2, value=value)
+        else:
+            for x, a, b in zip(xs, t1, t2):
+                x.addcmul_(a, b, value=value)
+
+    def addcdiv_(self, xs, t1, t2, value):
+        """``x += value·t1/t2`` with a number or a list of numbers."""
+        if self.fe:
+            torch._foreach_addcdiv_(xs, t1, t2, self._one(value))
+        else:
+            for x, a, b, c in zip(xs, t1, t2, self._each(value, len(xs))):
+                x.addcdiv_(a, b, value=c)
+
+    def reciprocal_(self, xs):
+        if self.fe:
+            torch._foreach_reciprocal_(xs)
+        else:
+            for x in xs:
+                x.reciprocal_()
+
+    def sqrt_(self, xs):
+        if self.fe:
+            torch._foreach_sqrt_(xs)
+        else:
+            for x in xs:
+                x.sqrt_()
+
+    def copy_(self, xs, ys):
+        if self.fe:
+            torch._foreach_copy_(xs, ys)
+        else:
+            for x, y in zip(xs, ys):
+                x.copy_(y)
+
+    def sqrt_into(self, out, xs):
+        if self.fe_into:
+            torch._foreach_copy_(out, xs)
+            torch._foreach_sqrt_(out)
+        else:
+            for o, x in zip(out, xs):
+                torch.sqrt(x, out=o)
+
+    def sub_into(self, out, xs, ys):
+        if self.fe_into:
+            torch._foreach_copy_(out, xs)
+            torch._foreach_sub_(out, ys)
+        else:
+            for o, x, y in zip(out, xs, ys):
+                torch.sub(x, y, out=o)
+
+    def rdiv_(self, out, xs):
+        """``out ← xs / out`` (with ``out=`` tensor by tensor; foreach has no reversed
+        in-place division, so it divides into new tensors and copies them back)."""
+        if self.fe_into:
+            torch._foreach_copy_(out, torch._foreach_div(xs, out))
+        else:
+            for o, x in zip(out, xs):
+                torch.div(x, o, out=o)
+
+    def div_into(self, out, xs, ys):
+        if self.fe_into:
+            torch._foreach_copy_(out, xs)
+            torch._foreach_div_(out, ys)
+        else:
+            for o, x, y in zip(out, xs, ys):
+                torch.div(x, y, out=o)
+
+    def add_into(self, out, xs, s):
+        if self.fe_into:
+            torch._foreach_copy_(out, xs)
+            torch._foreach_add_(out, self._one(s))
+        else:
+            for o, x, si in zip(out, xs, self._each(s, len(xs))):
+                torch.add(x, si, out=o)
+
+    def mul_into(self, out, xs, s):
+        if self.fe_into:
+            torch._foreach_copy_(out, xs)
+            torch._foreach_mul_(out, self._one(s))
+        else:
+            for o, x, si in zip(out, xs, self._each(s, len(xs))):
+                torch.mul(x, si, out=o)
+
+    def div_(self, xs, ys):
+        if self.fe:
+            torch._foreach_div_(xs, ys)
+        else:
+            for x, y in zip(xs, ys):
+                x.div_(y)
+
+
 class _AdaptiveMemory(Optimizer):
     """Shared machinery: lazy state, scopes, the partial sums, the reduce hook, records."""
 
@@ -151,6 +327,12 @@ class _AdaptiveMemory(Optimizer):
         group["weight_decay"] = check_real("weight_decay", group["weight_decay"], 0.0, None)
         check_flag("maximize", group["maximize"])
         check_flag("foreach", group["foreach"], allow_none=True)
+
+    def __getstate__(self) -> dict:
+        # torch.optim.Optimizer pickles defaults, state and param_groups only; the options
+        # set in __init__ (beta_scope, variant, ...) and the β record are attributes: keep
+        # them (copy.deepcopy, pickle), drop the caches (rebuilt on demand)
+        return {k: v for k, v in self.__dict__.items() if k not in ("_k", "_index_cache")}
 
     def __setstate__(self, state: dict) -> None:
         super().__setstate__(state)
@@ -256,7 +438,7 @@ class _AdaptiveMemory(Optimizer):
         fixed = self._fixed_beta()
         work = self._prepare(entries, st, rd, fixed)  # per-entry partial sums and temporaries
         if fixed is None:
-            S = torch.stack(work["partials"])  # (n, m): the subclass's partial sums, the gap term last
+            S = work["S"]  # (n, m): the subclass's partial sums, the gap term last
             w = self._metric_weights(entries, like)
             if w is not None:
                 S = torch.cat([S[:, :-1] * w[:, None], S[:, -1:]], dim=1)
@@ -463,35 +645,47 @@ class AdaptiveMemorySGD(_AdaptiveMemory):
 
     def _prepare(self, entries, st, rd, fixed):
         groups = self.param_groups
-        grads, partials = [], []
-        zero = None
-        for gi, _, p in entries:
+        n = len(entries)
+        # the three inner products of Sec. 4.4's +3N FLOPs, stacked into one (n, 4) tensor;
+        # ‖d-g‖² and ⟨d-g, g+λd⟩ are formed from their sums (_den_inner), after any
+        # reduction over shards; the last column is the gap η_(t-1) gᵀd
+        grads: list = [None] * n
+        dots: list = [None] * n
+        lrp: list = [0.0] * n
+        by_group: dict = {}
+        for i, (gi, _, p) in enumerate(entries):
+            by_group.setdefault(gi, []).append((i, p))
+        for gi, items in by_group.items():
             group = groups[gi]
-            g = p.grad
+            params = [p for _, p in items]
+            ops = _Ops(self._foreach(group, params), params[0].device.type == "cpu")
+            gs = [p.grad for p in params]
             if group["maximize"]:
-                g = -g
+                gs = ops.neg(gs)
             if group["weight_decay"] != 0:
-                g = g.add(p, alpha=group["weight_decay"])
-            state = self.state[p]
-            d = state.get("momentum_buffer")
-            new = d is None
-            if new:  # Algorithm 1 line 1: d_0 = g_0
-                d = state["momentum_buffer"] = torch.clone(g).detach()
-            grads.append(g)
-            gc = g if g.dtype == rd else g.to(rd)
-            dc = d if d.dtype == rd else d.to(rd)
-            # the three inner products of Sec. 4.4's +3N FLOPs; ‖d-g‖² and ⟨d-g, g+λd⟩ are
-            # formed from their sums (_den_inner), after any reduction over shards
-            dd, gd, gg = _dot(dc, dc), _dot(gc, dc), _dot(gc, gc)
+                gs = ops.add(gs, params, group["weight_decay"])
             lr_prev = st["lr_prev"].get(gi)
-            if self.offset == "first_order" and not new and lr_prev is not None:
-                gap = _as(lr_prev, gd) * gd
-            else:
-                if zero is None:
-                    zero = torch.zeros((), dtype=rd, device=p.device)
-                gap = zero
-            partials.append(torch.stack([dd, gd, gg, gap]))
-        return {"grads": grads, "partials": partials}
+            for (i, p), g in zip(items, gs):
+                state = self.state[p]
+                d = state.get("momentum_buffer")
+                new = d is None
+                if new:  # Algorithm 1 line 1: d_0 = g_0
+                    d = state["momentum_buffer"] = torch.clone(g).detach()
+                grads[i] = g
+                gc = (g if g.dtype == rd else g.to(rd)).reshape(-1)
+                dc = (d if d.dtype == rd else d.to(rd)).reshape(-1)
+                dots[i] = (torch.dot(dc, dc), torch.dot(gc, dc), torch.dot(gc, gc))
+                if self.offset == "first_order" and not new and lr_prev is not None:
+                    lrp[i] = lr_prev
+        # (n, 3) in one stack; the gap column η_(t-1) gᵀd in one product
+        S3 = torch.stack([x for row in dots for x in row]).view(n, 3)
+        if self.offset == "first_order" and any(not (isinstance(v, float) and v == 0.0) for v in lrp):
+            lv = _unit_value(lrp, S3)
+            gap = S3[:, 1:2] * (lv[:, None] if isinstance(lv, Tensor) else lv)
+        else:
+            gap = torch.zeros((n, 1), dtype=rd, device=S3.device)
+        S = torch.cat([S3, gap], dim=1)
+        return {"grads": grads, "S": S}
 
     def _den_inner(self, U, unit_groups, like):
         dd, gd, gg = U[:, 0], U[:, 1], U[:, 2]
@@ -517,19 +711,12 @@ class AdaptiveMemorySGD(_AdaptiveMemory):
             grads = [g for _, g, _ in items]
             ws = [w for _, _, w in items]
             bufs = [self.state[p]["momentum_buffer"] for p in params]
-            if self._foreach(group, params):
-                torch._foreach_lerp_(bufs, grads, ws)
-                if isinstance(lr, Tensor):
-                    torch._foreach_add_(params, torch._foreach_mul(bufs, -lr))
-                else:
-                    torch._foreach_add_(params, bufs, alpha=-lr)
+            ops = _Ops(self._foreach(group, params), params[0].device.type == "cpu")
+            ops.lerp_(bufs, grads, ws)
+            if isinstance(lr, Tensor):
+                ops.addcmul_(params, bufs, [_as(lr, bufs[0])] * len(bufs), -1.0)
             else:
-                for p, g, d, w in zip(params, grads, bufs, ws):
-                    d.lerp_(g, w)
-                    if isinstance(lr, Tensor):
-                        p.addcmul_(d, lr.reshape(()), value=-1.0)
-                    else:
-                        p.add_(d, alpha=-lr)
+                ops.add_(params, bufs, -lr)
 
 
 class AdaptiveMemoryAdamW(_AdaptiveMemory):
@@ -622,100 +809,218 @@ class AdaptiveMemoryAdamW(_AdaptiveMemory):
         return (1.0 + mu * lr) / lr if not (isinstance(lr, float) and lr == 0.0) else float("inf")
 
     def _b1(self, group, t: int) -> float:
-        return self._beta if self._beta is not None else schedule_value("beta_max", group["beta_max"], t, 0.0, 1.0)
+        """β_1 of the bias factor at step t: the fixed ``beta``, or β_max,t (a schedule's value
+        checked in [0, 1), as 1 - β_1^k must stay > 0)."""
+        if self._beta is not None:
+            return self._beta
+        bm = group["beta_max"]
+        if callable(bm):
+            return check_real(f"beta_max schedule at step {t}", bm(t), 0.0, 1.0, high_closed=False)
+        return bm
+
+    # -- the per-parameter step count k (AdamW's CPU ``state["step"]``), mirrored as ints --
+    def _k_mirror(self) -> dict:
+        mirror = self.__dict__.get("_k")
+        if mirror is None:
+            mirror = self.__dict__["_k"] = {}
+        return mirror
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        super().load_state_dict(state_dict)
+        self._k_mirror().clear()  # re-read once from the loaded CPU step tensors
 
     def _prepare(self, entries, st, rd, fixed):
+        """Per group, the foreach path (one ``torch._foreach_*`` call per operation over the
+        group's tensors) or the for-loop path (the same operations tensor by tensor): both
+        run the same kernels in the same order, so they agree bitwise on CPU.
+
+        With ``S = sqrt(v)``, ``P = a S + b`` (``a = (1-β1^k)/sqrt(1-β2^k)``,
+        ``b = (1-β1^k) eps``), ``r = d - g``, ``U = 1 + λP`` (P̃ = PU), ``Z = r/U`` and
+        ``Q = r/P``, the partial sums of Eq. 14 are ``‖r‖²_(P̃⁻¹) = Σ Q Z`` and
+        ``⟨r, g + λPd⟩_(P̃⁻¹) = Σ Q d - Σ Q Z`` (as g + λPd = Ud - r), plus μ Σ x r; the
+        first-order offset is ``η_(t-1) (Σ g d/P_(t-1) + μ Σ g x)``."""
         groups = self.param_groups
         t = st["step"]
-        out = {"grads": [], "P": [], "partials": [], "casts": []}
-        zero = None
-        for gi, _, p in entries:
+        mirror = self._k_mirror()
+        n = len(entries)
+        # raw sums per entry: Σ QZ, Σ Qd, Σ xr, Σ g d/P_(t-1), Σ gx
+        device = entries[0][2].device
+        R = [[None] * 5 for _ in range(n)] if fixed is None else None  # 0-d sums, stacked below
+        out = {"chunks": [], "R": R}
+        # the three temporaries of every tensor (T1: P_(t-1), then P'; T2: r, then Q'; T3: Z)
+        # are views of one block allocated per step: one allocation instead of 3 per
+        # tensor (on CPU each fresh buffer returned to the OS costs page faults at the next)
+        numels = [p.numel() for _, _, p in entries]
+        total = sum(numels)
+        block = torch.empty(3 * total, dtype=rd, device=device)
+        parts = [block[j * total:(j + 1) * total].split(numels) for j in range(3)]  # flat views
+        scratch = [(a, b, c, a.view(p.shape), b.view(p.shape), c.view(p.shape))
+                   for (_, _, p), a, b, c in zip(entries, *parts)]
+        by_group: dict = {}
+        for i, (gi, _, p) in enumerate(entries):
+            by_group.setdefault(gi, []).append((i, p))
+        for gi, items in by_group.items():
             group = groups[gi]
-            g = -p.grad if group["maximize"] else p.grad
+            fe = self._foreach(group, [p for _, p in items])
+            chunks = [items]  # one call per group: the ops loop over its tensors (or one foreach call)
+            for chunk in chunks:
+                out["chunks"].append(self._prepare_chunk(gi, group, chunk, st, rd, fixed, fe, t, mirror, R,
+                                                         [scratch[i] for i, _ in chunk]))
+        if R is not None:
+            zero = torch.zeros((), dtype=rd, device=device)
+            R = torch.stack([zero if x is None else x for row in R for x in row]).view(n, 5)
+            mu = _unit_value([groups[gi]["weight_decay"] for gi, _, _ in entries], R)
+            lrp, inv_a, z_a, gsc = [0.0] * n, [0.0] * n, [0.0] * n, [0.0] * n
+            for ch in out["chunks"]:
+                for i, value, ak, zk, gs in zip(ch["idx"], ch["lrp"], ch["a"], ch["zs"], ch["gap_scale"]):
+                    lrp[i], inv_a[i], z_a[i], gsc[i] = value, 1.0 / ak, zk / ak, gs
+            # Σ Q'Z' = a/κ ‖r‖²_(P̃⁻¹), Σ Q'd = a Σ r d/P
+            R[:, 0] *= _unit_value(z_a, R) if len(set(z_a)) > 1 else z_a[0]
+            R[:, 1] *= _unit_value(inv_a, R) if len(set(inv_a)) > 1 else inv_a[0]
+            R[:, 3] *= _unit_value(gsc, R) if len(set(gsc)) > 1 else gsc[0]
+            inner = R[:, 1] - R[:, 0]
+            gap = R[:, 3]
+            if not (isinstance(mu, float) and mu == 0.0):
+                inner = inner + mu * R[:, 2]
+                gap = gap + mu * R[:, 4]
+            gap = _unit_value(lrp, R) * gap
+            out["S"] = torch.stack([R[:, 0], inner, gap], dim=1)
+        return out
+
+    def _prepare_chunk(self, gi, group, chunk, st, rd, fixed, fe, t, mirror, R, scratch):
+        """The element-wise work of one group (foreach) or one tensor (for-loop).
+
+        P is kept as ``P' = P/a = S + c`` (``c = b/a``) and the factor ``a`` folded into
+        the scalars; the temporaries are written into ``scratch`` (three views per tensor).
+        The for-loop path writes them with ``out=``; ``torch._foreach_*`` has no ``out=``,
+        so the foreach path copies and works in place (the same values)."""
+        ops = _Ops(fe, chunk[0][1].device.type == "cpu")
+        idx = [i for i, _ in chunk]
+        params = [p for _, p in chunk]
+        b1, b2, eps = self._b1(group, t), group["beta2"], group["eps"]
+        lam, mu = group["lam"], group["weight_decay"]
+        ks = []
+        for p in params:
             state = self.state[p]
             if len(state) == 0:
                 state["step"] = torch.tensor(0.0, dtype=torch.float32)
                 state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
                 state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-            k_prev = int(state["step"].item())  # a CPU tensor, as torch.optim.AdamW keeps it
-            b1, b2, eps = self._b1(group, t), group["beta2"], group["eps"]
-            lam, mu = group["lam"], group["weight_decay"]
-            d, v = state["exp_avg"], state["exp_avg_sq"]
-            # in the parameters' dtype, or in fp32 copies written back (bf16/fp16)
-            gc = g if g.dtype == rd else g.to(rd)
-            dc = d if d.dtype == rd else d.to(rd)
-            vc = v if v.dtype == rd else v.to(rd)
-            x = p if p.dtype == rd else p.to(rd)
-            gap = None
-            T = None
-            if fixed is None and self.offset == "first_order" and k_prev > 0 and st["lr_prev"].get(gi) is not None:
-                b1p = self._b1(group, t - 1)
-                # P_(t-1) = (1 - β1^(k-1)) (sqrt(v_(t-1)/(1 - β2^(k-1))) + eps), from the stored v
-                T = torch.sqrt(vc)
-                T.div_((1.0 - b2 ** k_prev) ** 0.5).add_(eps).mul_(1.0 - b1p ** k_prev)
-                torch.div(dc, T, out=T)  # P_(t-1)⁻¹ d_t
+                mirror[p] = 0
+            k = mirror.get(p)
+            if k is None:  # after load_state_dict: read AdamW's CPU step tensor once
+                k = mirror[p] = int(state["step"].item())
+            ks.append(k)
+        grads = [p.grad for p in params]
+        if group["maximize"]:
+            grads = ops.neg(grads)
+        d = [self.state[p]["exp_avg"] for p in params]
+        v = [self.state[p]["exp_avg_sq"] for p in params]
+        steps = [self.state[p]["step"] for p in params]
+        # in the parameters' dtype, or in fp32 copies written back (bf16/fp16)
+        gc = [x if x.dtype == rd else x.to(rd) for x in grads]
+        dc = [x if x.dtype == rd else x.to(rd) for x in d]
+        vc = [x if x.dtype == rd else x.to(rd) for x in v]
+        xc = [x if x.dtype == rd else x.to(rd) for x in params]
+        lrp = st["lr_prev"].get(gi)
+        with_gap = [fixed is None and self.offset == "first_order" and k > 0 and lrp is not None for k in ks]
+        gap_scale = [0.0] * len(ks)
+        F1, F2, F3 = ([sc[j] for sc in scratch] for j in range(3))  # flat, for the dots
+        T1, T2, T3 = ([sc[j] for sc in scratch] for j in range(3, 6))
+        if any(with_gap):
+            b1p = self._b1(group, t - 1)
+            sel = [j for j, w in enumerate(with_gap) if w]
+            # P_(t-1) = (1 - β1^(k-1)) (sqrt(v_(t-1)/(1 - β2^(k-1))) + eps) = a_p (S + c_p),
+            # from the stored v; T1 ← d_t/(S + c_p), and Σ g d/P_(t-1) = Σ g T1 / a_p
+            Ts = [T2[j] for j in sel]
+            ops.sqrt_into(Ts, [vc[j] for j in sel])
+            ops.add_(Ts, [eps * (1.0 - b2 ** ks[j]) ** 0.5 for j in sel])
+            ops.div_into([T1[j] for j in sel], [dc[j] for j in sel], Ts)
+            del Ts
+            for j in sel:
+                gf = gc[j].reshape(-1)
+                R[idx[j]][3] = torch.dot(gf, F1[j])
+                gap_scale[j] = (1.0 - b2 ** ks[j]) ** 0.5 / (1.0 - b1p ** ks[j])
                 if mu != 0:
-                    T.add_(x, alpha=mu)
-                gap = _as(st["lr_prev"][gi], T) * _dot(gc, T)
-            k = k_prev + 1
-            vc.mul_(b2).addcmul_(gc, gc, value=1.0 - b2)
-            if vc is not v:
-                v.copy_(vc)
-            P = torch.sqrt(vc, out=T) if T is not None else torch.sqrt(vc)
-            P.div_((1.0 - b2 ** k) ** 0.5).add_(eps).mul_(1.0 - b1 ** k)
-            out["grads"].append(gc)
-            out["P"].append(P)
-            out["casts"].append((dc, x))
-            if fixed is not None:
-                continue
-            diff = dc - gc
-            if lam != 0:
-                wv = torch.addcmul(P, P, P, value=lam)  # P̃ = (1 + λP) P
-                torch.div(diff, wv, out=wv)
-            else:
-                wv = diff / P
-            den = _dot(diff, wv)
-            inner = _dot(wv, gc)
-            if lam != 0:
-                inner = inner + lam * _dot(wv.mul_(P), dc)  # ⟨d-g, λPd⟩_(P̃⁻¹)
-            if mu != 0:
-                inner = inner + mu * _dot(x, diff)
-            del diff, wv
-            if gap is None:
-                if zero is None:
-                    zero = torch.zeros((), dtype=rd, device=p.device)
-                gap = zero
-            out["partials"].append(torch.stack([den, inner, gap]))
-        return out
+                    R[idx[j]][4] = torch.dot(gf, xc[j].reshape(-1))
+        # v ← β2 v + (1-β2) g²
+        ops.mul_(vc, b2)
+        ops.addcmul_(vc, gc, gc, 1.0 - b2)
+        for x, y in zip(v, vc):
+            if x is not y:
+                x.copy_(y)
+        kn = [k + 1 for k in ks]
+        # P_t = a (S + c): a = (1 - β1^k)/sqrt(1 - β2^k), c = eps sqrt(1 - β2^k)
+        a = [(1.0 - b1 ** k) / (1.0 - b2 ** k) ** 0.5 for k in kn]
+        ops.sqrt_into(T1, vc)
+        ops.add_(T1, [eps * (1.0 - b2 ** k) ** 0.5 for k in kn])
+        ops.sub_into(T2, dc, gc)  # r = d - g
+        if R is not None and mu != 0:
+            for j, i in enumerate(idx):
+                R[i][2] = torch.dot(xc[j].reshape(-1), F2[j])
+        if lam != 0:
+            # 1 + λP = λa (P' + κ) with κ = 1/(λa): Z' = r/(P' + κ) = λa Z
+            zs = [1.0 / (lam * ak) for ak in a]  # Z = κ Z'
+            ops.add_into(T3, T1, zs)
+            ops.rdiv_(T3, T2)
+        elif R is not None:
+            zs = [1.0] * len(a)
+            ops.copy_(T3, T2)
+        else:
+            zs = [1.0] * len(a)
+            T3 = T2
+        if R is not None:
+            ops.div_(T2, T1)  # Q' = r/P' = a r/P
+            for j, i in enumerate(idx):
+                R[i][0] = torch.dot(F2[j], F3[j])
+                R[i][1] = torch.dot(F2[j], dc[j].reshape(-1))
+        spare = T2 if T3 is not T2 else None  # free after the sums: the tensor-lr update's P⁻¹d
+        for p, k in zip(params, kn):
+            mirror[p] = k
+        return {"gi": gi, "fe": fe, "idx": idx, "params": params, "d": d, "dc": dc, "xc": xc, "P": T1,
+                "Z": T3, "spare": spare, "zs": zs, "a": a, "steps": steps, "lrp": [lrp if w else 0.0 for w in with_gap],
+                "gap_scale": gap_scale}
 
     def _update(self, entries, beta_units, unit_of, unit_groups, work, rd):
         groups = self.param_groups
-        per_unit = beta_units.unbind(0)
-        for (gi, _, p), gc, P, (dc, x), u in zip(entries, work["grads"], work["P"], work["casts"], unit_of):
-            beta = per_unit[u]
-            group = groups[gi]
-            lam, mu, lr = group["lam"], group["weight_decay"], group["lr"]
-            state = self.state[p]
-            d = state["exp_avg"]
-            # d + (1-β)/(1+λP) (g - d) = ((β+λP) d + (1-β) g)/(1+λP)  (Eq. 14)
-            if lam != 0:
-                w = torch.mul(P, lam).add_(1.0).reciprocal_().mul_(1.0 - beta)
-                dc.lerp_(gc, w)
-                del w
+        # d ← d - (1-β) r/(1+λP) = ((β+λP) d + (1-β) g)/(1+λP)  (Eq. 14)
+        negw = (beta_units - 1.0).unbind(0)
+        for ch in work["chunks"]:
+            ops = _Ops(ch["fe"], ch["params"][0].device.type == "cpu")
+            group = groups[ch["gi"]]
+            lr, mu = group["lr"], group["weight_decay"]
+            zs = ch["zs"]  # Z = κ Z': the weight -(1-β) κ per entry
+            if all(z == zs[0] for z in zs):
+                nw = negw if zs[0] == 1.0 else (beta_units - 1.0).mul_(zs[0]).unbind(0)
+                ws = [nw[unit_of[i]] for i in ch["idx"]]
             else:
-                dc.lerp_(gc, 1.0 - beta)
-            if dc is not d:
-                d.copy_(dc)
-            # x ← (x - η P⁻¹ d)/(1 + μη)
+                ws = [negw[unit_of[i]] * z for i, z in zip(ch["idx"], zs)]
+            ops.addcmul_(ch["dc"], ch["Z"], ws)
+            for x, y in zip(ch["d"], ch["dc"]):
+                if x is not y:
+                    x.copy_(y)
+            # x ← (x - η P⁻¹ d)/(1 + μη) = s x - (η s/a) d/P' with s = 1/(1 + μη)
+            xc = ch["xc"]
             if isinstance(lr, Tensor):
-                lr_c = _as(lr, beta)
-                x.sub_(torch.div(dc, P).mul_(lr_c))
-                if mu != 0:
-                    x.div_(1.0 + mu * lr_c)
+                lr_c = _as(lr, beta_units)
+                s = 1.0 / (1.0 + mu * lr_c) if mu != 0 else None
+                if s is not None:
+                    ops.mul_(xc, [s] * len(xc))
+                if ch["spare"] is not None:
+                    step = ch["spare"]
+                    ops.div_into(step, ch["dc"], ch["P"])
+                else:
+                    step = ops.div(ch["dc"], ch["P"])
+                scale = -lr_c * s if s is not None else -lr_c
+                ops.addcmul_(xc, step, [scale / ak for ak in ch["a"]])
             else:
-                x.addcdiv_(dc, P, value=-lr)
+                s = 1.0 / (1.0 + mu * lr)
                 if mu != 0:
-                    x.div_(1.0 + mu * lr)
-            if x is not p:
-                p.copy_(x)
-            state["step"] += 1
+                    ops.mul_(xc, s)
+                ops.addcdiv_(xc, ch["dc"], ch["P"], [-lr * s / ak for ak in ch["a"]])
+            for x, y in zip(ch["params"], xc):
+                if x is not y:
+                    x.copy_(y)
+            ops.add_(ch["steps"], 1.0)
+
+

@@ -12,12 +12,17 @@ from torch.optim import Optimizer
 
 from ..memory import LinearMemory, parse_memory
 from ..memory.propagators import spectral_radius
+from ._am import _Ops
 from ._checks import check_callable, check_choice, check_flag, check_lr, check_real, scope_columns
 
 __all__ = ["RLLC"]
 
 SCOPES = ("global", "group", "tensor")
 STATE_KEY = "rllc"
+
+
+def _as_rd(lr, like: Tensor):
+    return lr.reshape(()).to(dtype=like.dtype, device=like.device) if isinstance(lr, Tensor) else lr
 
 
 class RLLC(Optimizer):
@@ -107,6 +112,11 @@ class RLLC(Optimizer):
         if self.law_scope == "global" and len({g["c2"] for g in self.param_groups}) > 1:
             raise ValueError("law_scope='global' corrects one learning law: c2 must be the same in every group")
 
+    def __getstate__(self) -> dict:
+        # the options set in __init__ (memory, law_scope, ...) are attributes: keep them
+        # (torch.optim.Optimizer pickles defaults, state and param_groups only)
+        return dict(self.__dict__)
+
     def add_param_group(self, param_group: dict) -> None:
         wide = {"law_scope": self.law_scope, "pinv": self.pinv, "rcond": self.rcond, "ridge": self.ridge,
                 "skip_until_full_rank": self.skip_until_full_rank, "reduce": self.reduce, "history": self._history_len}
@@ -127,6 +137,12 @@ class RLLC(Optimizer):
         except (TypeError, ValueError):
             self.param_groups.pop()
             raise
+
+    @staticmethod
+    def _foreach(group, params) -> bool:
+        if group["foreach"] is not None:
+            return group["foreach"]
+        return all(p.device.type == "cuda" for p in params) and not torch.jit.is_scripting()
 
     def law_history(self) -> Tensor:
         """The learning law L used at every step, shape ``(steps, units, k)`` on the device
@@ -180,8 +196,6 @@ class RLLC(Optimizer):
         else:
             unit_of = list(range(len(entries)))
             keys, cols = [f"tensor{c}" for _, c, _ in entries], [c for _, c, _ in entries]
-        A = torch.tensor(np.array(self.memory.A), dtype=rd, device=device)
-        b = torch.tensor(np.array(self.memory.b), dtype=rd, device=device)
         L = []
         for key in keys:
             if key not in laws:
@@ -232,16 +246,46 @@ class RLLC(Optimizer):
                 laws[key].copy_(law)
             else:
                 laws[key] = law.clone()
-        for (gi, _, p), g, M, u in zip(entries, grads, mems, unit_of):
-            lr = self.param_groups[gi]["lr"]
-            Mi = M.reshape(k, -1)
-            new = torch.addmm((b[:, None] * g.reshape(1, -1).to(rd)), A.T, Mi.to(rd))  # M A + g bᵀ
-            Mi.copy_(new)
-            step = (L[u] @ new).reshape(p.shape)
-            if isinstance(lr, Tensor):
-                p.sub_((lr.reshape(()).to(rd) * step).to(p.dtype))
-            else:
-                p.sub_((lr * step).to(p.dtype))
+        # M ← M A + g bᵀ and θ ← θ - c1 M L, element-wise over the k memory slices:
+        # unit j of the new memory is b_j g + Σ_i A_ij M_i; one torch._foreach_* call per
+        # operation over a group's tensors (foreach) or the same operation tensor by tensor
+        Al = np.asarray(self.memory.A, dtype=float).tolist()
+        bl = np.asarray(self.memory.b, dtype=float).tolist()
+        # the k new slices of every tensor are views of one block allocated per step (one
+        # allocation: on CPU, buffers returned to the OS at every step are re-faulted)
+        numels = [p.numel() for _, _, p in entries]
+        total = sum(numels)
+        block = torch.empty(k * total, dtype=rd, device=device)
+        parts = [block[j * total:(j + 1) * total].split(numels) for j in range(k)]
+        by_group: dict = {}
+        for e, ((gi, _, p), g, M, u) in enumerate(zip(entries, grads, mems, unit_of)):
+            by_group.setdefault(gi, []).append((p, g, M, u, [parts[j][e].view(p.shape) for j in range(k)]))
+        for gi, items in by_group.items():
+            group = self.param_groups[gi]
+            fe = self._foreach(group, [it[0] for it in items])
+            lr = group["lr"]
+            neg = -(L * (_as_rd(lr, L)))  # (units, k): -c1 L on the device
+            negs = neg.unbind(0)
+            ops = _Ops(fe)
+            params = [it[0] for it in items]
+            gc = [g if g.dtype == rd else g.to(rd) for _, g, _, _, _ in items]
+            xc = [p if p.dtype == rd else p.to(rd) for p in params]
+            slices = [[M[i] if M.dtype == rd else M[i].to(rd) for _, _, M, _, _ in items] for i in range(k)]
+            new = []
+            for j in range(k):
+                nj = [it[4][j] for it in items]
+                ops.mul_into(nj, gc, bl[j])
+                for i in range(k):
+                    if Al[i][j] != 0.0:
+                        ops.add_(nj, slices[i], Al[i][j])
+                new.append(nj)
+            for j in range(k):
+                ops.copy_([M[j] for _, _, M, _, _ in items], new[j])
+            for j in range(k):
+                ops.addcmul_(xc, new[j], [negs[it[3]][j] for it in items])
+            for x, y in zip(params, xc):
+                if x is not y:
+                    x.copy_(y)
         st["step"] = t + 1
         if self._history_len != 0:
             self._history.append((L.detach().clone(), cols))

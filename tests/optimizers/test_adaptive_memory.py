@@ -338,6 +338,65 @@ def test_am_adamw_follows_sec_3_3_and_eq_14():
     assert sum(r[1] < b1 for r in ref) >= 10  # the adaptive β is exercised, not only the clip
 
 
+def _beta1_schedule(t):  # rises from 0.5 towards 0.95: clips early, adaptive later
+    return 0.95 - 0.45 * 0.9 ** t
+
+
+def test_am_adamw_beta_max_schedule_follows_eq_14():
+    """A loop of Sec. 3.3 / Eq. 14 with β_max,t a schedule: the step t (0-based) clips at
+    β_max,t and uses the bias factor 1 - β_max,t^(t+1) in P_t (the documented reading); the
+    offset is gᵀ(x_(t-1) - x_t) from the stored iterates, so it checks that P_(t-1) is the
+    preconditioner of the previous step (β_max,(t-1))."""
+    p = amt.load_problem("breast_cancer", reg=1e-3)
+    lr, lam, mu, b2, eps = 0.05, 0.1, 0.02, 0.999, 1e-8
+    x = np.full(p.dim, 0.3)
+    d, v = np.zeros(p.dim), np.zeros(p.dim)
+    x_prev = None
+    ref = []
+    for t in range(60):
+        b1, k = _beta1_schedule(t), t + 1
+        g = p.grad(x)
+        v = b2 * v + (1 - b2) * g * g
+        P = (1 - b1 ** k) * (eps + np.sqrt(v / (1 - b2 ** k)))
+        Pt = (1 + lam * P) * P
+        gap = 0.0 if t == 0 else g @ (x_prev - x)
+        num = -mu * (x @ (d - g)) + (1 + mu * lr) * gap / lr - (d - g) @ ((g + lam * P * d) / Pt)
+        beta = min(max(num / ((d - g) @ ((d - g) / Pt)), 0.0), b1)
+        d = ((beta + lam * P) * d + (1 - beta) * g) / (lam * P + 1)
+        x_prev = x
+        x = (x - lr * d / P) / (1 + mu * lr)
+        ref.append((x, beta, b1))
+    opt = O.am_adamw(lr=lr, lam=lam, weight_decay=mu, beta_max=_beta1_schedule, beta2=b2, eps=eps)
+    xs, _, infos = _adamw_records(opt, p, 60, np.full(p.dim, 0.3))
+    np.testing.assert_allclose(xs[1:], [r[0] for r in ref], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose([float(i["beta"]) for i in infos], [r[1] for r in ref], rtol=0, atol=1e-12)
+    assert [float(i["beta_max"]) for i in infos] == [r[2] for r in ref]
+    clipped = sum(r[1] == r[2] for r in ref)
+    assert clipped >= 5 and 60 - clipped >= 10  # both the schedule's clip and the adaptive β are exercised
+    # P_t of the last update, recomputed from the state, uses β_max at that update's step (59)
+    from amtoolkit.optimizers.adaptive_memory import adamw_preconditioner
+    s = opt.init(np.full(p.dim, 0.3))
+    for _ in range(3):
+        s = opt.update(s, p.grad(s.x))
+    b1 = _beta1_schedule(2)
+    P2 = (1 - b1 ** 3) * (eps + np.sqrt(s.buffers["v"] / (1 - b2 ** 3)))
+    np.testing.assert_allclose(adamw_preconditioner(s), P2, rtol=1e-15, atol=0)
+
+
+def test_am_adamw_constant_beta_max_schedule_equals_the_constant_and_bad_values_name_the_step():
+    p = amt.load_problem("breast_cancer", reg=1e-3)
+    a = amt.run(O.am_adamw(lr=0.05, beta_max=0.85), p, 40).frame
+    b = amt.run(O.am_adamw(lr=0.05, beta_max=lambda t: 0.85), p, 40).frame
+    for col in ("loss", "beta", "beta_raw", "offset_gap"):
+        np.testing.assert_array_equal(a[col].to_numpy(), b[col].to_numpy())
+    with pytest.raises(ValueError, match=r"beta_max \(the schedule's value at step 0\) must lie in \[0\.0, 1\.0\)"):
+        O.am_adamw(beta_max=lambda t: 1.0)
+    opt = O.am_adamw(lr=0.05, beta_max=lambda t: 0.9 if t < 4 else 1.0)
+    with pytest.raises(amt.RunError) as info:
+        amt.run(opt, p, 10)
+    assert re.search(r"beta_max schedule at step 4 must lie in \[0\.0, 1\.0\)", str(info.value.__cause__))
+
+
 def test_am_adamw_offset_is_the_first_order_difference():
     p = amt.load_problem("breast_cancer", reg=1e-3)
     sched = O.schedules.cosine(0.05, total_steps=60)

@@ -12,7 +12,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from amtoolkit.torch import AdaptiveMemoryAdamW, AdaptiveMemorySGD  # noqa: E402
+from amtoolkit.torch import RLLC, AdaptiveMemoryAdamW, AdaptiveMemorySGD  # noqa: E402
 from amtoolkit.torch.testing import replay  # noqa: E402
 
 OPTS = [(AdaptiveMemorySGD, {"lr": 0.05}), (AdaptiveMemoryAdamW, {"lr": 0.01})]
@@ -190,6 +190,75 @@ def test_state_dict_resume_is_bitwise(cls, kw, lr_kind):
         assert torch.equal(a, b)
 
 
+def test_am_adamw_step_counts_without_host_reads_and_rewind(monkeypatch):
+    """AM-AdamW keeps AdamW's per-parameter CPU ``step`` tensors (a parameter without a
+    gradient is not counted, as in torch.optim.AdamW) but reads none of them inside ``step``
+    (a Python mirror); loading an earlier state_dict into the same optimizer rewinds it."""
+    torch.manual_seed(0)
+    x0 = [torch.randn(3, 2, dtype=torch.float64), torch.randn(4, dtype=torch.float64)]
+    ours = [torch.nn.Parameter(x.clone()) for x in x0]
+    ref = [torch.nn.Parameter(x.clone()) for x in x0]
+    opt = AdaptiveMemoryAdamW(ours, lr=0.1)
+    adamw = torch.optim.AdamW(ref, lr=0.1)
+
+    def grads(t):
+        return [torch.sin(ours[0].detach() * (t + 1)), None if t < 2 else torch.cos(ours[1].detach() + t)]
+
+    reads = []
+    for t in range(6):
+        for ps, o in ((ours, opt), (ref, adamw)):
+            for p, g in zip(ps, grads(t)):
+                p.grad = g
+            if o is opt and t == 1:
+                saved = copy.deepcopy(opt.state_dict())
+                xs = [p.detach().clone() for p in ours]
+            if o is opt and t >= 1:  # after the first step: no .item()/float()/int() on a tensor
+                for name in ("item", "__float__", "__int__"):
+                    monkeypatch.setattr(torch.Tensor, name, lambda self, _n=name: reads.append(_n))
+            o.step()
+            monkeypatch.undo()
+    assert reads == []
+    for p, q in zip(ours, ref):
+        assert opt.state[p]["step"].dtype == adamw.state[q]["step"].dtype == torch.float32
+        assert opt.state[p]["step"].device.type == "cpu"
+        assert torch.equal(opt.state[p]["step"], adamw.state[q]["step"])
+    assert [float(opt.state[p]["step"]) for p in ours] == [6.0, 4.0]
+    after = [p.detach().clone() for p in ours]
+    # rewind: the state at t = 1 and the parameters then; 5 more steps give the same result
+    opt.load_state_dict(saved)
+    with torch.no_grad():
+        for p, x in zip(ours, xs):
+            p.copy_(x)
+    for t in range(1, 6):
+        for p, g in zip(ours, grads(t)):
+            p.grad = g
+        opt.step()
+    for p, x in zip(ours, after):
+        assert torch.equal(p, x)
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+@pytest.mark.parametrize("cls,kw", OPTS + [(RLLC, {"lr": 0.05, "memory": "J(0.9,2)", "c2": 0.05})],
+                         ids=IDS + ["rllc"])
+def test_copied_optimizer_continues_like_the_original(cls, kw, how):
+    """copy.deepcopy / pickle of a model and its optimizer after 3 steps keep the options
+    set in __init__ (scope, variant, memory) and the record: 3 more steps on both agree."""
+    import pickle
+
+    extra = {"law_scope": "tensor"} if cls is RLLC else {"beta_scope": "tensor"}
+    m = _mlp()
+    opt = cls(m.parameters(), **extra, **kw)
+    _train(m, opt, 3)
+    m2, opt2 = copy.deepcopy((m, opt)) if how == "deepcopy" else pickle.loads(pickle.dumps((m, opt)))
+    assert (opt2.law_scope if cls is RLLC else opt2.beta_scope) == "tensor"
+    _train(m, opt, 3, start=3)
+    _train(m2, opt2, 3, start=3)
+    for a, b in zip(m.parameters(), m2.parameters()):
+        assert torch.equal(a, b)
+    rec = (lambda o: o.law_history()) if cls is RLLC else (lambda o: o.beta_history())
+    assert rec(opt).shape[0] == 6 and torch.equal(rec(opt), rec(opt2))
+
+
 def test_load_state_dict_keeps_fp32_scalars_beside_bf16_params():
     """load_state_dict casts per-parameter floating state to the parameter's dtype; the
     optimizer-wide scalars (previous η, previous loss) live under a string key and stay fp32."""
@@ -274,19 +343,97 @@ def test_closure_equals_backward_then_step(cls, kw):
         assert torch.equal(a, b)
 
 
+FOREACH_CASES = {
+    "am_sgd": (AdaptiveMemorySGD, {"lr": 0.2, "lam": 0.1, "weight_decay": 0.05}),
+    "am_sgd_tensor_lr": (AdaptiveMemorySGD, {"lr": "tensor", "lam": 0.1, "weight_decay": 0.05}),
+    "am_adamw": (AdaptiveMemoryAdamW, {"lr": 3.0, "lam": 0.1, "weight_decay": 0.1}),
+    "am_adamw_tensor_lr": (AdaptiveMemoryAdamW, {"lr": "tensor", "lam": 0.1, "weight_decay": 0.1}),
+    "am_adamw_lam0": (AdaptiveMemoryAdamW, {"lr": 3.0, "lam": 0.0, "weight_decay": 0.0}),
+    "rllc": (RLLC, {"lr": 0.05, "memory": "J(0.9,2)", "c2": 0.05}),
+}
+
+
+def _foreach_run(cls, kw, scope, foreach, steps=8):
+    """float64 parameters of four shapes in two groups, fed one gradient stream."""
+    from amtoolkit.torch.testing import stream_problem
+
+    shapes = [(3, 2), (4,), (2, 1, 2), (1,)]
+    sizes = [int(np.prod(s)) for s in shapes]
+    fn = stream_problem(sum(sizes), seed=3, noise=1.0)
+    x0 = np.random.default_rng(5).standard_normal(sum(sizes))
+    cuts = np.cumsum([0] + sizes)
+    params = [torch.nn.Parameter(torch.tensor(x0[cuts[i]:cuts[i + 1]].reshape(s))) for i, s in enumerate(shapes)]
+    kw = dict(kw)
+    if kw["lr"] == "tensor":
+        kw["lr"] = torch.tensor(0.2 if cls is AdaptiveMemorySGD else 3.0, dtype=torch.float64)
+    scope_kw = {"law_scope": scope} if cls is RLLC else {"beta_scope": scope}
+    opt = cls([{"params": params[:2]}, {"params": params[2:]}], foreach=foreach, **scope_kw, **kw)
+    for t in range(steps):
+        x = np.concatenate([p.detach().numpy().ravel() for p in params])
+        g = fn(x, t)[1]
+        for i, p in enumerate(params):
+            p.grad = torch.tensor(g[cuts[i]:cuts[i + 1]].reshape(p.shape))
+        opt.step()
+    record = opt.law_history() if cls is RLLC else opt.beta_history()
+    return params, opt, record
+
+
+@pytest.fixture
+def foreach_calls(monkeypatch):
+    """Counts every call of a ``torch._foreach_*`` function."""
+    calls = []
+    for name in dir(torch):
+        if name.startswith("_foreach_"):
+            fn = getattr(torch, name)
+
+            def counted(*args, _fn=fn, _name=name, **kwargs):
+                calls.append(_name)
+                return _fn(*args, **kwargs)
+
+            monkeypatch.setattr(torch, name, counted)
+    return calls
+
+
+@pytest.mark.parametrize("into", [False, True], ids=["cpu", "cuda_variant"])
 @pytest.mark.parametrize("scope", ["global", "tensor"])
-@pytest.mark.parametrize("cls,kw", OPTS, ids=IDS)
-def test_foreach_equals_for_loop(cls, kw, scope):
-    m1, m2 = _mlp(), _mlp()
-    o1 = cls(m1.parameters(), foreach=False, beta_scope=scope, weight_decay=0.01, **kw)
-    o2 = cls(m2.parameters(), foreach=True, beta_scope=scope, weight_decay=0.01, **kw)
-    _train(m1, o1, 8)
-    _train(m2, o2, 8)
-    for a, b in zip(m1.parameters(), m2.parameters()):
-        torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-7)
+@pytest.mark.parametrize("case", sorted(FOREACH_CASES))
+def test_foreach_equals_for_loop_and_runs_foreach_kernels(case, scope, into, foreach_calls, monkeypatch):
+    """foreach=True runs torch._foreach_* kernels (and foreach=False none) and agrees with the
+    for-loop path in float64 over 8 steps, four shapes, two groups, λ and weight decay on:
+    to 1e-15 relative for the parameters, the state and β (bitwise on CPU, where the
+    foreach kernels are the per-tensor kernels). ``into``: the operations that write the
+    step's scratch buffers as foreach copy + in-place calls (what CUDA runs) instead of
+    per-tensor ``out=`` calls (what CPU runs)."""
+    import amtoolkit.torch._am as am
+
+    monkeypatch.setattr(am, "FOREACH_INTO_ON_CPU", into)
+    cls, kw = FOREACH_CASES[case]
+    p1, o1, r1 = _foreach_run(cls, kw, scope, foreach=False)
+    assert foreach_calls == [], foreach_calls
+    p2, o2, r2 = _foreach_run(cls, kw, scope, foreach=True)
+    assert len(foreach_calls) >= 8 * 2 * 2, foreach_calls  # steps x groups x (at least) two operations
+    if cls is AdaptiveMemoryAdamW:
+        # x ← s x - η s P⁻¹d: one addcdiv (float lr) or P⁻¹d then an addcmul (tensor lr)
+        want = {"_foreach_mul_", "_foreach_add_", "_foreach_addcmul_"}
+        want |= {"_foreach_addcdiv_"} if kw["lr"] != "tensor" else set()
+        want |= {"_foreach_sqrt_", "_foreach_copy_", "_foreach_sub_"} if into else set()
+        assert want <= set(foreach_calls), sorted(set(foreach_calls))
+    elif cls is RLLC:
+        want = {"_foreach_add_", "_foreach_copy_", "_foreach_addcmul_"} | ({"_foreach_mul_"} if into else set())
+        assert want <= set(foreach_calls), sorted(set(foreach_calls))
+    else:
+        assert "_foreach_lerp_" in foreach_calls
+
+    def rel(a, b):
+        return float((a - b).abs().max() / max(b.abs().max(), 1e-300))
+
+    for a, b in zip(p1, p2):
+        assert rel(a.detach(), b.detach()) <= 1e-15
+        assert set(o1.state[a]) == set(o2.state[b])
         for key in o1.state[a]:
-            torch.testing.assert_close(o1.state[a][key], o2.state[b][key], rtol=1e-6, atol=1e-7)
-    torch.testing.assert_close(o1.beta_history(), o2.beta_history(), rtol=1e-6, atol=1e-7)
+            assert rel(o1.state[a][key], o2.state[b][key]) <= 1e-15, key
+    assert torch.isfinite(r1).all() and rel(r1, r2) <= 1e-15
+    assert len(torch.unique(r1)) > 3  # β (the law) moved: the comparison is not of constants
 
 
 @pytest.mark.parametrize("cls,kw", OPTS, ids=IDS)

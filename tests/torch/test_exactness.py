@@ -89,9 +89,38 @@ def test_am_adamw_variants_and_warmup(variant, extra):
     r.check(1e-12)
 
 
+def _beta1_schedule(t):
+    return 0.95 - 0.45 * 0.9 ** t
+
+
+@pytest.mark.parametrize("scope", ["global", "tensor"])
+def test_am_adamw_beta_max_schedule(scope):
+    """β_max,t a schedule: the clip and the bias factor 1 - β_max,t^(t+1) at step t, and
+    P_(t-1) of the offset with β_max,(t-1) (the reading of am_adamw's Notes), equal to the
+    NumPy am_adamw at every step."""
+    r = replay("am_adamw", SHAPES, steps=25, beta_scope=scope, lr=1.0, lam=0.1, weight_decay=0.1,
+               noise=1.0, beta_max=_beta1_schedule)
+    r.check(1e-12)
+    b = r.beta_numpy.reshape(25, -1)
+    bmax = np.array([_beta1_schedule(t) for t in range(25)])[:, None]
+    assert np.sum(b == bmax) >= 3 and np.sum((b > 1e-9) & (b < bmax - 1e-9)) >= 3
+
+
+def test_am_adamw_bad_beta_max_schedule_value_names_the_step():
+    from amtoolkit.torch import AdaptiveMemoryAdamW
+
+    p = torch.nn.Parameter(torch.ones(3))
+    opt = AdaptiveMemoryAdamW([p], beta_max=lambda t: 0.9 if t < 2 else 1.0)
+    with pytest.raises(ValueError, match=r"beta_max schedule at step 2 must lie in \[0\.0, 1\.0\)"):
+        for _ in range(3):
+            p.grad = torch.ones(3)
+            opt.step()
+
+
 def test_am_adamw_previous_offset_and_fixed_beta():
     replay("am_adamw", SHAPES, steps=20, lr=0.5, offset="previous", noise=0.0).check(1e-12)
     replay("am_adamw", SHAPES, steps=20, lr=0.5, beta=0.8, lam=0.0, weight_decay=0.0).check(1e-12)
+    replay("am_adamw", SHAPES, steps=20, lr=0.5, beta=0.8, lam=0.1, weight_decay=0.05).check(1e-12)
 
 
 def test_fixed_beta_am_adamw_is_torch_adamw():
