@@ -12,7 +12,7 @@ from torch.optim import Optimizer
 
 from ..memory import LinearMemory, parse_memory
 from ..memory.propagators import spectral_radius
-from ._am import _Ops
+from ._ops import _Ops
 from ._checks import check_callable, check_choice, check_flag, check_lr, check_real, scope_columns
 
 __all__ = ["RLLC"]

@@ -404,9 +404,9 @@ def test_foreach_equals_for_loop_and_runs_foreach_kernels(case, scope, into, for
     foreach kernels are the per-tensor kernels). ``into``: the operations that write the
     step's scratch buffers as foreach copy + in-place calls (what CUDA runs) instead of
     per-tensor ``out=`` calls (what CPU runs)."""
-    import amtoolkit.torch._am as am
+    import amtoolkit.torch._ops as ops
 
-    monkeypatch.setattr(am, "FOREACH_INTO_ON_CPU", into)
+    monkeypatch.setattr(ops, "FOREACH_INTO_ON_CPU", into)
     cls, kw = FOREACH_CASES[case]
     p1, o1, r1 = _foreach_run(cls, kw, scope, foreach=False)
     assert foreach_calls == [], foreach_calls
