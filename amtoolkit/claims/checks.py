@@ -813,24 +813,34 @@ def am_cost_memory(ctx: Context) -> dict:
 # stored results (deep learning) and claims with no check here
 
 
-DEEP_FORMAT_VERSION = 2  # amtoolkit.reproduce.deep.CLAIM_FORMAT
+DEEP_FORMAT_VERSION = 3  # amtoolkit.reproduce.deep.CLAIM_FORMAT
 DEEP_OUTCOMES = ("holds", "holds-one-seed", "partly", "fails", "none")
+DEEP_TIERS = ("quick", "full", "custom")
 DEEP_FORMAT = ("deep/<key>.json, written by `amtoolkit reproduce deep` (amtoolkit.reproduce.deep.claim_records): "
-               "{'format': 2, 'key': str, 'amtoolkit': version, 'outcome': 'holds' | 'holds-one-seed' | 'partly' "
-               "| 'fails' | 'none', 'verdict': str, 'seeds': int, 'scale': str, 'parts': [{'claim', 'verdict', "
-               "'outcome', 'evidence', 'seeds', 'paired': {'n', 'mean', 'min', 'max', 'lo', 'hi', 'differences'} "
-               "| null}], 'command': str, 'quick': bool, ...}; a result at the papers' scale may instead carry "
-               "comparison counts {'amtoolkit', 'what', 'win', 'par', 'loss', 'tie', 'losses', 'command'}")
+               "{'format': 3, 'key': str, 'amtoolkit': version, 'fingerprint': str (amtoolkit.claims.deepcode."
+               "deep_fingerprint of the code that made it), 'tier': 'quick' | 'full' | 'custom', 'outcome': 'holds' "
+               "| 'holds-one-seed' | 'partly' | 'fails' | 'none', 'verdict': str, 'seeds': int, 'scale': str, "
+               "'parts': [{'claim', 'verdict', 'outcome', 'evidence', 'seeds', 'paired': {'n', 'mean', 'min', "
+               "'max', 'lo', 'hi', 'differences'} | null}], 'command': str, 'quick': bool, ...}")
 
 
 @check
 def stored_result(ctx: Context, key: str) -> dict:
     """Reads the stored result of a deep-learning claim from ``<results>/deep/<key>.json``
     (format: :data:`DEEP_FORMAT`): the small-scale verdict that ``amtoolkit reproduce deep``
-    writes for each claim it tests, or comparison counts of a run at the papers' scale. It
-    is used only when its ``amtoolkit`` version is the current one and, for a small-scale
-    record, its ``format`` is :data:`DEEP_FORMAT_VERSION` and its ``key`` is ``key``;
-    otherwise ``why`` says why not."""
+    writes for each claim it tests.
+
+    It is used only when it is current: its ``format`` is :data:`DEEP_FORMAT_VERSION`, its
+    ``key`` is ``key``, its ``amtoolkit`` version is the current one, its ``fingerprint`` is
+    :func:`amtoolkit.claims.deepcode.deep_fingerprint` of the current code (the training
+    code that made its numbers), its ``outcome`` one of :data:`DEEP_OUTCOMES` and, in the
+    ``full`` tier, its ``tier`` is ``"full"`` (a ``--quick`` record is used by the quick
+    tier only, and its verdict says "quick scale"). Otherwise ``why`` says why not. A
+    record without ``outcome`` (bare comparison counts) is not used: nothing here can
+    tell at which scale they were measured.
+    """
+    from .deepcode import deep_fingerprint
+
     if ctx.results is None:
         return {"why": "no results folder given"}
     path = ctx.results / "deep" / f"{key}.json"
@@ -842,16 +852,26 @@ def stored_result(ctx: Context, key: str) -> dict:
         return {"why": f"{path} is not valid JSON ({err})"}
     if not isinstance(data, dict):
         return {"why": f"{path} holds a JSON {type(data).__name__}, not an object"}
+    if "outcome" not in data:
+        return {"why": f"{path} has no 'outcome': not a record of `amtoolkit reproduce deep` (format "
+                       f"{DEEP_FORMAT_VERSION}; records of bare comparison counts are not used)"}
+    if data.get("format") != DEEP_FORMAT_VERSION or data.get("key") != key:
+        return {"why": f"{path} has format {data.get('format')!r} and key {data.get('key')!r}, not "
+                       f"{DEEP_FORMAT_VERSION} and {key!r}: rerun `amtoolkit reproduce deep`"}
     if data.get("amtoolkit") != amt.__version__:
         return {"why": f"{path} was made by amtoolkit {data.get('amtoolkit')}, not {amt.__version__}"}
-    if "outcome" in data:
-        if data.get("format") != DEEP_FORMAT_VERSION or data.get("key") != key:
-            return {"why": f"{path} has format {data.get('format')!r} and key {data.get('key')!r}, not "
-                           f"{DEEP_FORMAT_VERSION} and {key!r}"}
-        if data["outcome"] not in DEEP_OUTCOMES:
-            return {"why": f"{path}: outcome {data['outcome']!r} is not one of {DEEP_OUTCOMES}"}
-        return {"stored": data, "summary": f"stored by `{data.get('command')}`"}
-    return {"stored": data, "summary": f"stored: {data.get('command', path)}"}
+    current = deep_fingerprint()
+    if data.get("fingerprint") != current:
+        return {"why": f"{path} was made by other training code (code fingerprint {data.get('fingerprint')!r}, "
+                       f"current {current!r}): rerun `{data.get('command') or 'amtoolkit reproduce deep'}`"}
+    if data["outcome"] not in DEEP_OUTCOMES:
+        return {"why": f"{path}: outcome {data['outcome']!r} is not one of {DEEP_OUTCOMES}"}
+    if data.get("tier") not in DEEP_TIERS:
+        return {"why": f"{path}: tier {data.get('tier')!r} is not one of {DEEP_TIERS}"}
+    if ctx.tier == "full" and data["tier"] != "full":
+        return {"why": f"{path} is a {data['tier']}-scale record (`{data.get('command')}`); the full tier uses "
+                       "only records of the full scale: run `amtoolkit reproduce deep` without --quick"}
+    return {"stored": data, "summary": f"stored by `{data.get('command')}`"}
 
 
 @check

@@ -148,7 +148,8 @@ def not_testable(measured: dict, reason: str) -> tuple[str, str]:
     return UNTESTABLE, reason
 
 
-#: outcome of a small-scale record (amtoolkit.reproduce.deep.claim_records) → verdict
+#: outcome of a small-scale record (amtoolkit.reproduce.deep.claim_records) → verdict; "partly"
+#: gives this only when no part fails (the other parts have no verdict), else "does not hold"
 SMALL_SCALE = {"holds": CONDITIONS, "holds-one-seed": CONDITIONS, "partly": CONDITIONS, "fails": FAILS,
                "none": UNTESTABLE}
 
@@ -159,29 +160,39 @@ def stored(measured: dict, reason: str) -> tuple[str, str]:
 
     A small-scale record of ``amtoolkit reproduce deep`` (``outcome``): a claim made at
     CIFAR/ImageNet/LLaMA scale is never plain ``holds`` here. ``holds`` (the claimed sign
-    in every seed of every part), ``holds-one-seed`` and ``partly`` (some parts hold) give
-    ``holds with conditions``, the condition being the scale (and the parts that do not
-    hold); ``fails`` gives ``does not hold`` ("at this scale"); ``none`` (no part has a
-    verdict: one seed of a paired comparison) gives ``not testable here``. The reason
-    names the scale and the parts that do not hold (the check's summary names the command).
-
-    Comparison counts (``win``/``par``/``loss``/``tie``, a run at the papers' scale) are
-    judged with :func:`comparison`. Without a current stored result: ``not testable here``
-    with ``reason``.
+    in every seed of every part) and ``holds-one-seed`` give ``holds with conditions``, the
+    condition being the scale; ``partly`` gives ``holds with conditions`` only when no part
+    fails (the parts that do not hold have no verdict, e.g. one seed), and ``does not
+    hold`` ("at this scale", naming the failing parts) when some part fails: a claim whose
+    parts are contradicted is not reported as holding; ``fails`` gives ``does not hold``;
+    ``none`` (no part has a verdict) gives ``not testable here``. The reason names the scale,
+    "quick scale" for a ``--quick`` record, and the parts that do not hold (the check's
+    summary names the command). Without a current stored record (the check's ``why``), or
+    for a record without ``outcome``: ``not testable here`` with ``reason``.
     """
     s = measured.get("stored")
     if not s:
         return UNTESTABLE, reason + (f" ({measured['why']})" if measured.get("why") else "")
     if "outcome" not in s:
-        return comparison(s, what=s.get("what", "the adaptive method"))
+        return UNTESTABLE, f"{reason} (the stored result has no small-scale outcome)"
     if s["outcome"] not in SMALL_SCALE:
         return UNTESTABLE, f"{reason} (the stored outcome {s['outcome']!r} is not one of {sorted(SMALL_SCALE)})"
     parts = s.get("parts") or []
-    text = f"{s.get('verdict', s['outcome'])} ({s.get('scale', 'scale not given')})"
-    failing = [p.get("claim", "?") + ": " + str(p.get("verdict", "")) for p in parts if p.get("outcome") != "holds"]
-    if s["outcome"] in ("partly", "fails", "none") and failing:
-        text += "; not holding: " + "; ".join(failing[:4]) + (f"; and {len(failing) - 4} more" if len(failing) > 4 else "")
-    return SMALL_SCALE[s["outcome"]], text
+    tier = s.get("tier")
+    where = s.get("scale", "scale not given") + {"quick": "; quick scale (a `reproduce deep --quick` record)",
+                                                 "custom": "; custom scale (not the quick or full sizes)"}.get(tier, "")
+    failing = [p.get("claim", "?") + ": " + str(p.get("verdict", "")) for p in parts if p.get("outcome") == "fails"]
+    verdict = SMALL_SCALE[s["outcome"]]
+    if s["outcome"] == "partly" and failing:
+        verdict = FAILS
+        text = (f"does not hold at this scale: {len(failing)} of {len(parts)} parts fail, "
+                f"{sum(p.get('outcome') == 'holds' for p in parts)} hold ({where})")
+    else:
+        text = f"{s.get('verdict', s['outcome'])} ({where})"
+    open_ = [p.get("claim", "?") + ": " + str(p.get("verdict", "")) for p in parts if p.get("outcome") != "holds"]
+    if s["outcome"] in ("partly", "fails", "none") and open_:
+        text += "; not holding: " + "; ".join(open_[:4]) + (f"; and {len(open_) - 4} more" if len(open_) > 4 else "")
+    return verdict, text
 
 
 def apply_rule(name: str, measured: dict[str, Any], args: dict[str, Any] | None = None) -> tuple[str, str]:

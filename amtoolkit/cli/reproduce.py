@@ -142,8 +142,15 @@ def cmd_reproduce_deep(args) -> int:
                              "tcp://HOST:PORT")
         if args.timeout is not None and not 0 < args.timeout < float("inf"):
             raise ValueError(f"--timeout: seconds per job must be a positive number, got {args.timeout!r}")
+        if "://" in str(out):
+            raise ValueError(f"--out: the deep-learning jobs are stored in a local folder, not at a URL, got {out!r}")
         check_out_path("figures (--figures)", args.figures, folder=True)
+        check_out_path("report (--report)", args.report)
         claims = None if args.claims == "none" else args.claims
+        if claims is not None:
+            if "://" in claims:
+                raise ValueError(f"--claims: a local folder, not a URL, got {claims!r}")
+            check_out_path("claims (--claims)", f"{claims}/deep", folder=True)
         result = reproduce_deep(args.protocol, seeds=args.seeds, quick=args.quick, device=args.device, out=out,
                                 figures=args.figures, report=args.report, jobs=jobs, scheduler=args.scheduler,
                                 timeout=args.timeout, claims=claims)

@@ -1,6 +1,7 @@
 """The ledger is complete and every check runs at the quick tier; the report covers it."""
 
 import json
+from pathlib import Path
 import re
 
 import pytest
@@ -116,20 +117,24 @@ def test_stored_study_is_reused_only_when_current(quick, tmp_path):
     assert ctx._stored_study(meta["n_grid"] + 1, meta["fingerprint"]) is None
 
 
-def test_stored_deep_results_are_read_when_current(tmp_path):
+def test_count_records_without_outcome_are_not_used(tmp_path):
+    """Review finding 4: a JSON of bare comparison counts (no ``outcome``, no format, no scale)
+    once gave plain "holds" for an ImageNet-scale claim; it is now refused, saying why."""
     import amtoolkit
 
     (tmp_path / "deep").mkdir()
     ctx = checks.Context(tier="quick", results=tmp_path)
     assert "no stored result" in checks.stored_result(ctx, key="k")["why"]
-    rec = {"amtoolkit": amtoolkit.__version__, "what": "AM-MSGD", "win": 3, "par": 1, "loss": 0, "tie": 0,
-           "losses": [], "command": "amtoolkit reproduce deep"}
-    (tmp_path / "deep" / "k.json").write_text(json.dumps(rec))
-    m = checks.stored_result(ctx, key="k")
-    assert verdicts.apply_rule("stored", m, {"reason": "r"})[0] == verdicts.CONDITIONS
-    (tmp_path / "deep" / "k.json").write_text(json.dumps({**rec, "amtoolkit": "0.0.0"}))
-    m = checks.stored_result(ctx, key="k")
-    assert verdicts.apply_rule("stored", m, {"reason": "r"})[0] == verdicts.UNTESTABLE
+    for rec in ({"amtoolkit": amtoolkit.__version__, "win": 1, "par": 0, "loss": 0, "tie": 0},
+                {"amtoolkit": amtoolkit.__version__, "what": "AM-MSGD", "win": 3, "par": 1, "loss": 0, "tie": 0,
+                 "losses": [], "command": "amtoolkit reproduce deep", "format": 3, "key": "k"}):
+        (tmp_path / "deep" / "k.json").write_text(json.dumps(rec))
+        m = checks.stored_result(ctx, key="k")
+        assert "stored" not in m and "no 'outcome'" in m["why"]
+        v, why = verdicts.apply_rule("stored", m, {"reason": "r"})
+        assert v == verdicts.UNTESTABLE and why.startswith("r (")
+    # the rule itself never turns counts into a verdict either
+    assert verdicts.apply_rule("stored", {"stored": {"win": 5}}, {"reason": "r"})[0] == verdicts.UNTESTABLE
 
 
 def test_command_register_only_and_errors(tmp_path, capsys):
@@ -153,20 +158,26 @@ def test_command_register_only_and_errors(tmp_path, capsys):
         main(["--tier", "medium"])
 
 
-def _small_scale_record(key, outcome, **kw):
+def _small_scale_record(key, outcome, parts=None, **kw):
     import amtoolkit
+    from amtoolkit.claims.deepcode import deep_fingerprint
 
-    parts = [{"claim": "digits: AM beats the baseline", "verdict": "holds at this scale (3/3 seeds)",
-              "outcome": "holds", "evidence": "AM − baseline", "seeds": 3,
-              "paired": {"n": 3, "mean": 0.02, "min": 0.01, "max": 0.03, "lo": 0.0, "hi": 0.04,
-                         "differences": [0.01, 0.02, 0.03]}},
-             {"claim": "fashion: AM beats the baseline", "verdict": "reversed at this scale (3/3 seeds against)",
-              "outcome": "fails", "evidence": "AM − baseline", "seeds": 3, "paired": None}]
-    if outcome == "holds":
-        parts = parts[:1]
-    return {"format": 2, "key": key, "amtoolkit": amtoolkit.__version__, "outcome": outcome,
+    hold = {"claim": "digits: AM beats the baseline", "verdict": "holds at this scale (3/3 seeds)",
+            "outcome": "holds", "evidence": "AM − baseline", "seeds": 3,
+            "paired": {"n": 3, "mean": 0.02, "min": 0.01, "max": 0.03, "lo": 0.0, "hi": 0.04,
+                       "differences": [0.01, 0.02, 0.03]}}
+    fail = {"claim": "fashion: AM beats the baseline", "verdict": "reversed at this scale (3/3 seeds against)",
+            "outcome": "fails", "evidence": "AM − baseline", "seeds": 3, "paired": None}
+    if parts is None:
+        parts = [hold] if outcome == "holds" else [hold, fail]
+    else:
+        parts = [{"holds": hold, "fails": fail}.get(o, {**hold, "claim": f"part {i}", "outcome": o,
+                                                         "verdict": "one seed"}) | {"claim": f"part {i}"}
+                 for i, o in enumerate(parts)]
+    return {"format": 3, "key": key, "amtoolkit": amtoolkit.__version__, "fingerprint": deep_fingerprint(),
+            "tier": "full", "outcome": outcome,
             "verdict": {"holds": "holds at small scale", "fails": "does not hold at this scale",
-                        "partly": "holds only in part at small scale (1 of 2 parts)"}[outcome],
+                        "partly": f"holds only in part at small scale (1 of {len(parts)} parts)"}[outcome],
             "seeds": 3, "scale": "CPU, full scale: digits CNN 600 steps; 3 seed(s)", "parts": parts,
             "command": "amtoolkit reproduce deep --protocol am-4.2", "quick": False, **kw}
 
@@ -177,18 +188,19 @@ def test_small_scale_deep_records_give_scaled_verdicts(tmp_path):
     (tmp_path / "deep").mkdir()
     ctx = checks.Context(tier="quick", results=tmp_path)
     path = tmp_path / "deep" / "am-sec4.2-image.json"
-    expect = {"holds": verdicts.CONDITIONS, "partly": verdicts.CONDITIONS, "fails": verdicts.FAILS}
+    expect = {"holds": verdicts.CONDITIONS, "partly": verdicts.FAILS, "fails": verdicts.FAILS}
     for outcome, verdict in expect.items():
         path.write_text(json.dumps(_small_scale_record("am-sec4.2-image", outcome)))
         m = checks.stored_result(ctx, key="am-sec4.2-image")
         v, why = verdicts.apply_rule("stored", m, {"reason": "no record"})
         assert v == verdict, (outcome, why)
         assert "CPU, full scale: digits CNN" in why
-        assert why.startswith({"holds": "holds at small scale", "partly": "holds only in part",
+        assert why.startswith({"holds": "holds at small scale", "partly": "does not hold at this scale",
                                "fails": "does not hold at this scale"}[outcome])
         assert ("fashion: AM beats the baseline" in why) == (outcome != "holds")
         assert m["summary"] == "stored by `amtoolkit reproduce deep --protocol am-4.2`"
-    for stale in ({"amtoolkit": "0.0.0"}, {"format": 1}, {"key": "am-sec4.3-llm"}, {"outcome": "maybe"}):
+    for stale in ({"amtoolkit": "0.0.0"}, {"format": 2}, {"key": "am-sec4.3-llm"}, {"outcome": "maybe"},
+                  {"fingerprint": "0" * 16}, {"tier": "huge"}):
         path.write_text(json.dumps({**_small_scale_record("am-sec4.2-image", "holds"), **stale}))
         m = checks.stored_result(ctx, key="am-sec4.2-image")
         assert "stored" not in m and m["why"], stale
@@ -200,3 +212,74 @@ def test_small_scale_deep_records_give_scaled_verdicts(tmp_path):
     path.write_text(json.dumps(_small_scale_record("am-sec4.2-image", "holds")))
     (r,) = run_claims(only=["am-sec4.2-image-classification"], out=None, results=tmp_path)
     assert r["verdict"] == verdicts.CONDITIONS and r["reason"].startswith("holds at small scale (CPU")
+
+
+def test_partly_holds_with_conditions_only_when_no_part_fails(tmp_path):
+    """Review finding 4: "partly" was "holds with conditions" even with 3 of 4 parts failing.
+    Now a failing part makes it "does not hold" (naming the failing parts); parts without a
+    verdict (one seed) next to holding ones still give "holds with conditions"."""
+    (tmp_path / "deep").mkdir()
+    ctx = checks.Context(tier="quick", results=tmp_path)
+    path = tmp_path / "deep" / "am-sec4.2-image.json"
+    for parts, verdict in ((["holds", "fails", "fails", "fails"], verdicts.FAILS),
+                           (["holds", "holds", "holds", "fails"], verdicts.FAILS),
+                           (["holds", "none"], verdicts.CONDITIONS)):
+        path.write_text(json.dumps(_small_scale_record("am-sec4.2-image", "partly", parts=parts)))
+        v, why = verdicts.apply_rule("stored", checks.stored_result(ctx, key="am-sec4.2-image"), {"reason": "r"})
+        assert v == verdict, (parts, why)
+        n_fail = parts.count("fails")
+        if n_fail:
+            assert why.startswith(f"does not hold at this scale: {n_fail} of {len(parts)} parts fail")
+            assert all(f"part {i}" in why for i, o in enumerate(parts) if o == "fails")
+        else:
+            assert why.startswith("holds only in part") and "part 1: one seed" in why
+
+
+def test_deep_records_of_other_code_or_a_smaller_tier_are_refused(tmp_path):
+    """Review finding 5: a record is checked against the code fingerprint, and a quick record
+    is not used by the full tier (in the quick tier its verdict says "quick scale")."""
+    from amtoolkit.claims import deepcode
+
+    (tmp_path / "deep").mkdir()
+    path = tmp_path / "deep" / "am-sec4.2-image.json"
+    quick, full = checks.Context(tier="quick", results=tmp_path), checks.Context(tier="full", results=tmp_path)
+    path.write_text(json.dumps(_small_scale_record("am-sec4.2-image", "holds", fingerprint="0123456789abcdef")))
+    for ctx in (quick, full):
+        why = checks.stored_result(ctx, key="am-sec4.2-image")["why"]
+        assert "other training code" in why and "0123456789abcdef" in why and deepcode.deep_fingerprint() in why
+    path.write_text(json.dumps(_small_scale_record("am-sec4.2-image", "holds", tier="quick", quick=True)))
+    m = checks.stored_result(full, key="am-sec4.2-image")
+    assert "stored" not in m and "quick-scale record" in m["why"]
+    v, why = verdicts.apply_rule("stored", checks.stored_result(quick, key="am-sec4.2-image"), {"reason": "r"})
+    assert v == verdicts.CONDITIONS and "quick scale" in why
+    path.write_text(json.dumps(_small_scale_record("am-sec4.2-image", "holds")))
+    v, why = verdicts.apply_rule("stored", checks.stored_result(full, key="am-sec4.2-image"), {"reason": "r"})
+    assert v == verdicts.CONDITIONS and "quick scale" not in why and "custom scale" not in why
+
+
+def test_deep_fingerprint_follows_the_code_not_the_docstrings(tmp_path, monkeypatch):
+    """The fingerprint hashes the training code of DEEP_FINGERPRINTED: an edit of a docstring or
+    a comment leaves it, an edit of the code changes it."""
+    import shutil
+
+    from amtoolkit.claims import deepcode
+
+    root = tmp_path / "amtoolkit"
+    for entry in deepcode.DEEP_FINGERPRINTED:
+        (root / entry).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(Path(deepcode.__file__).parent.parent / entry, root / entry)
+    (root / "claims").mkdir()
+    fake = root / "claims" / "deepcode.py"
+    fake.write_text("")
+    monkeypatch.setattr(deepcode, "__file__", str(fake))
+    base = deepcode.deep_fingerprint()
+    jobs = root / "reproduce" / "deep" / "jobs.py"
+    src = jobs.read_text()
+    assert 'FORMAT = 1  #' in src and '"""One deep-learning job' in src
+    jobs.write_text(src.replace('"""One deep-learning job', '"""Edited: one deep-learning job')
+                    .replace("FORMAT = 1  #", "FORMAT = 1  # edited comment;"))
+    assert deepcode.deep_fingerprint() == base
+    jobs.write_text(src.replace("manual_seed(10_000 + seed)", "manual_seed(10_001 + seed)"))
+    assert deepcode.deep_fingerprint() != base
+    monkeypatch.undo()
+    assert deepcode.deep_fingerprint() == base  # the copy is the installed code

@@ -69,7 +69,9 @@ def test_not_testable_stored_and_skipped():
     assert apply_rule("not_testable", {}, {"reason": "GPU"}) == (UNTESTABLE, "GPU")
     v, why = apply_rule("stored", {"why": "no file"}, {"reason": "needs deep"})
     assert v == UNTESTABLE and "needs deep" in why and "no file" in why
-    assert apply_rule("stored", {"stored": {"win": 2, "loss": 0}}, {"reason": "r"})[0] == HOLDS
+    # bare comparison counts (no outcome, no scale) are not a verdict (review finding 4: they gave plain holds)
+    v, why = apply_rule("stored", {"stored": {"win": 2, "loss": 0}}, {"reason": "r"})
+    assert v == UNTESTABLE and why == "r (the stored result has no small-scale outcome)"
     v, why = apply_rule("agree", {"skipped": "cvxpy missing"}, {"tol": 1.0})
     assert v == UNTESTABLE and "cvxpy missing" in why
     with pytest.raises(KeyError, match="unknown verdict rule"):

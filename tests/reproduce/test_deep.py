@@ -263,9 +263,20 @@ def test_dask_local_cluster(tmp_path, data_dir):
 
 
 def test_failed_job_is_reported_with_its_label_and_the_others_are_kept(tmp_path, data_dir, monkeypatch):
-    good, bad = _job("msgd", {"lr": 0.3}), _job("lion", {"lr": 0.3})
-    with pytest.raises(deep.DeepJobsFailed, match=r"1 of 2 job\(s\).*test lion digits lr=0.3 seed 0.*method must") as e:
+    good, bad = _job("msgd", {"lr": 0.3}), _job("msgd", {"lr": 0.3}, seed=1)
+    with pytest.raises(ValueError, match="method"):  # a job run_job cannot run is refused before any runs
+        deep.run_jobs([good, _job("lion", {"lr": 0.3})], tmp_path, progress=False)
+    real = deep_jobs._train
+
+    def train(job, *a):
+        if job["seed"] == 1:
+            raise RuntimeError("the job broke")
+        return real(job, *a)
+
+    monkeypatch.setattr(deep_jobs, "_train", train)
+    with pytest.raises(deep.DeepJobsFailed, match=r"1 of 2 job\(s\).*test msgd digits lr=0.3 seed 1.*job broke") as e:
         deep.run_jobs([good, bad], tmp_path, progress=False)
+    monkeypatch.setattr(deep_jobs, "_train", real)
     assert list(e.value.failed) == [deep.job_key(bad)] and set(e.value.frame.job) == {deep.job_key(good)}
     assert (tmp_path / "_failed" / f"{deep.job_key(bad)}.json").exists()
     # a protocol whose jobs are cut by the timeout reports it; the others still run; no ledger record
@@ -334,6 +345,9 @@ def test_ledger_reads_the_verdicts_written_by_the_run(tiny_run):
     rec = written["am-sec4.2-image"]
     assert rec["format"] == deep.CLAIM_FORMAT == checks.DEEP_FORMAT_VERSION and rec["amtoolkit"] == amt.__version__
     assert rec["seeds"] == 2 and "digits CNN 6 steps" in rec["scale"] and rec["command"] == "amtoolkit reproduce deep"
+    from amtoolkit.claims.deepcode import deep_fingerprint
+
+    assert all(r["fingerprint"] == deep_fingerprint() and r["tier"] == "custom" for r in written.values())
     # the train-loss part: AM − baseline final train loss, seed by seed, from the store
     frame = amt.load_results(root / "store")
     last = frame[frame.protocol == "am-4.2"].sort_values("step").groupby(["method", "seed"]).tail(1)
@@ -343,10 +357,131 @@ def test_ledger_reads_the_verdicts_written_by_the_run(tiny_run):
     ids = [c.id for c in amt.claims.load_ledger() if c.check == "stored_result"]
     expect = {"holds": verdicts.CONDITIONS, "holds-one-seed": verdicts.CONDITIONS, "partly": verdicts.CONDITIONS,
               "fails": verdicts.FAILS, "none": verdicts.UNTESTABLE}
+    for rec in written.values():  # "partly" holds with conditions only when no part fails
+        if rec["outcome"] == "partly" and any(x["outcome"] == "fails" for x in rec["parts"]):
+            rec["outcome"] = "fails"
     for r in run_claims(only=ids, out=None, results=root / "claims"):
         key = r["args"]["key"]
         if key not in written:  # am-sec4.2-beta: no small-scale record
             assert r["verdict"] == verdicts.UNTESTABLE and "no stored result" in r["reason"]
             continue
         assert r["verdict"] == expect[written[key]["outcome"]] != verdicts.HOLDS, key
-        assert written[key]["scale"] in r["reason"]
+        assert written[key]["scale"] in r["reason"] and "custom scale" in r["reason"]
+    # a --tier full ledger does not use these records: they are not of the full scale
+    for r in run_claims("full", only=ids[:2], out=None, results=root / "claims"):
+        assert r["verdict"] == verdicts.UNTESTABLE and "custom-scale record" in r["reason"]
+
+
+# ----------------------------------------------------------------------------- review findings 5, 6, 7, 9
+
+#: sha256 of the space-joined job keys of protocol_jobs(p, quick) for quick in (True, False) and p in
+#: PROTOCOLS, as computed before the input checks were added: the stored jobs keep their keys
+PROTOCOL_KEYS_SHA = "095e36d97262747a9715af4fcfd5e2384b099ce623c8f43873bc3e11e3a8c032"
+
+
+def test_protocol_job_keys_are_unchanged():
+    import hashlib
+
+    keys = [deep.job_key(j) for q in (True, False) for p in deep.PROTOCOLS for j in deep.protocol_jobs(p, quick=q)]
+    assert len(keys) == 322
+    assert hashlib.sha256(" ".join(keys).encode()).hexdigest() == PROTOCOL_KEYS_SHA
+    assert keys == [deep.DeepJob.from_dict(j).key for q in (True, False) for p in deep.PROTOCOLS
+                    for j in deep.protocol_jobs(p, quick=q)]
+
+
+def test_job_values_are_checked_and_the_key_fills_in_defaults():
+    """Review finding 9: bad values were accepted (batch 0 stored as done with NaN loss) or
+    crashed late (steps 0, eval_every 0); a dict without its defaults had another key than
+    the job run_jobs stores."""
+    import hashlib
+    import json
+
+    job = _job("msgd", {"lr": 0.3})
+    for name, bad, match in (("batch", 0, "batch"), ("steps", 0, "steps"), ("eval_every", 0, "eval_every"),
+                             ("steps", 2.0, "steps"), ("seed", -1, "seed"), ("task", "audio", "task"),
+                             ("method", "lion", "method"), ("dataset", "cifar", "dataset"),
+                             ("model", "char-transformer", "model"), ("schedule", "linear", "schedule"),
+                             ("hp", {"lam": 0.1}, "lr"), ("hp", {"lr": float("nan")}, "lr"),
+                             ("warmup", None, "warmup"), ("n_train", 0, "n_train")):
+        with pytest.raises(ValueError, match=match):
+            deep.DeepJob.from_dict({**job, name: bad})
+        with pytest.raises(ValueError, match=match):
+            deep.job_key({**job, name: bad})
+    with pytest.raises(ValueError, match="missing keys.*'seed'"):
+        deep.DeepJob.from_dict({k: v for k, v in job.items() if k != "seed"})
+    with pytest.raises(TypeError, match="job must be a dict"):
+        deep.DeepJob.from_dict([("seed", 0)])
+    minimal = {k: job[k] for k in ("protocol", "task", "dataset", "model", "method", "hp", "seed", "steps",
+                                   "batch", "eval_every")}
+    full = {**minimal, "schedule": "constant", "warmup": 0, "n_train": None, "n_test": None}
+    assert deep.job_key(minimal) == deep.DeepJob.from_dict(minimal).key == deep.job_key(full)
+    ref = hashlib.sha256(json.dumps({**full, "format": deep.FORMAT}, sort_keys=True).encode()).hexdigest()[:20]
+    assert deep.job_key(minimal) == ref
+
+
+def test_run_jobs_checks_its_options_before_running(tmp_path, monkeypatch):
+    """Review findings 9 and 7: timeout -1/nan/'5', workers 0, an unknown device and a URL
+    store are refused up front, naming the parameter (no job runs, no local 'memory:' folder)."""
+    monkeypatch.setattr(deep_jobs, "_train", lambda *a: (_ for _ in ()).throw(AssertionError("ran")))
+    monkeypatch.chdir(tmp_path)
+    jobs = [_job("msgd", {"lr": 0.3})]
+    for kw, err, match in (({"timeout": -1}, ValueError, "timeout"), ({"timeout": float("nan")}, ValueError, "timeout"),
+                           ({"timeout": "5"}, TypeError, "timeout"), ({"workers": 0}, ValueError, "workers"),
+                           ({"workers": 1.5}, ValueError, "workers"), ({"device": "tpu"}, ValueError, "device"),
+                           ({"device": "cuda:x"}, ValueError, "device")):
+        with pytest.raises(err, match=match):
+            deep.run_jobs(jobs, tmp_path / "s", progress=False, **kw)
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="device.*cuda:7"):
+            deep.run_jobs(jobs, tmp_path / "s", progress=False, device="cuda:7")
+    for url in ("memory://deepmem", "file:///tmp/x", "s3://bucket/x"):
+        with pytest.raises(ValueError, match=r"out must be a local folder.*" + url.split(":")[0]):
+            deep.run_jobs(jobs, url, progress=False)
+        with pytest.raises(ValueError, match="out must be a local folder"):
+            deep.reproduce_deep(["rllc"], out=url, figures=None, report=None, claims=None, scale=TINY, progress=False)
+    with pytest.raises(ValueError, match="claims must be a local folder"):
+        deep.reproduce_deep(["rllc"], out="s", figures=None, report=None, claims="memory://c", scale=TINY,
+                            progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing written, no 'memory:' folder
+
+
+def test_output_paths_are_checked_before_any_training(tmp_path, monkeypatch, capsys):
+    """Review finding 6: a report path that is a folder, a claims folder that is a file, a
+    store that is a file, were found only after all the training (errors not naming them)."""
+    from amtoolkit import cli
+
+    monkeypatch.setattr(deep_jobs, "_train", lambda *a: (_ for _ in ()).throw(AssertionError("ran")))
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    base = dict(out=tmp_path / "store", figures=None, report=None, claims=None, scale=TINY, progress=False)
+    for kw, match in (({"report": tmp_path}, "report must be a file path"),
+                      ({"report": afile / "r.md"}, "report: cannot create the folder"),
+                      ({"claims": afile}, "claims: cannot create the folder"),
+                      ({"figures": afile}, "figures must be a folder"),
+                      ({"out": afile}, "out must be a folder")):
+        with pytest.raises(ValueError, match=match):
+            deep.reproduce_deep(["rllc"], **{**base, **kw})
+    args = ["reproduce", "deep", "--protocol", "rllc", "--out", str(tmp_path / "store"), "--figures",
+            str(tmp_path / "fig"), "--claims", str(tmp_path / "claims")]
+    assert cli.main([*args, "--report", str(tmp_path)]) == 2
+    assert "report (--report) must be a file path" in capsys.readouterr().err
+    assert cli.main([*args[:-1], str(afile), "--report", str(tmp_path / "r.md")]) == 2
+    assert "claims (--claims): cannot create the folder" in capsys.readouterr().err
+    assert cli.main([*args, "--report", str(tmp_path / "r.md"), "--out", "memory://x"]) == 2
+    assert "--out" in capsys.readouterr().err
+
+
+def test_records_of_a_protocol_that_did_not_finish_are_removed(tmp_path, data_dir):
+    """Review finding 5: a later run whose protocol failed left the older records in place (the
+    ledger then reported them as current). Now they are deleted; the records of protocols
+    that did not run stay."""
+    folder = tmp_path / "claims" / "deep"
+    folder.mkdir(parents=True)
+    for key in ("rllc-outperforms", "rllc-figure5", "am-sec4.2-image", "rllc-figure2"):
+        (folder / f"{key}.json").write_text("{}")
+    res = deep.reproduce_deep(["rllc"], out=tmp_path / "store", figures=None, report=None, scale=TINY,
+                              progress=False, timeout=1e-9, claims=tmp_path / "claims")
+    assert list(res.failed) == ["rllc"] and res.claim_files == []
+    assert sorted(p.stem for p in folder.glob("*.json")) == ["am-sec4.2-image", "rllc-figure2"]
+    assert sorted(res.removed_claim_files) == sorted(str(folder / f"{k}.json")
+                                                     for k in ("rllc-figure5", "rllc-outperforms"))

@@ -69,14 +69,81 @@ def _text(context: int, windows: int = 128):
 # ----------------------------------------------------------------------------- one job
 
 
+def _hash(config: dict) -> str:
+    """20 hex digits of the sha256 of the canonical JSON of ``config`` with :data:`FORMAT`."""
+    return hashlib.sha256(json.dumps({**config, "format": FORMAT}, sort_keys=True).encode()).hexdigest()[:20]
+
+
 def job_key(job: dict) -> str:
-    """The store key of a job dict: 20 hex digits of the sha256 of its canonical JSON (with
-    :data:`FORMAT`). The stores written before the jobs ran on the sweep engine were named
-    by the first 16 of them; :func:`run_jobs` adopts those files."""
-    return hashlib.sha256(json.dumps({**job, "format": FORMAT}, sort_keys=True).encode()).hexdigest()[:20]
+    """The store key of a job dict: 20 hex digits of the sha256 of the canonical JSON (with
+    :data:`FORMAT`) of ``DeepJob.from_dict(job).config()``, the job with its defaults filled in
+    (so a dict that omits a default and one that spells it out share a key, the key
+    :func:`run_jobs` stores it under). The stores written before the jobs ran on the sweep
+    engine were named by the first 16 of them; :func:`run_jobs` adopts those files.
+
+    Raises
+    ------
+    ValueError
+        For a job :meth:`DeepJob.from_dict` refuses.
+    """
+    return _hash(DeepJob.from_dict(job).config())
 
 
 _IMAGE_ONLY, _LM_ONLY = ("n_train", "n_test"), ("context", "val_windows")
+TASKS = ("image", "lm")
+METHODS = ("sgd", "msgd", "momentum", "adam", "am-sgd", "adamw", "am-adamw", "rllc")
+SCHEDULES = ("constant", "cosine")
+_REQUIRED = ("protocol", "task", "dataset", "model", "method", "hp", "seed", "steps", "batch", "eval_every")
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)  # a Python int: the key is its JSON
+
+
+def _check_job(job) -> None:
+    """Refuse, naming the field, a job dict :func:`run_job` could not run or would run to a
+    meaningless table (every check is on a value, none changes it)."""
+    from ...datasets.images import IMAGE_DATASETS
+    from ...torch.models import MODELS
+
+    if not isinstance(job, dict):
+        raise TypeError(f"job must be a dict, got {type(job).__name__}")
+    missing = [k for k in _REQUIRED if k not in job]
+    if missing:
+        raise ValueError(f"job: missing keys {missing}; required: {list(_REQUIRED)}")
+
+    def allowed(name, options):
+        if job[name] not in options:
+            raise ValueError(f"job[{name!r}] must be one of {options}, got {job[name]!r}")
+
+    allowed("task", TASKS)
+    allowed("method", METHODS)
+    if not isinstance(job["protocol"], str):
+        raise ValueError(f"job['protocol'] must be a str, got {job['protocol']!r}")
+    if job["task"] == "image":
+        allowed("dataset", IMAGE_DATASETS)
+        allowed("model", tuple(m for m in MODELS if m != "char-transformer"))
+    else:
+        allowed("dataset", ("shakespeare",))
+        allowed("model", ("char-transformer",))
+    if "schedule" in job:
+        allowed("schedule", SCHEDULES)
+    for name in ("steps", "batch", "eval_every"):
+        if not _is_int(job[name]) or job[name] < 1:
+            raise ValueError(f"job[{name!r}] must be an int >= 1, got {job[name]!r}")
+    for name, lowest, nullable in (("seed", 0, False), ("warmup", 0, False), ("n_train", 1, True),
+                                   ("n_test", 1, True), ("context", 1, False), ("val_windows", 1, False)):
+        if name not in job or (nullable and job[name] is None):
+            continue
+        if not _is_int(job[name]) or job[name] < lowest:
+            raise ValueError(f"job[{name!r}] must be an int >= {lowest}" + (" or None" if nullable else "")
+                             + f", got {job[name]!r}")
+    hp = job["hp"]
+    if not isinstance(hp, dict) or not all(isinstance(k, str) for k in hp):
+        raise ValueError(f"job['hp'] must be a dict of hyperparameters by name, got {hp!r}")
+    lr = hp.get("lr")
+    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.integer, np.floating)) or not 0 < lr < math.inf:
+        raise ValueError(f"job['hp']['lr'] must be a positive finite number, got {lr!r}")
 
 
 @dataclass(frozen=True)
@@ -111,11 +178,26 @@ class DeepJob:
 
     @classmethod
     def from_dict(cls, job: dict, device: str = "cpu", timeout: float | None = None) -> "DeepJob":
-        """The job of a dict as :func:`run_job` takes it."""
+        """The job of a dict as :func:`run_job` takes it.
+
+        Raises
+        ------
+        ValueError
+            For an unknown or missing key, or a value :func:`run_job` cannot run: ``task``
+            not in :data:`TASKS`, ``method`` not in :data:`METHODS`, a ``dataset`` or
+            ``model`` the task has not, ``schedule`` not in :data:`SCHEDULES`, ``steps``,
+            ``batch`` or ``eval_every`` not an int >= 1, ``seed``/``warmup`` not an int
+            >= 0, ``hp`` without a positive finite ``lr``.
+        TypeError
+            When ``job`` is not a dict.
+        """
+        if not isinstance(job, dict):
+            raise TypeError(f"job must be a dict, got {type(job).__name__}")
         known = {f.name for f in dataclasses.fields(cls)} - {"device", "timeout"}
         extra = set(job) - known
         if extra:
             raise ValueError(f"job: unknown keys {sorted(extra)}; allowed: {sorted(known)}")
+        _check_job(job)
         return cls(**{**job, "hp": tuple(job["hp"].items())}, device=device, timeout=timeout)
 
     def config(self) -> dict:
@@ -129,7 +211,7 @@ class DeepJob:
     @property
     def key(self) -> str:
         """:func:`job_key` of :meth:`config`."""
-        return job_key(self.config())
+        return _hash(self.config())
 
     @property
     def label(self) -> str:
@@ -307,6 +389,42 @@ def _train(job: dict, device: str, deadline: float | None) -> tuple[pd.DataFrame
     return frame, cut
 
 
+def check_local_out(name: str, out) -> Path:
+    """``out`` as a local :class:`~pathlib.Path`; a URL (``scheme://...``) is refused naming
+    ``name``: the deep jobs and their legacy-store adoption read and write a local folder
+    (``Path("memory://x")`` would silently become the local folder ``memory:/x``)."""
+    if not isinstance(out, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a path (str or os.PathLike), got {type(out).__name__}")
+    text = os.fspath(out)
+    if isinstance(text, bytes):
+        text = os.fsdecode(text)
+    if "://" in text:
+        raise ValueError(f"{name} must be a local folder: the deep-learning jobs are not stored at URLs, got "
+                         f"{text.split('://', 1)[0]}://... ({name}={text!r})")
+    return Path(text)
+
+
+def check_run_options(device: str = "cpu", workers: int = 1, timeout: float | None = None) -> None:
+    """Check the engine options of :func:`run_jobs` up front, naming each: ``device``
+    ("cpu", "cuda" or "cuda:N", CUDA available), ``workers`` (int >= 1), ``timeout`` (None or
+    a positive finite number of seconds)."""
+    if not isinstance(device, str) or not (device in ("cpu", "cuda") or (
+            device.startswith("cuda:") and device[5:].isdigit())):
+        raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:N', got {device!r}")
+    if device.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise ValueError(f"device: {device!r} was asked for, but torch.cuda.is_available() is False")
+        if ":" in device and int(device[5:]) >= torch.cuda.device_count():
+            raise ValueError(f"device: {device!r}, but there are {torch.cuda.device_count()} CUDA device(s)")
+    if not _is_int(workers) or workers < 1:
+        raise ValueError(f"workers must be an int >= 1, got {workers!r}")
+    if timeout is not None:
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+            raise TypeError(f"timeout must be None or a number of seconds, got {type(timeout).__name__} {timeout!r}")
+        if not 0 < timeout < math.inf:  # NaN fails too
+            raise ValueError(f"timeout must be a positive finite number of seconds per job, got {timeout!r}")
+
+
 class DeepJobsFailed(RuntimeError):
     """Some jobs of a protocol failed or were cut by the timeout (the others are stored).
 
@@ -334,7 +452,10 @@ def _adopt_legacy(out: Path) -> int:
             continue
         if meta.get("kind") != "deep" or meta.get("format") != FORMAT or not isinstance(meta.get("config"), dict):
             continue
-        key = job_key(meta["config"])
+        try:
+            key = job_key(meta["config"])
+        except (ValueError, TypeError):  # not a job this code runs
+            continue
         if not key.startswith(stem):
             continue
         frame = pd.read_parquet(path)
@@ -380,6 +501,13 @@ def run_jobs(jobs: list[dict], out: str | os.PathLike, device: str = "cpu", prog
 
     Raises
     ------
+    ValueError
+        Before any job runs: for a URL ``out`` (the deep jobs are stored in a local folder
+        only), a ``device`` that is not "cpu", "cuda" or "cuda:N" (or CUDA that is not
+        available), ``workers`` not an int >= 1, a ``timeout`` that is not a positive finite
+        number of seconds, or a job :meth:`DeepJob.from_dict` refuses.
+    TypeError
+        For a ``timeout`` that is not a number, or a job that is not a dict.
     DeepJobsFailed
         When a job failed or was cut (its error is in the message and in
         ``<out>/_failed/``; every other job is stored, and their rows are in the
@@ -389,7 +517,8 @@ def run_jobs(jobs: list[dict], out: str | os.PathLike, device: str = "cpu", prog
     """
     import warnings
 
-    out = Path(out)
+    out = check_local_out("out", out)
+    check_run_options(device=device, workers=workers, timeout=timeout)
     tasks = list({t.key: t for t in (DeepJob.from_dict(j, device=device, timeout=timeout) for j in jobs)}.values())
     if out.is_dir():
         _adopt_legacy(out)

@@ -177,6 +177,7 @@ class DeepResult:
     quick: bool
     cpu_seconds: dict | None = None
     claim_files: list = dataclasses.field(default_factory=list)  # the <claims>/deep/<key>.json written
+    removed_claim_files: list = dataclasses.field(default_factory=list)  # stale records deleted (protocol failed)
     command: str = ""
 
     @property

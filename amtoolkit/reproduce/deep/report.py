@@ -12,11 +12,13 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ..._checks import check_out_path
 from ..._version import __version__
-from .jobs import DeepJobsFailed, _Runner
+from ...claims.deepcode import deep_fingerprint
+from .jobs import DeepJobsFailed, _Runner, check_local_out
 from .protocols import FULL, PROTOCOLS, QUICK, RUNNERS, DeepResult, Scale, Section
 
-CLAIM_FORMAT = 2  # the format of <claims>/deep/<key>.json (amtoolkit.claims.checks.DEEP_FORMAT_VERSION)
+CLAIM_FORMAT = 3  # the format of <claims>/deep/<key>.json (amtoolkit.claims.checks.DEEP_FORMAT_VERSION)
 #: the ledger keys (``args.key`` of the ``stored_result`` entries of ledger.toml) each
 #: written only when every protocol named here ran in the same call
 CLAIM_KEYS = {"am-abstract-deep": ("am-4.2", "am-4.3"), "am-sec4.2-image": ("am-4.2",),
@@ -25,8 +27,11 @@ CLAIM_KEYS = {"am-abstract-deep": ("am-4.2", "am-4.3"), "am-sec4.2-image": ("am-
               "am-sec4.6-lr": ("am-4.6",), "rllc-outperforms": ("rllc",), "rllc-figure5": ("rllc",),
               "rllc-figure2": ("rllc-law",), "rllc-figure3": ("rllc-law",)}
 
+TIERS = {"--quick": "quick", "full": "full"}  # Scale.name → the record's "tier" (any other scale: "custom")
+
+
 def claim_records(sections: list, ran: list[str], command: str, quick: bool, device: str,
-                  report: str | None) -> dict[str, dict]:
+                  report: str | None, tier: str | None = None) -> dict[str, dict]:
     """The ledger records (:data:`CLAIM_FORMAT`) of the claims whose protocols
     (:data:`CLAIM_KEYS`) all ran and finished.
 
@@ -36,9 +41,17 @@ def claim_records(sections: list, ran: list[str], command: str, quick: bool, dev
     ``"none"``: no part has a verdict), ``verdict`` (the same in words, "at small scale"),
     ``parts`` (each: claim, verdict text, outcome, evidence, seeds, and ``paired``: the
     per-seed paired differences with their mean, min, max and 95 % t-interval, or null),
-    ``seeds`` (the fewest of the parts), ``scale``, ``protocols``, ``command``, ``quick``,
-    ``device`` and ``report``.
+    ``seeds`` (the fewest of the parts), ``scale``, ``tier`` (``"quick"``: the ``--quick``
+    sizes, ``"full"``, or ``"custom"``: other sizes; default from ``quick``), ``fingerprint``
+    (:func:`amtoolkit.claims.deepcode.deep_fingerprint`, the code that made the numbers),
+    ``protocols``, ``command``, ``quick``, ``device`` and ``report``. The ledger
+    (``stored_result``) uses a record only while its fingerprint is the current code's, and
+    a ``--tier full`` ledger only a ``"full"`` one.
     """
+    tier = tier if tier is not None else ("quick" if quick else "full")
+    if tier not in ("quick", "full", "custom"):
+        raise ValueError(f"tier must be 'quick', 'full' or 'custom', got {tier!r}")
+    fingerprint = deep_fingerprint()
     finished = {s.protocol: s for s in sections if not s.failed}
     records = {}
     for key, needs in CLAIM_KEYS.items():
@@ -62,7 +75,8 @@ def claim_records(sections: list, ran: list[str], command: str, quick: bool, dev
                  "fails": "does not hold at this scale", "none": "no verdict at this scale"}[result]
         records[key] = {"format": CLAIM_FORMAT, "key": key, "amtoolkit": __version__, "torch": torch.__version__,
                         "outcome": result, "verdict": words, "seeds": min(x["seeds"] for x in parts),
-                        "scale": "; ".join(finished[p].scale for p in needs), "protocols": list(needs),
+                        "scale": "; ".join(finished[p].scale for p in needs), "tier": tier,
+                        "fingerprint": fingerprint, "protocols": list(needs),
                         "parts": parts, "command": command, "quick": quick, "device": device, "report": report}
     return records
 
@@ -117,7 +131,9 @@ def reproduce_deep(protocols=None, seeds: int | None = None, quick: bool = False
     claims : path or None, default "docs"
         Where the ledger records go: ``<claims>/deep/<key>.json``, one per claim of
         :data:`CLAIM_KEYS` whose protocols ran (:func:`claim_records`); ``amtoolkit claims``
-        reads them from its results folder (by default ``docs``). None: not written.
+        reads them from its results folder (by default ``docs``). None: not written. The
+        record of a claim whose protocol ran here but did not finish is deleted (it would
+        be the verdict of an older run): ``DeepResult.removed_claim_files`` lists them.
 
     Returns
     -------
@@ -129,8 +145,12 @@ def reproduce_deep(protocols=None, seeds: int | None = None, quick: bool = False
     Raises
     ------
     ValueError
-        For an unknown protocol or device, a seeds or jobs count < 1, a scheduler that is
-        not "local" or an address, or a timeout that is not a positive number.
+        Before any training: for an unknown protocol or device, a seeds or jobs count < 1,
+        a scheduler that is not "local" or an address, a timeout that is not a positive
+        number, a URL ``out``, ``claims`` or ``figures`` (local folders only), an ``out``
+        that is a file, a ``report`` that is a folder or cannot be written, a ``claims`` or
+        ``figures`` folder that is a file or cannot be written (the message names the
+        parameter).
     """
     protocols = list(PROTOCOLS) if not protocols else list(protocols)
     for p in protocols:
@@ -147,13 +167,24 @@ def reproduce_deep(protocols=None, seeds: int | None = None, quick: bool = False
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
                                 or not 0 < timeout < float("inf")):
         raise ValueError(f"timeout must be a positive number of seconds per job, got {timeout!r}")
+    # where the results go, checked before any training (each error names its parameter)
+    check_local_out("out", out)
+    if Path(out).exists() and not Path(out).is_dir():
+        raise ValueError(f"out must be a folder (the job store), but {os.fspath(out)!r} is a file")
+    if report is not None:
+        check_out_path("report", report)
+    if claims is not None:
+        check_local_out("claims", claims)
+        check_out_path("claims", Path(claims) / "deep", folder=True)
+    if figures is not None:
+        check_local_out("figures", figures)
+        check_out_path("figures", figures, folder=True)
+    tier = "custom" if scale is not None else ("quick" if quick else "full")
     scale = scale or (QUICK if quick else FULL)
     if seeds is not None:
         if not isinstance(seeds, int) or isinstance(seeds, bool) or seeds < 1:
             raise ValueError(f"seeds must be an int >= 1, got {seeds!r}")
         scale = Scale(**{**scale.__dict__, "seeds": seeds})
-    if figures is not None:
-        Path(figures).mkdir(parents=True, exist_ok=True)
     run = _Runner(out, device, progress, jobs, scheduler, timeout)
     sections, seconds, cpu = [], {}, {}
     for p in protocols:
@@ -176,8 +207,18 @@ def reproduce_deep(protocols=None, seeds: int | None = None, quick: bool = False
         Path(report).write_text(markdown(result, scale))
     if claims is not None:
         folder = Path(claims) / "deep"
-        for key, rec in claim_records(sections, protocols, command, quick, device,
-                                      None if report is None else os.fspath(report)).items():
+        failed = {s.protocol for s in sections if s.failed}
+        records = claim_records(sections, protocols, command, quick, device,
+                                None if report is None else os.fspath(report), tier=tier)
+        for key, needs in CLAIM_KEYS.items():  # a record this run should have renewed but could not is stale
+            stale = any(p in failed for p in needs) or (all(p in protocols for p in needs) and key not in records)
+            path = folder / f"{key}.json"
+            if stale and key not in records and path.exists():
+                path.unlink()
+                result.removed_claim_files.append(os.fspath(path))
+                if progress:
+                    print(f"[reproduce deep] removed the stale ledger record {path} (its protocol did not finish)")
+        for key, rec in records.items():
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"{key}.json"
             path.write_text(json.dumps(_json_ready(rec), indent=1, ensure_ascii=False, allow_nan=False) + "\n",
