@@ -9,6 +9,7 @@
 * :mod:`.verdicts` the verdict rules, by name;
 * :mod:`.convex`   the convex claim under the paper's protocol and under fair baselines,
   and its transfer to other data;
+* :mod:`.deepcode` the code fingerprint of the deep-learning claim records;
 * :mod:`.runner`   runs the ledger and writes the report (:func:`run_claims`);
 * :mod:`.command`  the ``claims`` subcommand (``register(subparsers)``, ``main(argv)``).
 

@@ -32,8 +32,11 @@ The protocols (:data:`PROTOCOLS`) and their claims:
 
 Each claim the protocols test is also written as ``<claims>/deep/<ledger key>.json``
 (:data:`CLAIM_FORMAT`: the verdict at this scale, the per-seed paired differences, the
-scale, the command, the amtoolkit version), which ``amtoolkit claims`` reads (the check
-``stored_result`` of :mod:`amtoolkit.claims.checks`).
+scale and its tier, the command, the amtoolkit version and the fingerprint of the training
+code, :func:`amtoolkit.claims.deepcode.deep_fingerprint`), which ``amtoolkit claims`` reads
+while it is current (the check ``stored_result`` of :mod:`amtoolkit.claims.checks`). The
+fingerprint is not part of a job's key: stored jobs stay valid across edits of the
+documentation and of the report code.
 
 The package, one concept per module: :mod:`.jobs` (the data, one training job, the job as
 a sweep task, :func:`run_jobs`), :mod:`.protocols` (the protocols, their sizes and the
