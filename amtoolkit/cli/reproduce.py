@@ -165,6 +165,9 @@ def cmd_reproduce_deep(args) -> int:
             print(f"[{s.protocol}] {claim}: {verdict}")
     print(f"wrote {args.report}, {args.figures}/dl_*, {len(result.claim_files)} ledger record(s) in "
           f"{claims}/deep/ and the jobs in {out}/; {time.perf_counter() - t0:.1f} s wall")
+    if result.removed_claim_files:
+        print(f"removed {len(result.removed_claim_files)} stale ledger record(s) of protocols that did not finish: "
+              + ", ".join(result.removed_claim_files), file=sys.stderr)
     if result.failed:
         for p, errors in result.failed.items():
             print(f"error: {p}: {len(errors)} job(s) failed (not stored; running the command again retries "

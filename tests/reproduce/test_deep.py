@@ -485,3 +485,4 @@ def test_records_of_a_protocol_that_did_not_finish_are_removed(tmp_path, data_di
     assert sorted(p.stem for p in folder.glob("*.json")) == ["am-sec4.2-image", "rllc-figure2"]
     assert sorted(res.removed_claim_files) == sorted(str(folder / f"{k}.json")
                                                      for k in ("rllc-figure5", "rllc-outperforms"))
+    assert not (folder / "rllc-figure5.json").exists()
