@@ -6,37 +6,30 @@
 code's: a record made by other training code is not reported as a verdict of this code.
 
 The fingerprint covers the code that determines a job's numbers and its verdicts
-(:data:`DEEP_FINGERPRINTED`: the deep jobs and protocols, the torch optimizers and models),
+(:data:`DEEP_FINGERPRINTED`: the deep jobs and protocols, the torch optimizers and models,
+the image and text loaders),
 with docstrings and comments left out (as :func:`amtoolkit.claims.convex.fingerprint`), so
 an edit of the documentation does not make a record stale. It is not part of a job's store
 key: stored jobs stay valid across such edits, and a changed training loop is caught here
 (and by :data:`amtoolkit.reproduce.deep.FORMAT` for the jobs).
 
-This module imports neither torch nor the deep package: it reads their source files.
+This module imports neither torch nor the deep package: it reads their source files
+(with the docstring-stripping reader of :mod:`amtoolkit.claims.convex`).
 """
 
 from __future__ import annotations
 
-import ast
 import hashlib
 from pathlib import Path
+
+from .convex import _code_only
 
 __all__ = ["DEEP_FINGERPRINTED", "deep_fingerprint"]
 
 #: the modules (relative to the amtoolkit package) whose code decides a deep claim record's numbers
 DEEP_FINGERPRINTED = ("reproduce/deep/jobs.py", "reproduce/deep/protocols.py", "torch/_am.py", "torch/_ops.py",
-                      "torch/_rllc.py", "torch/models.py")
-
-
-def _code_only(source: str) -> str:
-    """The module's syntax tree without docstrings, as text (comments are not in the tree)."""
-    tree = ast.parse(source)
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.body \
-                and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant) \
-                and isinstance(node.body[0].value.value, str):
-            node.body = node.body[1:] or [ast.Pass()]
-    return ast.dump(tree)
+                      "torch/_rllc.py", "torch/_checks.py", "torch/models.py", "datasets/images.py",
+                      "datasets/text.py")
 
 
 def deep_fingerprint() -> str:
