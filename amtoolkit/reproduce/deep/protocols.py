@@ -389,8 +389,8 @@ def _am43(scale: Scale, run: _Runner, figures) -> Section:
     restarts = []
     for a, b, text in (("adamw", "am-adamw (reset)", "early restarts (Reset θ 0.7) carry part of AM's gain: "
                                                     "Reset reaches a lower validation loss than AdamW"),
-                       ("am-adamw (reset)", "am-adamw", "but not all of it: AM-AdamW reaches a lower validation "
-                                                        "loss than Reset")):
+                       ("am-adamw (reset)", "am-adamw", "restarts do not carry all of it: AM-AdamW reaches a "
+                                                        "lower validation loss than Reset")):
         pr = paired(by[a], by[b]) if a in by and b in by else paired(pd.Series(dtype=float), pd.Series(dtype=float))
         verdicts.append((f"Table 6, lr {lr6:g}: {text}", verdict(pr, "pos"),
                          f"{a} − {b} final validation loss " + _fmt_p(pr)))
