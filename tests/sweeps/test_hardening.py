@@ -1,0 +1,111 @@
+"""Task jobs that return something unexpected, keys that are not keys, stores whose files
+lie about their key, stale summary indexes, odd URLs: each is a named failure or a
+warning, never a crashed sweep, lost rows or a wrong answer."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import amtoolkit as amt
+from amtoolkit.sweeps import engine, locations, results, store
+
+from .test_task_jobs import GradientDescentJob
+
+GOOD = [GradientDescentJob(1.0, 0.1), GradientDescentJob(2.0, 0.1)]
+
+
+@dataclasses.dataclass(frozen=True)
+class Returns(GradientDescentJob):
+    """Returns ``what`` (a callable of nothing) instead of training."""
+
+    what: object = None
+
+    def execute(self, deadline):
+        return self.what()
+
+
+def _two_rows(**info):
+    return lambda: (pd.DataFrame({"step": [0, 1], "x": [1.0, 0.5]}), info)
+
+
+BAD_RETURNS = {
+    "none": lambda: (None, {}),
+    "not a pair": lambda: pd.DataFrame({"x": [1.0]}),
+    "mixed column": lambda: (pd.DataFrame({"step": [0, 1], "v": [1, "a"]}), {"status": "ok"}),
+    "unknown status": _two_rows(status="exploded"),
+    "engine key": _two_rows(status="ok", state="running"),
+    "empty": lambda: (pd.DataFrame({"x": []}), {}),
+    "info not a dict": lambda: (pd.DataFrame({"x": [1.0]}), ["ok"]),
+}
+
+
+@pytest.mark.parametrize("kind,jobs", [(kind, 1) for kind in sorted(BAD_RETURNS)] + [("mixed column", 2)])
+def test_a_task_job_returning_nonsense_fails_alone_with_a_record(tmp_path, kind, jobs):
+    bad = Returns(3.0, 0.1, what=BAD_RETURNS[kind])
+    with pytest.warns(RuntimeWarning, match="1 job.s. failed"):
+        report = amt.sweep([GOOD[0], bad, GOOD[1]], tmp_path, jobs=jobs, progress=False)
+    assert report.stored == 2 and set(report.failed) == {bad.key}  # the jobs after it still ran
+    record = json.loads((tmp_path / "_failed" / f"{bad.key}.json").read_text())
+    assert record["status"] == "failed" and "not stored" in record["error"]
+    assert store.stored_keys(tmp_path) == {j.key for j in GOOD}
+    frame = amt.load_results(tmp_path)
+    for job in GOOD:  # the rows of the good jobs, exactly
+        x = frame.loc[frame["job"] == job.key].sort_values("step")["x"].to_numpy()
+        np.testing.assert_allclose(x, (1 - job.lr * job.a) ** np.arange(6), rtol=1e-15)
+
+
+def test_run_job_turns_a_table_that_cannot_be_written_into_a_failure(tmp_path):
+    # a worker that sees the store writes itself: a write that raises is a failed outcome
+    job = GOOD[0]
+    with engine._store_lock(tmp_path) as token:
+        orig = engine.write_job
+
+        def broken(*args, **kw):
+            raise TypeError("cannot convert")
+
+        engine.write_job = broken
+        try:
+            out = engine.run_job(job, {"path": str(tmp_path), "token": token, "worker": False})
+        finally:
+            engine.write_job = orig
+    assert out["state"] == "failed" and "cannot convert" in out["error"]
+
+
+def test_a_timeout_status_without_a_timeout_and_with_a_step_is_named(tmp_path):
+    untimed = Returns(3.0, 0.1, what=_two_rows(status="timeout"))
+    cut = Returns(4.0, 0.1, what=_two_rows(status="timeout", step=7, steps=20))
+    timed = dataclasses.replace(cut, timeout=5.0)
+    with pytest.warns(RuntimeWarning, match="failed"):
+        report = amt.sweep([untimed, timed], tmp_path, progress=False)
+    assert report.timed_out == {untimed.key, timed.key} and report.stored == 0
+    assert "no timeout was set" in report.failed[untimed.key]
+    assert "5 s budget and was cut at step 7 of 20" in report.failed[timed.key]
+
+
+@pytest.mark.parametrize("key", ["ABC", "A" * 20, "g" * 20, "0" * 19, 12345678901234567890])
+def test_a_task_job_key_must_be_20_lowercase_hex(tmp_path, key):
+    @dataclasses.dataclass(frozen=True)
+    class KeyJob(GradientDescentJob):
+        @property
+        def key(self):
+            return key
+
+    with pytest.raises(ValueError, match=r"spec\[1\].*20 lowercase hex"):
+        amt.sweep([GOOD[0], KeyJob(1.0, 0.2)], tmp_path, progress=False)
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_task_job_label_must_be_a_str(tmp_path):
+    @dataclasses.dataclass(frozen=True)
+    class LabelJob(GradientDescentJob):
+        label: object = 3
+
+    with pytest.raises(TypeError, match=r"spec\[0\].*label is a str"):
+        amt.sweep([LabelJob(1.0, 0.2)], tmp_path, progress=False)
