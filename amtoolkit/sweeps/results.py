@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import warnings
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -46,6 +47,38 @@ def _store_files(directory: Store) -> list[Path | str]:
     if not files:
         raise FileNotFoundError(f"directory: {directory} holds no job files (*.parquet)")
     return [files[k] for k in sorted(files)]
+
+
+_META_KEY = re.compile(rb'^\{"key": "([^"\\]*)"')
+
+
+def _meta_key(raw: bytes) -> Any:
+    """The ``key`` of a job file's metadata (JSON bytes): read from its start where the
+    writer put it (no parsing of the rest), else from the parsed JSON; ``None`` when the
+    metadata is not a JSON object."""
+    got = _META_KEY.match(raw)
+    if got is not None:
+        return got.group(1).decode()
+    try:
+        meta = json.loads(raw)
+    except ValueError:
+        return None
+    return meta.get("key") if isinstance(meta, dict) else None
+
+
+def _stem(path: Path | str) -> str:
+    name = path.name if isinstance(path, Path) else str(path).rsplit("/", 1)[-1]
+    return name[:-8] if name.endswith(".parquet") else name
+
+
+def _foreign(path: Path | str, key: Any) -> str | None:
+    """The reason to skip ``path`` when its metadata names another job than its file
+    name (a copied or renamed job file: its rows are another file's), else ``None``."""
+    stem = _stem(path)
+    if key is None or key == stem:  # (a file written outside a sweep may name no key)
+        return None
+    return (f"{path}: its metadata names the job {key!r}, not {stem!r} (its file name): a copied or "
+            f"renamed job file")
 
 
 def _warn_skipped(directory: Path, bad: list[str], n_good: int) -> None:
@@ -252,6 +285,9 @@ def load_results(directory: str | os.PathLike | RemoteStore, columns: Iterable[s
             return None, None, f"{path}: not a readable Parquet file ({type(err).__name__}: {err})"
         if JOB_META not in (schema.metadata or {}):
             return None, None, f"{path}: not an amtoolkit job file (no {JOB_META.decode()!r} metadata)"
+        foreign = _foreign(path, _meta_key(schema.metadata[JOB_META]))
+        if foreign is not None:
+            return None, None, foreign
         names = schema.names
         if "job" not in names:
             return None, None, f"{path}: not a sweep job file (no 'job' column)"
@@ -322,7 +358,7 @@ def load_results(directory: str | os.PathLike | RemoteStore, columns: Iterable[s
 
 INDEX_FILE = ".amtoolkit.summaries"  # a Parquet file; hidden and without .parquet: never taken for a job
 _INDEX_META = b"amtoolkit.index"
-_INDEX_FORMAT = 1
+_INDEX_FORMAT = 2  # 2: the column __file names the file of each row (1 found them by job: a copy twice)
 
 
 def _signed_files(loc: Store) -> dict[str, tuple[Path | str, tuple]]:
@@ -400,14 +436,18 @@ def _write_index(loc: Store, table, signatures: dict) -> None:
         pass
 
 
-def _summary_frame(results: list) -> pd.DataFrame | None:
+_FILE = "__file"  # the index's column of each row's file (its stem): the rows of a file are found by it
+
+
+def _summary_frame(results: list, stems: list[str]) -> pd.DataFrame | None:
     groups: dict[tuple, list] = {}
-    for got, _ in results:
+    for stem, (got, _) in zip(stems, results):
         if got is not None:
-            groups.setdefault(got[0], []).append(got[1])
+            groups.setdefault(got[0], []).append((stem, got[1]))
     if not groups:
         return None
-    frames = [pd.DataFrame({c: [v for part in parts for v in part[i]] for i, c in enumerate(cols)})
+    frames = [pd.DataFrame({**{c: [v for _, part in parts for v in part[i]] for i, c in enumerate(cols)},
+                            _FILE: [stem for stem, part in parts for _ in range(len(part[0]) if part else 0)]})
               for cols, parts in groups.items()]
     frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     for col in frame.columns:  # JSON null back to NaN in the numeric columns
@@ -475,7 +515,11 @@ def read_summaries(directory: str | os.PathLike | RemoteStore, *, index: bool = 
         except (OSError, ValueError) as err:
             return None, f"{path}: not a readable Parquet file ({err})"
         raw = _footer_value(footer, SUMMARY_META)
-        if raw is not None and JOB_META in footer:
+        raw_meta = _footer_value(footer, JOB_META)
+        if raw is not None and raw_meta is not None:
+            foreign = _foreign(path, _meta_key(raw_meta))
+            if foreign is not None:
+                return None, foreign
             try:
                 summary = json.loads(raw)
                 n, cols = int(summary["n"]), summary["columns"]
@@ -484,6 +528,9 @@ def read_summaries(directory: str | os.PathLike | RemoteStore, *, index: bool = 
                 return None, f"{path}: its summary metadata is damaged ({err})"
         try:  # written before summaries existed: the job metadata, else the table's last rows
             meta = verify_job_file(path, fs=fs)
+            foreign = _foreign(path, meta.get("key"))
+            if foreign is not None:
+                return None, foreign
             frame = pq.read_table(path, filesystem=fs).to_pandas()
         except DamagedJobFile as err:
             return None, str(err)
@@ -498,29 +545,27 @@ def read_summaries(directory: str | os.PathLike | RemoteStore, *, index: bool = 
     results = _map(one, todo, None if fs is None else _REMOTE_THREADS)
     bad = [error for got, error in results if got is None]
     _warn_skipped(directory, bad, len(keep) + len(results) - len(bad))
-    fresh = _summary_frame(results)
+    fresh = _summary_frame(results, todo_keys)
     if fresh is not None and (not index or "job" not in fresh):
+        fresh = fresh.drop(columns=_FILE)
         return fresh.sort_values("job", kind="stable", ignore_index=True) if "job" in fresh else fresh
     if fresh is None and old is not None and len(keep) == len(old[1]):
-        return old[0].to_pandas()  # nothing changed: the index as it is
+        return old[0].drop_columns([_FILE]).to_pandas()  # nothing changed: the index as it is
     try:
         parts = []
         if old is not None and keep:
             import pyarrow.compute as pc
 
-            parts.append(old[0].filter(pc.is_in(old[0].column("job"), value_set=pa.array(sorted(keep)))))
+            parts.append(old[0].filter(pc.is_in(old[0].column(_FILE), value_set=pa.array(sorted(keep)))))
         if fresh is not None:
             parts.append(pa.Table.from_pandas(fresh, preserve_index=False))
         table = pa.concat_tables(parts, promote_options="permissive").replace_schema_metadata(None)
         table = table.take(pc_sort_job(table))
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):  # columns that do not fit one table
         return read_summaries(directory, index=False)
-    indexed = set(keep)
-    for stem, (got, _) in zip(todo_keys, results):  # a file is indexed under its job key only
-        if got is not None and "job" in got[0] and set(got[1][got[0].index("job")]) == {stem}:
-            indexed.add(stem)
-    _write_index(directory, table, {k: entries[k][1] for k in indexed})
-    return table.to_pandas()
+    indexed = set(keep) | {stem for stem, (got, _) in zip(todo_keys, results) if got is not None}
+    _write_index(directory, table, {k: entries[k][1] for k in indexed})  # rows found by _FILE: never twice
+    return table.drop_columns([_FILE]).to_pandas()
 
 
 def pc_sort_job(table):

@@ -109,3 +109,31 @@ def test_a_task_job_label_must_be_a_str(tmp_path):
 
     with pytest.raises(TypeError, match=r"spec\[0\].*label is a str"):
         amt.sweep([LabelJob(1.0, 0.2)], tmp_path, progress=False)
+
+
+# -- readers: a file whose metadata names another job -------------------------------------
+
+
+@pytest.mark.parametrize("name", ["ffffffffffffffffffff", "copy-of-a-job"])
+def test_a_copied_job_file_is_skipped_by_both_readers_and_never_duplicated(tmp_path, name):
+    amt.sweep(GOOD, tmp_path, progress=False)
+    original = store.job_files(tmp_path)[GOOD[0].key]
+    shutil.copy(original, tmp_path / f"{name}.parquet")
+    for index in (True, True, True, False):  # the index is rewritten by each call: it must not grow
+        with pytest.warns(RuntimeWarning, match=rf"{name}.parquet: its metadata names the job '{GOOD[0].key}'"):
+            got = results.read_summaries(tmp_path, index=index)
+        assert sorted(got["job"]) == sorted(j.key for j in GOOD)  # one run per job, once each
+    with pytest.warns(RuntimeWarning, match=rf"{name}.parquet: its metadata names the job"):
+        frame = amt.load_results(tmp_path)
+    assert frame.groupby("job", observed=True).size().to_dict() == {j.key: 6 for j in GOOD}
+
+
+def test_a_file_without_a_key_whose_rows_name_another_job_is_read_once_per_call(tmp_path):
+    amt.sweep(GOOD, tmp_path, progress=False)
+    frame = amt.load_results(tmp_path, job=GOOD[0].key)
+    frame["job"] = frame["job"].astype(str)
+    store.write_job(tmp_path, "written-by-hand", frame, {"state": "done"},  # no key in its metadata
+                    summary=store.run_summary(frame))
+    counts = [len(results.read_summaries(tmp_path)) for _ in range(3)]
+    assert counts == [3, 3, 3]  # the two jobs, and the hand-written file once
+    pd.testing.assert_frame_equal(results.read_summaries(tmp_path), results.read_summaries(tmp_path, index=False))
