@@ -361,22 +361,41 @@ _INDEX_META = b"amtoolkit.index"
 _INDEX_FORMAT = 2  # 2: the column __file names the file of each row (1 found them by job: a copy twice)
 
 
-def _signed_files(loc: Store) -> dict[str, tuple[Path | str, tuple]]:
+#: seconds: a file of a URL store modified this recently is not signed into the index
+#: (an object store's modification times may have 1 s resolution: a rewrite within the
+#: same second, of the same size, would look unchanged)
+SETTLE_SECONDS = 2.0
+
+
+def _signed_files(loc: Store) -> dict[str, tuple[Path | str, tuple | None]]:
     """Every ``*.parquet`` file of a store with its signature, by stem: ``(inode, size,
     mtime_ns)`` locally (a rewrite through ``os.replace`` always changes the inode),
-    ``(size, mtime_ns)`` in a URL store (from the one listing)."""
+    ``(size, mtime_ns)`` in a URL store (from the one listing). The signature is ``None``
+    (never answered from the index) for a file of a URL store whose file system gives no
+    modification time (fsspec's through pyarrow's ``FSSpecHandler``: ``memory://``,
+    ``s3fs``, ``gcsfs``...), or whose modification time is within :data:`SETTLE_SECONDS`
+    of now (the newest of this machine's clock and the store's newest modification time):
+    such a file's footer is read on each call until it has settled."""
     if isinstance(loc, RemoteStore):
+        import time
+
         import pyarrow.fs as pafs
 
-        out = {}
-        for info in _remote_listing(loc):
+        out, newest = {}, 0
+        listing = _remote_listing(loc)
+        for info in listing:
+            if info.type == pafs.FileType.File and info.mtime_ns is not None:
+                newest = max(newest, info.mtime_ns)
+        settled = max(time.time_ns(), newest) - int(SETTLE_SECONDS * 1e9)
+        for info in listing:
             if info.type != pafs.FileType.File:
                 continue
             parts = _relative(loc, info.path).split("/")
             name = parts[-1]
             if (len(parts) == 1 or (len(parts) == 2 and _PREFIX.match(parts[0]))) \
                     and name.endswith(".parquet") and not name.startswith("."):
-                out[name[:-8]] = (info.path, (info.size, info.mtime_ns))
+                mtime = info.mtime_ns
+                out[name[:-8]] = (info.path, (info.size, mtime) if mtime is not None and mtime <= settled else None)
         return out
     out = {}
 
@@ -493,7 +512,11 @@ def read_summaries(directory: str | os.PathLike | RemoteStore, *, index: bool = 
     size and modification time (size and modification time in a URL store), read from
     one listing. Only the footers of the other files are read, and the index is then
     rewritten. A job file that was rewritten, added or removed is therefore never
-    answered from a stale index.
+    answered from a stale index. In a URL store, a file without a modification time
+    (the fsspec file systems: ``memory://``, ``s3fs``...) is never answered from the
+    index, nor one modified within :data:`SETTLE_SECONDS` of the read (object stores
+    keep modification times to the second, so a same-size rewrite within that second
+    would otherwise look unchanged); their footers are read on each call.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -505,7 +528,7 @@ def read_summaries(directory: str | os.PathLike | RemoteStore, *, index: bool = 
     old = _read_index(directory) if index else None
     keep = set()
     if old is not None:
-        keep = {k for k, (_, sig) in entries.items() if old[1].get(k) == sig}
+        keep = {k for k, (_, sig) in entries.items() if sig is not None and old[1].get(k) == sig}
     todo_keys = [k for k in sorted(entries) if k not in keep]
     todo = [entries[k][0] for k in todo_keys]
 
@@ -564,7 +587,7 @@ def read_summaries(directory: str | os.PathLike | RemoteStore, *, index: bool = 
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):  # columns that do not fit one table
         return read_summaries(directory, index=False)
     indexed = set(keep) | {stem for stem, (got, _) in zip(todo_keys, results) if got is not None}
-    _write_index(directory, table, {k: entries[k][1] for k in indexed})  # rows found by _FILE: never twice
+    _write_index(directory, table, {k: entries[k][1] for k in indexed if entries[k][1] is not None})  # rows found by _FILE: never twice
     return table.drop_columns([_FILE]).to_pandas()
 
 

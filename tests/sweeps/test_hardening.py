@@ -137,3 +137,71 @@ def test_a_file_without_a_key_whose_rows_name_another_job_is_read_once_per_call(
     counts = [len(results.read_summaries(tmp_path)) for _ in range(3)]
     assert counts == [3, 3, 3]  # the two jobs, and the hand-written file once
     pd.testing.assert_frame_equal(results.read_summaries(tmp_path), results.read_summaries(tmp_path, index=False))
+
+
+# -- the summary index on URL stores --------------------------------------------------------
+
+
+def _same_size_rewrite(data: bytes) -> bytes:
+    """The job file with one digit of the loss in its summary metadata changed: another
+    summary, the same size (the footer's key-value metadata has no checksum)."""
+    at = data.index(store.SUMMARY_META)
+    at = data.index(b'"loss": ', at) + len(b'"loss": ')
+    while not data[at:at + 1].isdigit() or data[at:at + 1] in b"09":
+        at += 1
+    return data[:at] + bytes([data[at] + 1]) + data[at + 1:]
+
+
+def _tiny_spec():
+    return {"sweep": {"steps": 4, "seeds": [0]}, "problems": [{"name": "quadratic", "dim": 3, "cond": 10.0}],
+            "optimizers": [{"name": "mgd", "lr": "1/L", "beta": [0.0, 0.5]}]}
+
+
+def test_the_index_never_answers_for_a_file_without_a_modification_time(monkeypatch):
+    import fsspec
+
+    monkeypatch.setattr(engine, "LOCK_SETTLE", 0.0)
+    url = f"memory://amt-hardening-{id(monkeypatch):x}/store"
+    try:
+        amt.sweep(_tiny_spec(), url, progress=False)
+        before = results.read_summaries(url)
+        fs = fsspec.filesystem("memory")
+        path = url[len("memory:/"):] + "/" + sorted(store.stored_keys(url))[0] + ".parquet"
+        data = fs.cat_file(path)
+        fs.pipe_file(path, _same_size_rewrite(data))
+        assert len(fs.cat_file(path)) == len(data)
+        got = results.read_summaries(url)
+        pd.testing.assert_frame_equal(got, results.read_summaries(url, index=False))
+        assert not np.array_equal(got["loss"].to_numpy(), before["loss"].to_numpy())
+    finally:
+        fs = fsspec.filesystem("memory")
+        if fs.exists(url[len("memory:/"):]):
+            fs.rm(url[len("memory:/"):], recursive=True)
+
+
+def test_the_index_never_answers_for_a_recent_file_of_a_coarse_clock_store(tmp_path, monkeypatch):
+    import os
+    import time
+
+    import pyarrow.fs as pafs
+
+    url = (tmp_path / "s").as_uri()
+    amt.sweep(_tiny_spec(), url, progress=False)
+    real = results._remote_listing
+
+    def whole_seconds(loc, folder=""):  # an object store's LastModified: 1 s resolution
+        return [pafs.FileInfo(i.path, i.type, mtime=pd.Timestamp(i.mtime_ns // 10**9 * 10**9, unit="ns"),
+                              size=i.size) if i.mtime_ns is not None else i for i in real(loc, folder)]
+
+    monkeypatch.setattr(results, "_remote_listing", whole_seconds)
+    monkeypatch.setattr(results, "SETTLE_SECONDS", 60.0, raising=False)  # "recent" whatever the machine's load
+    now = time.time()
+    for path in store.job_files(tmp_path / "s").values():
+        os.utime(path, (now, now))
+    before = results.read_summaries(url)
+    path = store.job_files(tmp_path / "s")[sorted(store.stored_keys(url))[0]]
+    path.write_bytes(_same_size_rewrite(path.read_bytes()))  # rewritten within the same second
+    os.utime(path, (now, now))
+    got = results.read_summaries(url)
+    pd.testing.assert_frame_equal(got, results.read_summaries(url, index=False))
+    assert not np.array_equal(got["loss"].to_numpy(), before["loss"].to_numpy())
