@@ -224,11 +224,14 @@ def load_results(directory: str | os.PathLike | RemoteStore, columns: Iterable[s
     directory : str or os.PathLike
         The ``out`` folder of a sweep, or its URL (``s3://bucket/prefix``, ``file:///...``,
         any URL pyarrow or fsspec knows: :func:`open_url`).
-    columns : iterable of str, optional
-        Read only these columns (default: all). Each file reads only what is asked.
+    columns : str or iterable of str, optional
+        Read only these columns (default: all), in this order; each is in the result,
+        missing (NaN) in the rows of files that lack it. Each file reads only what is
+        asked.
     where : mapping, optional
         Keep the rows whose column equals a value, or is in a list/tuple/set of values
-        (``None`` or NaN in the list also keep missing values); the same as ``filters``.
+        (``None`` or NaN in the list also keep missing values, including the rows of a
+        file that lacks the column); the same as ``filters``.
     threads : int, optional
         Threads reading the files (default: one per core beyond the first, at most 16,
         so serial on 2 cores; 16 for a URL store, whose reads wait on the network).
@@ -247,7 +250,10 @@ def load_results(directory: str | os.PathLike | RemoteStore, columns: Iterable[s
     FileNotFoundError
         If ``directory`` does not exist, or holds no amtoolkit job file.
     ValueError
-        If a filter or a requested column is in no stored job.
+        If a filter or a requested column is in no stored job, ``columns`` is empty or
+        ``threads`` is not an integer >= 1.
+    TypeError
+        If ``columns`` is not a name or an iterable of names.
 
     Warns
     -----
@@ -259,11 +265,26 @@ def load_results(directory: str | os.PathLike | RemoteStore, columns: Iterable[s
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
+    if columns is not None:
+        if isinstance(columns, str):
+            columns = [columns]
+        elif isinstance(columns, Iterable) and not isinstance(columns, (bytes, Mapping)):
+            columns = list(columns)
+        else:
+            raise TypeError(f"columns must be a column name or an iterable of column names, got "
+                            f"{type(columns).__name__} {columns!r}")
+        odd = [c for c in columns if not isinstance(c, str)]
+        if odd:
+            raise TypeError(f"columns: column names are str, got {odd[0]!r} ({type(odd[0]).__name__})")
+        if not columns:
+            raise ValueError("columns must name at least one column (None reads them all), got []")
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise ValueError(f"threads must be an integer >= 1 or None, got {threads!r}")
     directory = location(directory)
     remote = isinstance(directory, RemoteStore)
     flt = _as_filters(where, filters)
-    if columns is not None:
-        columns = [columns] if isinstance(columns, str) else list(columns)
+    keeps_missing = {col: any(v is None or (isinstance(v, float) and np.isnan(v)) for v in want)
+                     for col, want in flt.items()}
     paths = _store_files(directory)
 
     def read(path):
@@ -291,15 +312,16 @@ def load_results(directory: str | os.PathLike | RemoteStore, columns: Iterable[s
         names = schema.names
         if "job" not in names:
             return None, None, f"{path}: not a sweep job file (no 'job' column)"
-        if any(col not in names for col in flt):  # a filter on a column this job lacks
-            return names, None, None
+        if any(col not in names and not keeps_missing[col] for col in flt):  # a filter on a column it lacks:
+            return names, None, None  # all its values are missing, kept only with None/NaN in the list
         want = None if columns is None else [c for c in dict.fromkeys([*columns, *flt]) if c in names]
         try:
             table = pf.read(columns=want, use_threads=False)
         except Exception as err:
             return None, None, f"{path}: its table could not be read ({type(err).__name__}: {err})"
-        if flt:
-            table = table.filter(_mask(table, flt))
+        present = {col: allowed for col, allowed in flt.items() if col in names}
+        if present:
+            table = table.filter(_mask(table, present))
         for i, fld in enumerate(table.schema):  # strings (method, job, pb_name...) as categoricals:
             if pa.types.is_string(fld.type) or pa.types.is_large_string(fld.type):  # 20x less memory
                 table = table.set_column(i, fld.name, pc.dictionary_encode(table.column(i)))
@@ -346,10 +368,14 @@ def load_results(directory: str | os.PathLike | RemoteStore, columns: Iterable[s
         frame = table.to_pandas(self_destruct=True, split_blocks=True)
         del table
     else:
-        frame = pd.DataFrame(columns=[c for c in order if c in stored])
-    want = [c for c in order if c in frame.columns]
-    if list(frame.columns) != want:
-        frame = frame[want]
+        frame = pd.DataFrame(columns=order)
+    if columns is None:
+        order = [c for c in order if c in frame.columns]
+    for col in order:  # an asked column that no matching file has: all missing
+        if col not in frame.columns:
+            frame[col] = np.nan
+    if list(frame.columns) != order:
+        frame = frame[order]
     if flt and frame.empty:
         warnings.warn(f"load_results: no row of {directory} matches the filters "
                       f"{ {k: v if len(v) > 1 else v[0] for k, v in flt.items()} }", RuntimeWarning, stacklevel=2)

@@ -205,3 +205,45 @@ def test_the_index_never_answers_for_a_recent_file_of_a_coarse_clock_store(tmp_p
     got = results.read_summaries(url)
     pd.testing.assert_frame_equal(got, results.read_summaries(url, index=False))
     assert not np.array_equal(got["loss"].to_numpy(), before["loss"].to_numpy())
+
+
+# -- load_results on a store of spec jobs and task jobs ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory):
+    out = tmp_path_factory.mktemp("mixed")
+    amt.sweep(_tiny_spec(), out, progress=False)
+    amt.sweep(GOOD, out, progress=False)
+    return out
+
+
+def test_a_filter_with_none_keeps_the_files_that_lack_its_column(mixed):
+    every = amt.load_results(mixed)
+    spec_rows = every["method"].notna()  # the task jobs have no method column
+    assert 0 < spec_rows.sum() < len(every)
+    got = amt.load_results(mixed, method=["mgd", None])
+    assert len(got) == len(every)
+    assert len(amt.load_results(mixed, method=[None])) == (~spec_rows).sum()
+    assert len(amt.load_results(mixed, method="mgd")) == spec_rows.sum()  # without None: only those that have it
+
+
+def test_asked_columns_are_always_returned(mixed):
+    got = amt.load_results(mixed, columns=["x", "step"], where={"method": ["mgd"]})
+    assert list(got.columns) == ["x", "step"] and got["x"].isna().all() and len(got) > 0
+    both = amt.load_results(mixed, columns=["x", "step", "loss"])
+    assert list(both.columns) == ["x", "step", "loss"]
+    assert both["x"].notna().sum() == 12 and both["loss"].notna().sum() == len(both) - 12  # 2 task jobs x 6 rows
+
+
+@pytest.mark.parametrize("kw, exc, match", [
+    ({"columns": []}, ValueError, "columns must name at least one column"),
+    ({"columns": 5}, TypeError, "columns must be a column name or an iterable"),
+    ({"columns": ["x", 3]}, TypeError, "columns: column names are str, got 3"),
+    ({"threads": "x"}, ValueError, "threads must be an integer >= 1 or None, got 'x'"),
+    ({"threads": -1}, ValueError, "threads must be an integer >= 1 or None, got -1"),
+    ({"threads": 0}, ValueError, "threads must be"),
+])
+def test_load_results_arguments_are_checked(mixed, kw, exc, match):
+    with pytest.raises(exc, match=match):
+        amt.load_results(mixed, **kw)
