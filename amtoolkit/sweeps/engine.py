@@ -87,7 +87,7 @@ class StoreLocked(RuntimeError):
 class SweepReport:
     """What a call of :func:`sweep` did.
 
-    ``total`` jobs in the spec; ``skipped`` because already stored; ``stored`` by this
+    ``out`` the store (a URL without its user information); ``total`` jobs in the spec; ``skipped`` because already stored; ``stored`` by this
     call; ``failed`` (key → error text) by this call, of which ``timed_out`` (keys) were
     cut by their time budget; ``given_up`` (key → failure record) not run because they
     failed ``max_failures`` times; ``set_aside`` (paths) damaged job files moved into
@@ -820,7 +820,7 @@ def sweep(spec: Mapping | str | os.PathLike, out: str | os.PathLike, *, jobs: in
 
 def _sweep_locked(all_jobs, out, token, jobs, scheduler, resume, progress, max_failures, retry_failed,
                   worker_wait, fetch_on_workers) -> SweepReport:
-    report = SweepReport(out=out if isinstance(out, Path) else out.url, total=len(all_jobs))
+    report = SweepReport(out=out if isinstance(out, Path) else str(out), total=len(all_jobs))  # (URL redacted)
     report.removed_tmp = len(remove_stale_temporaries(out))
     if resume:
         good, bad = scan_store(out, set_aside=True)

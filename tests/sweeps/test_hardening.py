@@ -247,3 +247,77 @@ def test_asked_columns_are_always_returned(mixed):
 def test_load_results_arguments_are_checked(mixed, kw, exc, match):
     with pytest.raises(exc, match=match):
         amt.load_results(mixed, **kw)
+
+
+# -- store URLs ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fresh_urls(monkeypatch):
+    monkeypatch.setattr(locations, "_OPENED", {})
+
+
+@pytest.mark.parametrize("form", ["file://localhost{}", "file://LOCALHOST{}", "file://{}"])
+def test_file_localhost_urls_are_the_local_path(tmp_path, monkeypatch, fresh_urls, form):
+    monkeypatch.chdir(tmp_path)  # a cwd-relative folder would appear here
+    target = tmp_path / "store a"
+    loc = locations.open_url(form.format(str(target)))
+    assert loc.local == target and loc.base == str(target)
+    report = amt.sweep([GOOD[0]], form.format(str(target)), progress=False)
+    assert report.stored == 1 and store.stored_keys(target) == {GOOD[0].key}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["store a"]
+
+
+def test_a_file_url_of_another_host_is_refused(fresh_urls):
+    with pytest.raises(ValueError, match=r"out: 'file://\*\*\*@otherhost/x' names the host 'otherhost'"):
+        locations.open_url("file://me:pw@otherhost/x")
+    with pytest.raises(ValueError, match="names the host 'server'"):
+        amt.sweep([GOOD[0]], "file://server/share/x", progress=False)
+
+
+def test_a_local_path_fsspec_resolves_is_on_pyarrows_local_file_system(tmp_path, fresh_urls, monkeypatch):
+    import pyarrow as pa
+    import pyarrow.fs as pafs
+
+    def unknown(url):  # pyarrow without a file system for this URL: fsspec's local one is found
+        raise pa.ArrowInvalid(f"Unrecognized filesystem type in URI: {url}")
+
+    monkeypatch.setattr(locations, "_arrow_from_uri", unknown)
+    loc = locations.open_url(f"local://{tmp_path}")
+    assert isinstance(loc.fs, pafs.LocalFileSystem) and loc.local == tmp_path
+
+
+def test_a_pyarrow_store_that_cannot_be_reached_is_said_so_without_its_secret(fresh_urls, monkeypatch):
+    seen = []
+
+    def unreachable(url):
+        seen.append(url)
+        raise OSError(f"When resolving region for bucket 'nonexistent-bucket' of {url}: Could not resolve host")
+
+    monkeypatch.setattr(locations, "_arrow_from_uri", unreachable)
+    url = "s3://AKIDKEY:s3cr%2Fet@nonexistent-bucket/prefix"
+    with pytest.raises(ValueError) as err:
+        locations.open_url(url)
+    text = str(err.value)
+    assert seen == [url] and "cannot be reached" in text and "Could not resolve host" in text
+    assert "Install s3fs" not in text and "package that is not installed" not in text
+    for secret in ("AKIDKEY", "s3cr", "s3cr/et", "s3cr%2Fet"):
+        assert secret not in text
+    assert "'s3://***@nonexistent-bucket/prefix'" in text
+
+
+def test_a_url_store_is_shown_without_its_user_information(tmp_path, fresh_urls):
+    url = f"file://localhost{tmp_path}/s"
+    loc = locations.open_url(url)
+    assert str(loc) == url and locations.redact("s3://K:S@b/p") == "s3://***@b/p" == str(
+        locations.RemoteStore("s3://K:S@b/p", loc.fs, "/b/p"))
+    assert repr(locations.RemoteStore("s3://K:SECRET@b/p", loc.fs, "/b/p")) == "RemoteStore('s3://***@b/p')"
+
+
+def test_gcs_stores_retry_for_a_bounded_time(fresh_urls):
+    import datetime
+
+    loc = locations.open_url("gs://some-bucket/prefix")
+    assert loc.fs.__reduce__()[1][0]["retry_time_limit"] == datetime.timedelta(seconds=locations.GCS_RETRY_SECONDS)
+    own = locations.open_url("gs://some-bucket/prefix?retry_limit_seconds=3")
+    assert own.fs.__reduce__()[1][0]["retry_time_limit"] == datetime.timedelta(seconds=3)
