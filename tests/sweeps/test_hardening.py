@@ -321,3 +321,14 @@ def test_gcs_stores_retry_for_a_bounded_time(fresh_urls):
     assert loc.fs.__reduce__()[1][0]["retry_time_limit"] == datetime.timedelta(seconds=locations.GCS_RETRY_SECONDS)
     own = locations.open_url("gs://some-bucket/prefix?retry_limit_seconds=3")
     assert own.fs.__reduce__()[1][0]["retry_time_limit"] == datetime.timedelta(seconds=3)
+
+
+def test_a_split_url_store_removed_and_swept_again_in_one_process_is_stored(tmp_path, monkeypatch):
+    monkeypatch.setattr(engine, "SPLIT_AT", 0)  # every job into its <key[:2]>/ folder
+    url = (tmp_path / "s").as_uri()
+    for _ in range(2):
+        report = amt.sweep(GOOD, url, progress=False)
+        assert report.stored == 2 and not report.failed
+        assert sorted(p.parent.name for p in store.job_files(tmp_path / "s").values()) == sorted(
+            j.key[:2] for j in GOOD)
+        shutil.rmtree(tmp_path / "s")
