@@ -500,6 +500,8 @@ def _summary_frame(results: list, stems: list[str]) -> pd.DataFrame | None:
             values = frame[col].dropna()
             if len(values) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
                 frame[col] = frame[col].astype(float)
+            elif len(frames) > 1:  # the NaN pandas put in the rows of files without the column: None,
+                frame[col] = frame[col].where(frame[col].notna(), None)  # as through Arrow (the index)
     return frame
 
 

@@ -332,3 +332,24 @@ def test_a_split_url_store_removed_and_swept_again_in_one_process_is_stored(tmp_
         assert sorted(p.parent.name for p in store.job_files(tmp_path / "s").values()) == sorted(
             j.key[:2] for j in GOOD)
         shutil.rmtree(tmp_path / "s")
+
+
+def test_summaries_of_a_mixed_store_are_the_same_with_and_without_the_index(mixed):
+    with_index = results.read_summaries(mixed)
+    task_rows = with_index["x"].notna()
+    assert task_rows.sum() == 2 and with_index.loc[task_rows, "batch_size"].isna().all()
+    pd.testing.assert_frame_equal(with_index, results.read_summaries(mixed, index=False))
+    pd.testing.assert_frame_equal(results.read_summaries(mixed), with_index)  # answered from the index
+
+
+def test_the_cli_refuses_a_memory_store_for_sweep(tmp_path, capsys):
+    from amtoolkit import cli
+
+    spec = tmp_path / "s.toml"
+    spec.write_text('[sweep]\nsteps = 3\nseeds = [0]\n[[problems]]\nname = "quadratic"\ndim = 3\n'
+                    '[[optimizers]]\nname = "mgd"\nlr = "1/L"\n')
+    assert cli.main(["sweep", str(spec), "--out", "memory://gone/x"]) == 2
+    err = capsys.readouterr().err
+    assert "--out: 'memory://gone/x' is a memory:// store" in err and "lost when the command ends" in err
+    assert cli.main(["sweep", str(spec), "--out", str(tmp_path / "kept")]) == 0
+    assert store.stored_keys(tmp_path / "kept")
