@@ -28,11 +28,14 @@ and skipped when the sweep is run again; a damaged one is set aside and recomput
 
 Besides the jobs of a spec (:class:`~amtoolkit.sweeps.spec.Job`), :func:`sweep` runs any
 list of *task jobs*: frozen dataclasses with a ``key`` (the file name, a hash of the
-config), a ``label`` (the readable part of the Dask key), ``config()`` (JSON, stored with
-the table), a ``timeout`` field (seconds or None; ``sweep(timeout=...)`` replaces it) and
-``execute(deadline)``, which returns the job's long table and a dict of metadata (its
-``"status"``: ``"ok"``, ``"diverged"``, or ``"timeout"`` when it stopped at ``deadline``,
-a ``time.perf_counter()`` value or None).
+config: 20 lowercase hex digits), a ``label`` (a str, the readable part of the Dask key),
+``config()`` (JSON, stored with the table), a ``timeout`` field (seconds or None;
+``sweep(timeout=...)`` replaces it) and ``execute(deadline)``, which returns the job's
+long table (a DataFrame with rows) and a dict of metadata (its ``"status"``: ``"ok"``,
+``"diverged"``, or ``"timeout"`` when it stopped at ``deadline``, a
+``time.perf_counter()`` value or None; optionally ``"step"`` and ``"steps"``, named in
+the message of a cut job; never the keys the engine sets, :data:`ENGINE_KEYS`). A task
+job that returns anything else fails alone, with a failure record.
 :class:`amtoolkit.reproduce.deep.DeepJob` is one: the deep-learning protocols run on the
 same engines, store and failure records as the convex sweeps.
 """

@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-import warnings
 
 import numpy as np
 import pandas as pd
