@@ -16,7 +16,8 @@ def _add_sweep(sub) -> None:
     p.add_argument("spec", help="the sweep spec (TOML); see docs/guide/sweeps.md")
     p.add_argument("--out", required=True, metavar="DIR_OR_URL",
                    help="the store: one Parquet file per job, in a folder or at a URL (s3://bucket/prefix, "
-                        "file:///path, any URL of pyarrow's or fsspec's file systems)")
+                        "file:///path, any URL of pyarrow's or fsspec's file systems but memory://, which "
+                        "ends with the command)")
     p.add_argument("--jobs", type=int, default=None,
                    help="worker processes (joblib/loky; default 1), or the number of Dask workers "
                         "with --scheduler local (default: all cores)")
@@ -45,6 +46,10 @@ def cmd_sweep(args) -> int:
     from ..sweeps import sweep
     from ..sweeps.engine import StoreLocked
 
+    if args.out.lower().startswith("memory://"):
+        return fail(f"--out: {args.out!r} is a memory:// store, which lives in this process only: "
+                    f"everything stored would be lost when the command ends; give a folder or the URL of a "
+                    f"store that outlives it (file:///..., s3://...)")
     try:
         with warnings.catch_warnings():  # the report below says it (the failures on stderr)
             warnings.filterwarnings("ignore", message=r".*job\(s\) failed and were not stored", category=RuntimeWarning)

@@ -28,11 +28,14 @@ and skipped when the sweep is run again; a damaged one is set aside and recomput
 
 Besides the jobs of a spec (:class:`~amtoolkit.sweeps.spec.Job`), :func:`sweep` runs any
 list of *task jobs*: frozen dataclasses with a ``key`` (the file name, a hash of the
-config), a ``label`` (the readable part of the Dask key), ``config()`` (JSON, stored with
-the table), a ``timeout`` field (seconds or None; ``sweep(timeout=...)`` replaces it) and
-``execute(deadline)``, which returns the job's long table and a dict of metadata (its
-``"status"``: ``"ok"``, ``"diverged"``, or ``"timeout"`` when it stopped at ``deadline``,
-a ``time.perf_counter()`` value or None).
+config: 20 lowercase hex digits), a ``label`` (a str, the readable part of the Dask key),
+``config()`` (JSON, stored with the table), a ``timeout`` field (seconds or None;
+``sweep(timeout=...)`` replaces it) and ``execute(deadline)``, which returns the job's
+long table (a DataFrame with rows) and a dict of metadata (its ``"status"``: ``"ok"``,
+``"diverged"``, or ``"timeout"`` when it stopped at ``deadline``, a
+``time.perf_counter()`` value or None; optionally ``"step"`` and ``"steps"``, named in
+the message of a cut job; never the keys the engine sets, :data:`ENGINE_KEYS`). A task
+job that returns anything else fails alone, with a failure record.
 :class:`amtoolkit.reproduce.deep.DeepJob` is one: the deep-learning protocols run on the
 same engines, store and failure records as the convex sweeps.
 """
@@ -69,7 +72,7 @@ from .spec import Job, expand, grid_hyper, parse_lr
 from .locations import (RemoteStore, _object_store, _read_bytes, _remote_listing, atomic_write_bytes, check_url_store,
                         delete_file, is_url, location, put_bytes)
 from .results import update_index
-from .store import (_KEY, DAMAGED_DIR, FAILED_DIR, SPLIT_AT, job_files, remove_stale_temporaries, run_summary, scan_store,
+from .store import (_KEY, DAMAGED_DIR, FAILED_DIR, SPLIT_AT, _job_table, job_files, remove_stale_temporaries, run_summary, scan_store,
                     stored_keys, write_job)
 
 __all__ = ["sweep", "execute_job", "run_job", "SweepReport", "build_problem", "StoreLocked"]
@@ -87,7 +90,7 @@ class StoreLocked(RuntimeError):
 class SweepReport:
     """What a call of :func:`sweep` did.
 
-    ``total`` jobs in the spec; ``skipped`` because already stored; ``stored`` by this
+    ``out`` the store (a URL without its user information); ``total`` jobs in the spec; ``skipped`` because already stored; ``stored`` by this
     call; ``failed`` (key → error text) by this call, of which ``timed_out`` (keys) were
     cut by their time budget; ``given_up`` (key → failure record) not run because they
     failed ``max_failures`` times; ``set_aside`` (paths) damaged job files moved into
@@ -286,28 +289,72 @@ def execute_job(job: Job, step_bar: bool = False) -> tuple[str, Any, dict | None
     return job.key, frame, meta, None
 
 
+#: the metadata keys the engine sets; a task job's ``info`` may not set them
+ENGINE_KEYS = ("key", "state", "config", "summary", "status", "host", "versions", "wall_time")
+#: the statuses a task job may report
+TASK_STATUSES = ("ok", "diverged", "timeout")
+
+
+def _task_failure(job, text: str) -> tuple[str, None, dict, str]:
+    return job.key, None, {"status": "failed"}, f"the task job {job.label!r} {text}; not stored"
+
+
 def _execute_task(job) -> tuple[str, Any, dict | None, str | None]:
     """:func:`execute_job` for a task job (module docstring): ``job.execute(deadline)``
     under one BLAS thread; its table gets the ``job`` column and its metadata the
-    engine's (key, config, host, versions, wall time, per-run summary)."""
+    engine's (key, config, host, versions, wall time, per-run summary).
+
+    What ``execute`` returns is checked: a ``(DataFrame, dict)`` pair with at least one
+    row, a ``status`` among :data:`TASK_STATUSES` (default ``"ok"``), no key of
+    :data:`ENGINE_KEYS` besides ``status`` in the dict, and a table and metadata that
+    convert to a Parquet job file; anything else is a failed job (a failure record),
+    never a crash of the sweep. ``info`` may carry ``step`` and ``steps`` (the step it
+    reached and the planned steps): the message of a timed-out job then says where it
+    was cut.
+    """
     t0 = time.perf_counter()
     deadline = None if job.timeout is None else t0 + job.timeout
     try:
         with _one_blas_thread():
-            frame, info = job.execute(deadline)
+            got = job.execute(deadline)
     except Exception as err:  # reported, never stored
         if isinstance(err, KeyboardInterrupt) or isinstance(err.__cause__ or err.__context__, KeyboardInterrupt):
             raise KeyboardInterrupt from err
         return job.key, None, {"status": "failed"}, traceback.format_exc(limit=-3)
+    if not isinstance(got, tuple) or len(got) != 2:
+        return _task_failure(job, f"returned {type(got).__name__}, not a (DataFrame, dict) pair")
+    frame, info = got
+    if not isinstance(info, Mapping) and info is not None:
+        return _task_failure(job, f"returned info of type {type(info).__name__}, not a dict")
     info = dict(info or {})
     status = info.pop("status", "ok")
+    if status not in TASK_STATUSES:
+        return _task_failure(job, f"reported status {status!r}; a task job's status is one of "
+                                  f"{', '.join(map(repr, TASK_STATUSES))}")
     if status == "timeout":
-        return job.key, None, {"status": "timeout"}, (
-            f"timeout: the job ran past its {job.timeout:g} s budget and was cut; not stored")
-    frame = frame.assign(job=pd.Categorical.from_codes(np.zeros(len(frame), np.int8), [job.key]))
-    meta = {"key": job.key, "config": job.config(), "state": "done", "status": status,
-            "wall_time": time.perf_counter() - t0, "host": _host(), "versions": _versions(), **info,
-            "summary": run_summary(frame)}
+        where = ""
+        if info.get("step") is not None:
+            where = f" at step {info['step']}" + (f" of {info['steps']}" if info.get("steps") is not None else "")
+        budget = (f"ran past its {job.timeout:g} s budget and was cut{where}" if job.timeout is not None
+                  else f"reported status 'timeout'{where} (no timeout was set)")
+        return job.key, None, {"status": "timeout"}, f"timeout: the job {budget}; not stored"
+    if not isinstance(frame, pd.DataFrame):
+        return _task_failure(job, f"returned a table of type {type(frame).__name__}, not a pandas DataFrame")
+    if frame.empty:
+        return _task_failure(job, "returned an empty table")
+    clash = sorted(set(info) & set(ENGINE_KEYS))
+    if clash:
+        return _task_failure(job, f"returned info that sets {', '.join(map(repr, clash))}, which the engine "
+                                  f"sets (a task job's info may not set {', '.join(ENGINE_KEYS[:-1])} or "
+                                  f"{ENGINE_KEYS[-1]} other than status)")
+    try:
+        frame = frame.assign(job=pd.Categorical.from_codes(np.zeros(len(frame), np.int8), [job.key]))
+        meta = {"key": job.key, "config": job.config(), "state": "done", "status": status,
+                "wall_time": time.perf_counter() - t0, "host": _host(), "versions": _versions(), **info,
+                "summary": run_summary(frame)}
+        _job_table(frame, {k: v for k, v in meta.items() if k != "summary"}, meta["summary"])  # converts, or fails here
+    except Exception as err:  # noqa: BLE001 - a column of mixed types, a config that is not JSON...
+        return _task_failure(job, f"returned a table or metadata that cannot be stored ({type(err).__name__}: {err})")
     return job.key, frame, meta, None
 
 
@@ -351,6 +398,9 @@ def run_job(job: Job, store: Mapping | None = None, step_bar: bool = False) -> d
             out["state"] = "stored"
         except OSError:  # the worker cannot write: the caller writes (or keeps) the table
             out.update(state="returned", frame=frame, meta=meta)
+        except Exception as err:  # noqa: BLE001 - a table or metadata that does not convert: a failed job
+            out.update(state="failed", error=f"the job's table could not be written ({type(err).__name__}: {err}); "
+                                             f"not stored")
     else:
         out.update(state="returned", frame=frame, meta=meta)
     out["seconds"] = time.perf_counter() - t0
@@ -666,6 +716,12 @@ def _job_list(spec) -> list:
                 raise TypeError(f"spec[{i}]: a task job is a dataclass with {', '.join(_TASK_API)} (module "
                                 f"docstring of amtoolkit.sweeps.engine); got {type(job).__name__}"
                                 + (f", which lacks {', '.join(lacking)}" if lacking else ", not a dataclass"))
+            if not isinstance(job.key, str) or not _KEY.match(job.key):
+                raise ValueError(f"spec[{i}]: a task job's key is its file name, 20 lowercase hex digits (e.g. "
+                                 f"the first 20 of a SHA-256 of its config); got {job.key!r}")
+            if not isinstance(job.label, str):
+                raise TypeError(f"spec[{i}]: a task job's label is a str, got {type(job.label).__name__} "
+                                f"{job.label!r}")
         if job.key in seen:
             raise ValueError(f"spec: jobs {seen[job.key]} and {i} have the same key {job.key} (the same job twice)")
         seen[job.key] = i
@@ -767,7 +823,7 @@ def sweep(spec: Mapping | str | os.PathLike, out: str | os.PathLike, *, jobs: in
 
 def _sweep_locked(all_jobs, out, token, jobs, scheduler, resume, progress, max_failures, retry_failed,
                   worker_wait, fetch_on_workers) -> SweepReport:
-    report = SweepReport(out=out if isinstance(out, Path) else out.url, total=len(all_jobs))
+    report = SweepReport(out=out if isinstance(out, Path) else str(out), total=len(all_jobs))  # (URL redacted)
     report.removed_tmp = len(remove_stale_temporaries(out))
     if resume:
         good, bad = scan_store(out, set_aside=True)
@@ -807,19 +863,23 @@ def _sweep_locked(all_jobs, out, token, jobs, scheduler, resume, progress, max_f
                     warnings.warn(f"sweep: the worker on host {outcome.get('host')} runs "
                                   + ", ".join(f"{k} {a} (the caller: {b})" for k, (a, b) in diff.items())
                                   + "; its results may differ from the caller's", RuntimeWarning, stacklevel=3)
+                if outcome["state"] == "returned":
+                    meta = dict(outcome["meta"])
+                    try:
+                        write_job(out, key, outcome["frame"], meta, split=store["split"],
+                                  summary=meta.pop("summary", None))
+                    except OSError as err:  # full disk, quota: keep the table, stop computing more
+                        report.unwritten[key] = (outcome["frame"], outcome["meta"])
+                        report.failed[key] = f"computed but not stored: {err}"
+                        report.stopped = (f"a write to {out} failed ({err}); the {len(report.unwritten)} "
+                                          "computed table(s) are in SweepReport.unwritten")
+                        bar.update()
+                        break
+                    except Exception as err:  # noqa: BLE001 - a table that does not convert: a failed job
+                        outcome = {**outcome, "state": "failed",
+                                   "error": f"the job's table could not be written ({type(err).__name__}: "
+                                            f"{err}); not stored"}
                 if outcome["state"] in ("stored", "returned"):
-                    if outcome["state"] == "returned":
-                        meta = dict(outcome["meta"])
-                        try:
-                            write_job(out, key, outcome["frame"], meta, split=store["split"],
-                                      summary=meta.pop("summary", None))
-                        except OSError as err:  # full disk, quota: keep the table, stop computing more
-                            report.unwritten[key] = (outcome["frame"], outcome["meta"])
-                            report.failed[key] = f"computed but not stored: {err}"
-                            report.stopped = (f"a write to {out} failed ({err}); the {len(report.unwritten)} "
-                                              "computed table(s) are in SweepReport.unwritten")
-                            bar.update()
-                            break
                     report.stored += 1
                     if key in records:
                         delete_file(out, f"{FAILED_DIR}/{key}.json")

@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Union
 
-__all__ = ["RemoteStore", "Store", "is_url", "open_url", "location", "check_url_store", "put_bytes",
+__all__ = ["RemoteStore", "Store", "is_url", "open_url", "redact", "location", "check_url_store", "put_bytes",
            "delete_file", "atomic_write_bytes"]
 
 def _umask() -> int:
@@ -66,11 +66,11 @@ class RemoteStore:
     def __reduce__(self):
         return open_url, (self.url,)
 
-    def __str__(self) -> str:
-        return self.url
+    def __str__(self) -> str:  # without user information (a secret key)
+        return redact(self.url)
 
     def __repr__(self) -> str:
-        return f"RemoteStore({self.url!r})"
+        return f"RemoteStore({redact(self.url)!r})"
 
     def __eq__(self, other) -> bool:
         return isinstance(other, RemoteStore) and other.url == self.url
@@ -88,17 +88,59 @@ def is_url(out) -> bool:
 
 
 _OPENED: dict[str, RemoteStore] = {}
+_USERINFO = re.compile(r"^([A-Za-z][\w+.-]*://)([^/@?#]*)@")
+#: seconds a ``gs://`` store retries a request before it gives up (pyarrow's default: 15 min)
+GCS_RETRY_SECONDS = 20.0
+
+
+def redact(url: str) -> str:
+    """``url`` with its user information (``s3://KEY:SECRET@bucket``) replaced by ``***``:
+    the form of a URL that messages and reports show."""
+    return _USERINFO.sub(r"\1***@", str(url))
+
+
+def _scrub(text: str, url: str) -> str:
+    """``text`` (an error message) with the user information of ``url``, whole and in its
+    parts, replaced by ``***``."""
+    got = _USERINFO.match(str(url))
+    if got is None:
+        return text
+    from urllib.parse import unquote
+
+    info = got.group(2)
+    secrets = {info, unquote(info), *info.split(":"), *unquote(info).split(":")} - {""}
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
+def _local_file_url(url: str, name: str) -> str:
+    """A ``file://`` URL as ``file:///path``: ``file://localhost/path`` is the same file;
+    another host is refused (it would be taken as a folder of the working directory)."""
+    rest = url[len("file://"):]
+    if rest[:10].lower() == "localhost/":
+        rest = rest[len("localhost"):]
+    if not rest.startswith("/"):
+        host = rest.split("/", 1)[0]
+        raise ValueError(f"{name}: {redact(url)!r} names the host {host.rsplit('@', 1)[-1]!r}; a "
+                         f"file:// URL is a path of this machine: file:///path or file://localhost/path")
+    return "file://" + rest
 
 
 def open_url(url: str, name: str = "out") -> RemoteStore:
     """The file system of a store URL.
 
     :meth:`pyarrow.fs.FileSystem.from_uri` is asked first (``file://``, ``s3://``,
-    ``gs://``, ``hdfs://``, ``abfs://``), then fsspec for the protocols pyarrow lacks
-    (``memory://``, ``sftp://``...), whose file system is wrapped in
-    ``PyFileSystem(FSSpecHandler(fs))``. Cached per process: a worker resolves each URL
-    once. Nothing is contacted here; :func:`check_url_store` checks that the store can
-    be reached.
+    ``gs://``, ``hdfs://``, ``abfs://``), then fsspec for the protocols pyarrow does not
+    know (``memory://``, ``sftp://``...), whose file system is wrapped in
+    ``PyFileSystem(FSSpecHandler(fs))``. ``file://localhost/path`` is ``file:///path``,
+    and a ``file://`` path pyarrow cannot parse (an unencoded space) is taken as it is,
+    on pyarrow's local file system. A ``gs://`` store retries a failing request for
+    :data:`GCS_RETRY_SECONDS` (unless the URL sets ``retry_limit_seconds``). Cached per
+    process: a worker resolves each URL once. Nothing is contacted here except by
+    pyarrow's S3, which asks the bucket's region; :func:`check_url_store` checks that the
+    store can be reached. Messages show the URL without its user information
+    (:func:`redact`).
 
     Parameters
     ----------
@@ -114,37 +156,85 @@ def open_url(url: str, name: str = "out") -> RemoteStore:
     Raises
     ------
     ValueError
-        Naming ``name`` and the URL, for an unknown protocol, or a protocol whose package
-        is not installed (the message names the package).
+        Naming ``name`` and the URL, for an unknown protocol, a protocol whose package
+        is not installed (the message names the package), a store pyarrow cannot reach
+        (an S3 bucket whose region cannot be resolved), or a ``file://`` URL of another
+        host.
     """
     got = _OPENED.get(url)
     if got is not None:
         return got
+    import pyarrow as pa
+    import pyarrow.fs as pafs
+
+    shown = redact(url)
+    scheme = url.split("://", 1)[0].lower()
+    target = _local_file_url(url, name) if scheme == "file" else url
+    try:
+        fs, base = _arrow_from_uri(target)
+    except pa.ArrowInvalid as arrow_err:
+        if scheme == "file":  # a path pyarrow cannot parse as a URI: the path as written
+            fs, base = pafs.LocalFileSystem(), target[len("file://"):]
+        elif "Unrecognized filesystem" not in str(arrow_err):  # pyarrow's protocol, a malformed URL
+            raise ValueError(f"{name}: cannot open the store {shown!r}: "
+                             f"{_scrub(str(arrow_err), url)}") from None
+        else:
+            fs, base = _fsspec_fs(url, name, shown, arrow_err)
+    except OSError as err:  # pyarrow knows the protocol but cannot reach the store (S3 region lookup...)
+        raise ValueError(f"{name}: the store {shown!r} cannot be reached: {type(err).__name__}: "
+                         f"{_scrub(str(err), url)}") from None
+    except Exception as err:  # noqa: BLE001 - anything else pyarrow raises
+        raise ValueError(f"{name}: cannot open the store {shown!r}: {type(err).__name__}: "
+                         f"{_scrub(str(err), url)}") from None
+    if type(fs).__name__ == "GcsFileSystem":
+        fs = _gcs_with_retry_limit(fs)
+    got = _OPENED[url] = RemoteStore(url, fs, base)
+    return got
+
+
+def _gcs_with_retry_limit(fs):
+    """A pyarrow GCS file system that gives up after :data:`GCS_RETRY_SECONDS` (unless the
+    URL set its own limit): pyarrow's default retries for 15 minutes, so an unreachable
+    or missing bucket hung the check of the store."""
+    import datetime
+
+    try:
+        rebuild, (options,) = fs.__reduce__()
+        if options.get("retry_time_limit") is not None:
+            return fs
+        return rebuild({**options, "retry_time_limit": datetime.timedelta(seconds=GCS_RETRY_SECONDS)})
+    except Exception:  # noqa: BLE001 - another pyarrow's options: keep its file system
+        return fs
+
+
+def _fsspec_fs(url: str, name: str, shown: str, arrow_err: Exception):
+    """The fsspec file system of a URL pyarrow does not know, as a pyarrow file system;
+    fsspec's local file system becomes pyarrow's (atomic writes, the ``O_EXCL`` lock)."""
     import pyarrow.fs as pafs
 
     try:
-        fs, base = _arrow_from_uri(url)
-    except Exception as arrow_err:  # ArrowInvalid (unknown type, a bad query), OSError (no libjvm)...
-        try:
-            from fsspec.core import url_to_fs
-        except ImportError:
-            raise ValueError(f"{name}: pyarrow cannot open {url!r} ({arrow_err}), and fsspec, which knows more "
-                             f"protocols, is not installed (pip install fsspec)") from None
-        try:
-            ffs, base = url_to_fs(url)
-        except ImportError as err:  # e.g. "Install s3fs to access S3"
-            raise ValueError(f"{name}: {url!r} needs a package that is not installed: {err}") from None
-        except Exception as err:  # "Protocol not known", a malformed URL
-            if "not known" in str(err):
-                scheme = url.split("://", 1)[0]
-                raise ValueError(f"{name}: cannot open the store {url!r}: unknown protocol {scheme!r}, which "
-                                 f"neither pyarrow's file systems nor fsspec's know (fsspec.available_protocols() "
-                                 f"lists fsspec's); a local folder is given without a scheme") from None
-            raise ValueError(f"{name}: cannot open the store {url!r}: {type(err).__name__}: {err} (pyarrow: "
-                             f"{arrow_err})") from None
-        fs = pafs.PyFileSystem(pafs.FSSpecHandler(ffs))
-    got = _OPENED[url] = RemoteStore(url, fs, base)
-    return got
+        from fsspec.core import url_to_fs
+    except ImportError:
+        raise ValueError(f"{name}: pyarrow cannot open {shown!r} ({_scrub(str(arrow_err), url)}), and fsspec, "
+                         f"which knows more protocols, is not installed (pip install fsspec)") from None
+    try:
+        ffs, base = url_to_fs(url)
+    except ImportError as err:  # e.g. "Install s3fs to access S3"
+        raise ValueError(f"{name}: {shown!r} needs a package that is not installed: "
+                         f"{_scrub(str(err), url)}") from None
+    except Exception as err:  # "Protocol not known", a malformed URL
+        if "not known" in str(err):
+            scheme = url.split("://", 1)[0]
+            raise ValueError(f"{name}: cannot open the store {shown!r}: unknown protocol {scheme!r}, which "
+                             f"neither pyarrow's file systems nor fsspec's know (fsspec.available_protocols() "
+                             f"lists fsspec's); a local folder is given without a scheme") from None
+        raise ValueError(f"{name}: cannot open the store {shown!r}: {type(err).__name__}: "
+                         f"{_scrub(str(err), url)} (pyarrow: {_scrub(str(arrow_err), url)})") from None
+    protocol = getattr(ffs, "protocol", "")
+    protocols = {protocol} if isinstance(protocol, str) else set(protocol)
+    if protocols & {"file", "local"}:
+        return pafs.LocalFileSystem(), base
+    return pafs.PyFileSystem(pafs.FSSpecHandler(ffs)), base
 
 
 def _arrow_from_uri(url: str):
@@ -195,11 +285,12 @@ def check_url_store(name: str, url: str, create: bool = True) -> RemoteStore:
         if create and info.type == pafs.FileType.NotFound and not _object_store(loc.fs):
             loc.fs.create_dir(loc.base, recursive=True)
     except Exception as err:  # OSError (unreachable, no such bucket, no permission), ArrowInvalid...
-        raise ValueError(f"{name}: the store {url!r} cannot be reached: {type(err).__name__}: {err}") from None
+        raise ValueError(f"{name}: the store {redact(url)!r} cannot be reached: {type(err).__name__}: "
+                         f"{_scrub(str(err), url)}") from None
     if info.type == pafs.FileType.File:
-        raise ValueError(f"{name} must be a folder, but {url!r} is a file")
+        raise ValueError(f"{name} must be a folder, but {redact(url)!r} is a file")
     if not create and info.type == pafs.FileType.NotFound:
-        raise FileNotFoundError(f"directory: no sweep store at {url}")
+        raise FileNotFoundError(f"directory: no sweep store at {redact(url)}")
     return loc
 
 

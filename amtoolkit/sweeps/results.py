@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import warnings
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -46,6 +47,38 @@ def _store_files(directory: Store) -> list[Path | str]:
     if not files:
         raise FileNotFoundError(f"directory: {directory} holds no job files (*.parquet)")
     return [files[k] for k in sorted(files)]
+
+
+_META_KEY = re.compile(rb'^\{"key": "([^"\\]*)"')
+
+
+def _meta_key(raw: bytes) -> Any:
+    """The ``key`` of a job file's metadata (JSON bytes): read from its start where the
+    writer put it (no parsing of the rest), else from the parsed JSON; ``None`` when the
+    metadata is not a JSON object."""
+    got = _META_KEY.match(raw)
+    if got is not None:
+        return got.group(1).decode()
+    try:
+        meta = json.loads(raw)
+    except ValueError:
+        return None
+    return meta.get("key") if isinstance(meta, dict) else None
+
+
+def _stem(path: Path | str) -> str:
+    name = path.name if isinstance(path, Path) else str(path).rsplit("/", 1)[-1]
+    return name[:-8] if name.endswith(".parquet") else name
+
+
+def _foreign(path: Path | str, key: Any) -> str | None:
+    """The reason to skip ``path`` when its metadata names another job than its file
+    name (a copied or renamed job file: its rows are another file's), else ``None``."""
+    stem = _stem(path)
+    if key is None or key == stem:  # (a file written outside a sweep may name no key)
+        return None
+    return (f"{path}: its metadata names the job {key!r}, not {stem!r} (its file name): a copied or "
+            f"renamed job file")
 
 
 def _warn_skipped(directory: Path, bad: list[str], n_good: int) -> None:
@@ -191,11 +224,14 @@ def load_results(directory: str | os.PathLike | RemoteStore, columns: Iterable[s
     directory : str or os.PathLike
         The ``out`` folder of a sweep, or its URL (``s3://bucket/prefix``, ``file:///...``,
         any URL pyarrow or fsspec knows: :func:`open_url`).
-    columns : iterable of str, optional
-        Read only these columns (default: all). Each file reads only what is asked.
+    columns : str or iterable of str, optional
+        Read only these columns (default: all), in this order; each is in the result,
+        missing (NaN) in the rows of files that lack it. Each file reads only what is
+        asked.
     where : mapping, optional
         Keep the rows whose column equals a value, or is in a list/tuple/set of values
-        (``None`` or NaN in the list also keep missing values); the same as ``filters``.
+        (``None`` or NaN in the list also keep missing values, including the rows of a
+        file that lacks the column); the same as ``filters``.
     threads : int, optional
         Threads reading the files (default: one per core beyond the first, at most 16,
         so serial on 2 cores; 16 for a URL store, whose reads wait on the network).
@@ -214,7 +250,10 @@ def load_results(directory: str | os.PathLike | RemoteStore, columns: Iterable[s
     FileNotFoundError
         If ``directory`` does not exist, or holds no amtoolkit job file.
     ValueError
-        If a filter or a requested column is in no stored job.
+        If a filter or a requested column is in no stored job, ``columns`` is empty or
+        ``threads`` is not an integer >= 1.
+    TypeError
+        If ``columns`` is not a name or an iterable of names.
 
     Warns
     -----
@@ -226,11 +265,26 @@ def load_results(directory: str | os.PathLike | RemoteStore, columns: Iterable[s
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
+    if columns is not None:
+        if isinstance(columns, str):
+            columns = [columns]
+        elif isinstance(columns, Iterable) and not isinstance(columns, (bytes, Mapping)):
+            columns = list(columns)
+        else:
+            raise TypeError(f"columns must be a column name or an iterable of column names, got "
+                            f"{type(columns).__name__} {columns!r}")
+        odd = [c for c in columns if not isinstance(c, str)]
+        if odd:
+            raise TypeError(f"columns: column names are str, got {odd[0]!r} ({type(odd[0]).__name__})")
+        if not columns:
+            raise ValueError("columns must name at least one column (None reads them all), got []")
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise ValueError(f"threads must be an integer >= 1 or None, got {threads!r}")
     directory = location(directory)
     remote = isinstance(directory, RemoteStore)
     flt = _as_filters(where, filters)
-    if columns is not None:
-        columns = [columns] if isinstance(columns, str) else list(columns)
+    keeps_missing = {col: any(v is None or (isinstance(v, float) and np.isnan(v)) for v in want)
+                     for col, want in flt.items()}
     paths = _store_files(directory)
 
     def read(path):
@@ -252,18 +306,22 @@ def load_results(directory: str | os.PathLike | RemoteStore, columns: Iterable[s
             return None, None, f"{path}: not a readable Parquet file ({type(err).__name__}: {err})"
         if JOB_META not in (schema.metadata or {}):
             return None, None, f"{path}: not an amtoolkit job file (no {JOB_META.decode()!r} metadata)"
+        foreign = _foreign(path, _meta_key(schema.metadata[JOB_META]))
+        if foreign is not None:
+            return None, None, foreign
         names = schema.names
         if "job" not in names:
             return None, None, f"{path}: not a sweep job file (no 'job' column)"
-        if any(col not in names for col in flt):  # a filter on a column this job lacks
-            return names, None, None
+        if any(col not in names and not keeps_missing[col] for col in flt):  # a filter on a column it lacks:
+            return names, None, None  # all its values are missing, kept only with None/NaN in the list
         want = None if columns is None else [c for c in dict.fromkeys([*columns, *flt]) if c in names]
         try:
             table = pf.read(columns=want, use_threads=False)
         except Exception as err:
             return None, None, f"{path}: its table could not be read ({type(err).__name__}: {err})"
-        if flt:
-            table = table.filter(_mask(table, flt))
+        present = {col: allowed for col, allowed in flt.items() if col in names}
+        if present:
+            table = table.filter(_mask(table, present))
         for i, fld in enumerate(table.schema):  # strings (method, job, pb_name...) as categoricals:
             if pa.types.is_string(fld.type) or pa.types.is_large_string(fld.type):  # 20x less memory
                 table = table.set_column(i, fld.name, pc.dictionary_encode(table.column(i)))
@@ -310,10 +368,14 @@ def load_results(directory: str | os.PathLike | RemoteStore, columns: Iterable[s
         frame = table.to_pandas(self_destruct=True, split_blocks=True)
         del table
     else:
-        frame = pd.DataFrame(columns=[c for c in order if c in stored])
-    want = [c for c in order if c in frame.columns]
-    if list(frame.columns) != want:
-        frame = frame[want]
+        frame = pd.DataFrame(columns=order)
+    if columns is None:
+        order = [c for c in order if c in frame.columns]
+    for col in order:  # an asked column that no matching file has: all missing
+        if col not in frame.columns:
+            frame[col] = np.nan
+    if list(frame.columns) != order:
+        frame = frame[order]
     if flt and frame.empty:
         warnings.warn(f"load_results: no row of {directory} matches the filters "
                       f"{ {k: v if len(v) > 1 else v[0] for k, v in flt.items()} }", RuntimeWarning, stacklevel=2)
@@ -322,25 +384,44 @@ def load_results(directory: str | os.PathLike | RemoteStore, columns: Iterable[s
 
 INDEX_FILE = ".amtoolkit.summaries"  # a Parquet file; hidden and without .parquet: never taken for a job
 _INDEX_META = b"amtoolkit.index"
-_INDEX_FORMAT = 1
+_INDEX_FORMAT = 2  # 2: the column __file names the file of each row (1 found them by job: a copy twice)
 
 
-def _signed_files(loc: Store) -> dict[str, tuple[Path | str, tuple]]:
+#: seconds: a file of a URL store modified this recently is not signed into the index
+#: (an object store's modification times may have 1 s resolution: a rewrite within the
+#: same second, of the same size, would look unchanged)
+SETTLE_SECONDS = 2.0
+
+
+def _signed_files(loc: Store) -> dict[str, tuple[Path | str, tuple | None]]:
     """Every ``*.parquet`` file of a store with its signature, by stem: ``(inode, size,
     mtime_ns)`` locally (a rewrite through ``os.replace`` always changes the inode),
-    ``(size, mtime_ns)`` in a URL store (from the one listing)."""
+    ``(size, mtime_ns)`` in a URL store (from the one listing). The signature is ``None``
+    (never answered from the index) for a file of a URL store whose file system gives no
+    modification time (fsspec's through pyarrow's ``FSSpecHandler``: ``memory://``,
+    ``s3fs``, ``gcsfs``...), or whose modification time is within :data:`SETTLE_SECONDS`
+    of now (the newest of this machine's clock and the store's newest modification time):
+    such a file's footer is read on each call until it has settled."""
     if isinstance(loc, RemoteStore):
+        import time
+
         import pyarrow.fs as pafs
 
-        out = {}
-        for info in _remote_listing(loc):
+        out, newest = {}, 0
+        listing = _remote_listing(loc)
+        for info in listing:
+            if info.type == pafs.FileType.File and info.mtime_ns is not None:
+                newest = max(newest, info.mtime_ns)
+        settled = max(time.time_ns(), newest) - int(SETTLE_SECONDS * 1e9)
+        for info in listing:
             if info.type != pafs.FileType.File:
                 continue
             parts = _relative(loc, info.path).split("/")
             name = parts[-1]
             if (len(parts) == 1 or (len(parts) == 2 and _PREFIX.match(parts[0]))) \
                     and name.endswith(".parquet") and not name.startswith("."):
-                out[name[:-8]] = (info.path, (info.size, info.mtime_ns))
+                mtime = info.mtime_ns
+                out[name[:-8]] = (info.path, (info.size, mtime) if mtime is not None and mtime <= settled else None)
         return out
     out = {}
 
@@ -400,14 +481,18 @@ def _write_index(loc: Store, table, signatures: dict) -> None:
         pass
 
 
-def _summary_frame(results: list) -> pd.DataFrame | None:
+_FILE = "__file"  # the index's column of each row's file (its stem): the rows of a file are found by it
+
+
+def _summary_frame(results: list, stems: list[str]) -> pd.DataFrame | None:
     groups: dict[tuple, list] = {}
-    for got, _ in results:
+    for stem, (got, _) in zip(stems, results):
         if got is not None:
-            groups.setdefault(got[0], []).append(got[1])
+            groups.setdefault(got[0], []).append((stem, got[1]))
     if not groups:
         return None
-    frames = [pd.DataFrame({c: [v for part in parts for v in part[i]] for i, c in enumerate(cols)})
+    frames = [pd.DataFrame({**{c: [v for _, part in parts for v in part[i]] for i, c in enumerate(cols)},
+                            _FILE: [stem for stem, part in parts for _ in range(len(part[0]) if part else 0)]})
               for cols, parts in groups.items()]
     frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     for col in frame.columns:  # JSON null back to NaN in the numeric columns
@@ -415,6 +500,8 @@ def _summary_frame(results: list) -> pd.DataFrame | None:
             values = frame[col].dropna()
             if len(values) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
                 frame[col] = frame[col].astype(float)
+            elif len(frames) > 1:  # the NaN pandas put in the rows of files without the column: None,
+                frame[col] = frame[col].where(frame[col].notna(), None)  # as through Arrow (the index)
     return frame
 
 
@@ -453,7 +540,11 @@ def read_summaries(directory: str | os.PathLike | RemoteStore, *, index: bool = 
     size and modification time (size and modification time in a URL store), read from
     one listing. Only the footers of the other files are read, and the index is then
     rewritten. A job file that was rewritten, added or removed is therefore never
-    answered from a stale index.
+    answered from a stale index. In a URL store, a file without a modification time
+    (the fsspec file systems: ``memory://``, ``s3fs``...) is never answered from the
+    index, nor one modified within :data:`SETTLE_SECONDS` of the read (object stores
+    keep modification times to the second, so a same-size rewrite within that second
+    would otherwise look unchanged); their footers are read on each call.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -465,7 +556,7 @@ def read_summaries(directory: str | os.PathLike | RemoteStore, *, index: bool = 
     old = _read_index(directory) if index else None
     keep = set()
     if old is not None:
-        keep = {k for k, (_, sig) in entries.items() if old[1].get(k) == sig}
+        keep = {k for k, (_, sig) in entries.items() if sig is not None and old[1].get(k) == sig}
     todo_keys = [k for k in sorted(entries) if k not in keep]
     todo = [entries[k][0] for k in todo_keys]
 
@@ -475,7 +566,11 @@ def read_summaries(directory: str | os.PathLike | RemoteStore, *, index: bool = 
         except (OSError, ValueError) as err:
             return None, f"{path}: not a readable Parquet file ({err})"
         raw = _footer_value(footer, SUMMARY_META)
-        if raw is not None and JOB_META in footer:
+        raw_meta = _footer_value(footer, JOB_META)
+        if raw is not None and raw_meta is not None:
+            foreign = _foreign(path, _meta_key(raw_meta))
+            if foreign is not None:
+                return None, foreign
             try:
                 summary = json.loads(raw)
                 n, cols = int(summary["n"]), summary["columns"]
@@ -484,6 +579,9 @@ def read_summaries(directory: str | os.PathLike | RemoteStore, *, index: bool = 
                 return None, f"{path}: its summary metadata is damaged ({err})"
         try:  # written before summaries existed: the job metadata, else the table's last rows
             meta = verify_job_file(path, fs=fs)
+            foreign = _foreign(path, meta.get("key"))
+            if foreign is not None:
+                return None, foreign
             frame = pq.read_table(path, filesystem=fs).to_pandas()
         except DamagedJobFile as err:
             return None, str(err)
@@ -498,29 +596,27 @@ def read_summaries(directory: str | os.PathLike | RemoteStore, *, index: bool = 
     results = _map(one, todo, None if fs is None else _REMOTE_THREADS)
     bad = [error for got, error in results if got is None]
     _warn_skipped(directory, bad, len(keep) + len(results) - len(bad))
-    fresh = _summary_frame(results)
+    fresh = _summary_frame(results, todo_keys)
     if fresh is not None and (not index or "job" not in fresh):
+        fresh = fresh.drop(columns=_FILE)
         return fresh.sort_values("job", kind="stable", ignore_index=True) if "job" in fresh else fresh
     if fresh is None and old is not None and len(keep) == len(old[1]):
-        return old[0].to_pandas()  # nothing changed: the index as it is
+        return old[0].drop_columns([_FILE]).to_pandas()  # nothing changed: the index as it is
     try:
         parts = []
         if old is not None and keep:
             import pyarrow.compute as pc
 
-            parts.append(old[0].filter(pc.is_in(old[0].column("job"), value_set=pa.array(sorted(keep)))))
+            parts.append(old[0].filter(pc.is_in(old[0].column(_FILE), value_set=pa.array(sorted(keep)))))
         if fresh is not None:
             parts.append(pa.Table.from_pandas(fresh, preserve_index=False))
         table = pa.concat_tables(parts, promote_options="permissive").replace_schema_metadata(None)
         table = table.take(pc_sort_job(table))
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):  # columns that do not fit one table
         return read_summaries(directory, index=False)
-    indexed = set(keep)
-    for stem, (got, _) in zip(todo_keys, results):  # a file is indexed under its job key only
-        if got is not None and "job" in got[0] and set(got[1][got[0].index("job")]) == {stem}:
-            indexed.add(stem)
-    _write_index(directory, table, {k: entries[k][1] for k in indexed})
-    return table.to_pandas()
+    indexed = set(keep) | {stem for stem, (got, _) in zip(todo_keys, results) if got is not None}
+    _write_index(directory, table, {k: entries[k][1] for k in indexed if entries[k][1] is not None})  # rows found by _FILE: never twice
+    return table.drop_columns([_FILE]).to_pandas()
 
 
 def pc_sort_job(table):

@@ -95,9 +95,6 @@ def _job_table(frame: pd.DataFrame, meta: dict, summary: dict | None):
     return table.replace_schema_metadata({**(table.schema.metadata or {}), **extra})
 
 
-_MADE: set = set()  # the split subfolders this process has made in URL stores
-
-
 def write_job(out: str | os.PathLike | RemoteStore, key: str, frame: pd.DataFrame, meta: dict, *,
               split: bool = False, summary: dict | None = None) -> Path | str:
     """Write one job's long table to ``<out>/<key>.parquet`` (``<out>/<key[:2]>/`` with
@@ -122,9 +119,8 @@ def write_job(out: str | os.PathLike | RemoteStore, key: str, frame: pd.DataFram
         import pyarrow as pa
 
         path = loc.path(key[:2], f"{key}.parquet") if split else loc.path(f"{key}.parquet")
-        if split and not _object_store(loc.fs) and (loc.url, key[:2]) not in _MADE:
+        if split and not _object_store(loc.fs):  # every time: the folder may have been removed meanwhile
             loc.fs.create_dir(loc.path(key[:2]), recursive=True)
-            _MADE.add((loc.url, key[:2]))
         sink = pa.BufferOutputStream()
         pq.write_table(table, sink, use_dictionary=False)
         put_bytes(loc, path, sink.getvalue().to_pybytes() if loc.local is not None else sink.getvalue())

@@ -152,8 +152,9 @@ def test_cli_sweep_and_results_on_a_url(tmp_path, mem, capsys):
     assert cli.main(["sweep", str(spec), "--out", str(tmp_path / "local")]) == 0
     assert cli.main(["results", str(tmp_path / "local")]) == 0
     capsys.readouterr()
-    assert cli.main(["sweep", str(spec), "--out", mem]) == 0
-    assert f"stored in {mem}" in capsys.readouterr().out
+    assert cli.main(["sweep", str(spec), "--out", mem]) == 2  # gone when the command ends: refused
+    assert "--out: " in capsys.readouterr().err and not memory_files(mem)
+    assert amt.sweep(str(spec), mem, progress=False).stored == 2  # (one job per seed)
     assert cli.main(["results", str(tmp_path / "local")]) == 0
     expected = capsys.readouterr().out
     assert cli.main(["results", mem]) == 0
