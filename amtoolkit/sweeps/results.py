@@ -27,8 +27,8 @@ import pandas as pd
 
 from ..runner.history import JOB_META
 from .locations import RemoteStore, Store, atomic_write_bytes, check_url_store, location, put_bytes, _remote_listing
-from .store import (_PREFIX, _REMOTE_THREADS, SUMMARY_META, DamagedJobFile, _footer, _footer_value, _imap, _map,
-                    _relative, job_files, verify_job_file)
+from .store import (_PREFIX, _REMOTE_THREADS, SUMMARY_META, DamagedJobFile, _footer, _footer_value, _imap, _job_stem, _map,
+                    job_files, verify_job_file)
 
 __all__ = ["load_results", "read_summaries", "update_index", "best_configs", "COLUMNS", "INDEX_FILE"]
 
@@ -414,14 +414,10 @@ def _signed_files(loc: Store) -> dict[str, tuple[Path | str, tuple | None]]:
                 newest = max(newest, info.mtime_ns)
         settled = max(time.time_ns(), newest) - int(SETTLE_SECONDS * 1e9)
         for info in listing:
-            if info.type != pafs.FileType.File:
-                continue
-            parts = _relative(loc, info.path).split("/")
-            name = parts[-1]
-            if (len(parts) == 1 or (len(parts) == 2 and _PREFIX.match(parts[0]))) \
-                    and name.endswith(".parquet") and not name.startswith("."):
+            stem = _job_stem(loc, info) if info.type == pafs.FileType.File else None
+            if stem is not None:
                 mtime = info.mtime_ns
-                out[name[:-8]] = (info.path, (info.size, mtime) if mtime is not None and mtime <= settled else None)
+                out[stem] = (info.path, (info.size, mtime) if mtime is not None and mtime <= settled else None)
         return out
     out = {}
 

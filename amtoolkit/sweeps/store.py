@@ -145,6 +145,17 @@ def _relative(loc: RemoteStore, path: str) -> str:
     return path[len(base):].lstrip("/") if path.startswith(base) else path
 
 
+def _job_stem(loc: RemoteStore, info) -> str | None:
+    """The key of a listed file of a URL store when it is a job file (``<key>.parquet`` at
+    the top or in a ``<2 hex>/`` subfolder, not hidden), else None."""
+    parts = _relative(loc, info.path).split("/")
+    name = parts[-1]
+    if (len(parts) == 1 or (len(parts) == 2 and _PREFIX.match(parts[0]))) \
+            and name.endswith(".parquet") and not name.startswith("."):
+        return name[:-8]
+    return None
+
+
 def job_files(out: str | os.PathLike | RemoteStore) -> dict[str, Path | str]:
     """Every ``*.parquet`` file of a store, by stem: ``out/*.parquet`` and
     ``out/<2 hex digits>/*.parquet`` (empty when the folder does not exist). For a URL
@@ -155,13 +166,9 @@ def job_files(out: str | os.PathLike | RemoteStore) -> dict[str, Path | str]:
 
         files = {}
         for info in _remote_listing(loc):
-            if info.type != pafs.FileType.File:
-                continue
-            parts = _relative(loc, info.path).split("/")
-            name = parts[-1]
-            if (len(parts) == 1 or (len(parts) == 2 and _PREFIX.match(parts[0]))) \
-                    and name.endswith(".parquet") and not name.startswith("."):
-                files[name[:-8]] = info.path
+            stem = _job_stem(loc, info) if info.type == pafs.FileType.File else None
+            if stem is not None:
+                files[stem] = info.path
         return files
     out = loc
     if not out.is_dir():
