@@ -98,7 +98,10 @@ class SweepReport:
     ``stopped`` why the engine stopped early (a dead worker pool, no Dask worker left, a
     write that failed), and whether Ctrl-C ``interrupted`` it; ``unwritten`` (key →
     ``(frame, meta)``) the computed tables that could not be written (a full disk, a quota),
-    kept in memory for the caller instead of lost.
+    kept in memory for the caller instead of lost; ``version_mismatch`` (host → package →
+    ``(worker's, caller's)``) the workers whose package versions differ from the caller's
+    (:data:`CHECKED_VERSIONS`; on Dask checked before any job is sent, else as results
+    arrive), each also reported once by a ``RuntimeWarning``.
     """
 
     out: Path | str
@@ -113,6 +116,7 @@ class SweepReport:
     stopped: str | None = None
     interrupted: bool = False
     unwritten: dict[str, tuple] = field(default_factory=dict)
+    version_mismatch: dict[str, dict] = field(default_factory=dict)
 
     @property
     def missing(self) -> int:
@@ -610,6 +614,25 @@ def _fetch_on_worker(names: list[str]) -> str | None:
     return None
 
 
+def _host_versions() -> tuple[str, dict[str, str]]:
+    """Run on each Dask worker before any job: its host and package versions."""
+    return _host(), _versions()
+
+
+def _check_versions(report: SweepReport, host: str | None, theirs: Mapping | None, caller: Mapping,
+                    stacklevel: int) -> None:
+    """Record and warn (once per host) when ``theirs`` differs from ``caller`` in a package
+    of :data:`CHECKED_VERSIONS`."""
+    theirs = theirs or {}
+    diff = {k: (theirs.get(k), caller.get(k)) for k in CHECKED_VERSIONS
+            if k in theirs and theirs.get(k) != caller.get(k)}
+    if diff and host not in report.version_mismatch:
+        report.version_mismatch[host] = diff
+        warnings.warn(f"sweep: the worker on host {host} runs "
+                      + ", ".join(f"{k} {a} (the caller: {b})" for k, (a, b) in diff.items())
+                      + "; its results may differ from the caller's", RuntimeWarning, stacklevel=stacklevel + 1)
+
+
 def _dask_outcomes(jobs: list[Job], store: dict, scheduler: str, n_jobs: int | None, worker_wait: float,
                    fetch_names: list[str] | None, report: SweepReport) -> Iterator[dict]:
     from distributed import as_completed
@@ -622,6 +645,9 @@ def _dask_outcomes(jobs: list[Job], store: dict, scheduler: str, n_jobs: int | N
             if lacking:
                 raise OSError("fetch on the Dask workers failed: " + "; ".join(
                     f"worker {w}: {e}" for w, e in lacking.items()))
+        caller = _versions()
+        for host, theirs in client.run(_host_versions).values():  # before any job is sent
+            _check_versions(report, host, theirs, caller, stacklevel=6)
         futures = {client.submit(run_job, job, store, key=_dask_key(job), pure=False): job for job in jobs}
         done = as_completed(futures)
         idle_since = None
@@ -847,7 +873,6 @@ def _sweep_locked(all_jobs, out, token, jobs, scheduler, resume, progress, max_f
     n_files = len(job_files(out))
     store = {"path": str(out), "token": token, "split": n_files + len(pending) > SPLIT_AT, "worker": True}
     caller = _versions()
-    mismatched: set = set()
     fetch_names = _registered_names(pending) if fetch_on_workers else None
     from tqdm.auto import tqdm
 
@@ -855,14 +880,7 @@ def _sweep_locked(all_jobs, out, token, jobs, scheduler, resume, progress, max_f
         try:
             for outcome in _outcomes(pending, store, jobs, scheduler, progress, worker_wait, fetch_names, report):
                 key = outcome["key"]
-                theirs = outcome.get("versions") or {}
-                diff = {k: (theirs.get(k), caller.get(k)) for k in CHECKED_VERSIONS
-                        if k in theirs and theirs.get(k) != caller.get(k)}
-                if diff and outcome.get("host") not in mismatched:
-                    mismatched.add(outcome.get("host"))
-                    warnings.warn(f"sweep: the worker on host {outcome.get('host')} runs "
-                                  + ", ".join(f"{k} {a} (the caller: {b})" for k, (a, b) in diff.items())
-                                  + "; its results may differ from the caller's", RuntimeWarning, stacklevel=3)
+                _check_versions(report, outcome.get("host"), outcome.get("versions"), caller, stacklevel=3)
                 if outcome["state"] == "returned":
                     meta = dict(outcome["meta"])
                     try:

@@ -152,7 +152,34 @@ def test_worker_versions_are_checked_against_the_callers(tmp_path, monkeypatch):
 
     monkeypatch.setattr(engine, "run_job", old_numpy)
     with pytest.warns(RuntimeWarning, match=f"worker on host node7 runs numpy 1.0.0 \\(the caller: {np.__version__}\\)"):
-        assert amt.sweep(tiny_spec(), tmp_path, progress=False).stored == 2
+        report = amt.sweep(tiny_spec(), tmp_path, progress=False)
+    assert report.stored == 2 and report.version_mismatch == {"node7": {"numpy": ("1.0.0", np.__version__)}}
+
+
+def test_dask_worker_versions_are_checked_before_any_job_is_sent(tmp_path, monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    log = tmp_path / "order.txt"  # the worker gets pickled copies of these functions: a file keeps the order
+    real_run_job = engine.run_job
+
+    def logging_run_job(job, store=None, step_bar=False):
+        with open(log, "a") as fh:
+            fh.write("job\n")
+        return real_run_job(job, store, step_bar)
+
+    def old_pandas_host():
+        with open(log, "a") as fh:
+            fh.write("versions\n")
+        return "node9", {**engine._versions(), "pandas": "0.1.0"}
+
+    monkeypatch.setattr(engine, "run_job", logging_run_job)
+    monkeypatch.setattr(engine, "_host_versions", old_pandas_host)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp://",
+                                  host="127.0.0.1", dashboard_address=None) as cluster:
+        with pytest.warns(RuntimeWarning, match=f"worker on host node9 runs pandas 0.1.0 \\(the caller: {pd.__version__}\\)"):
+            report = amt.sweep(tiny_spec(), tmp_path / "store", scheduler=cluster.scheduler_address, progress=False)
+    assert report.stored == 2
+    assert log.read_text().split() == ["versions", "job", "job"]  # asked before any job was sent
+    assert report.version_mismatch == {"node9": {"pandas": ("0.1.0", pd.__version__)}}
 
 
 # -- overhead ----------------------------------------------------------------------------
