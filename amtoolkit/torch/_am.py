@@ -33,7 +33,7 @@ import torch
 from torch import Tensor
 from torch.optim import Optimizer
 
-from ._checks import (check_callable, check_choice, check_flag, check_lr, check_real,
+from ._checks import (check_callable, check_choice, check_flag, check_lr, check_optimizer_wide, check_real,
                       check_schedule_or_real, schedule_value, scope_columns)
 from ._ops import _Ops
 
@@ -116,12 +116,7 @@ class _AdaptiveMemory(Optimizer):
         return beta_min, theta, high, low
 
     def add_param_group(self, param_group: dict) -> None:
-        # optimizer-wide options may appear in a group (ZeroRedundancyOptimizer copies every
-        # keyword into its groups) only with the optimizer's own value
-        for key, value in self._optimizer_wide().items():
-            if key in param_group and param_group[key] is not value and param_group[key] != value:
-                raise ValueError(f"{key} is set for the whole optimizer, not per parameter group "
-                                 f"(got {key}={param_group[key]!r} in a group, {value!r} for the optimizer)")
+        check_optimizer_wide(param_group, self._optimizer_wide())
         super().add_param_group(param_group)
         group = self.param_groups[-1]
         try:

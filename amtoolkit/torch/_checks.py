@@ -80,6 +80,16 @@ def check_callable(name: str, value: Any) -> Callable | None:
     return value
 
 
+def check_optimizer_wide(param_group: dict, wide: dict) -> None:
+    """Refuse a parameter group that sets an optimizer-wide option (``wide``: name → the
+    optimizer's value) to another value. Such keys may appear in a group only with the
+    optimizer's own value (``ZeroRedundancyOptimizer`` copies every keyword into its groups)."""
+    for key, value in wide.items():
+        if key in param_group and param_group[key] is not value and param_group[key] != value:
+            raise ValueError(f"{key} is set for the whole optimizer, not per parameter group "
+                             f"(got {key}={param_group[key]!r} in a group, {value!r} for the optimizer)")
+
+
 def scope_columns(scope: str, param_groups: list) -> int:
     """Columns of a recorded coefficient (β_t, the RLLC law): one for the ``"global"``
     scope, one per parameter group, or one per parameter tensor."""

@@ -13,7 +13,8 @@ from torch.optim import Optimizer
 from ..memory import LinearMemory, parse_memory
 from ..memory.propagators import spectral_radius
 from ._ops import _Ops
-from ._checks import check_callable, check_choice, check_flag, check_lr, check_real, scope_columns
+from ._checks import (check_callable, check_choice, check_flag, check_lr, check_optimizer_wide, check_real,
+                      scope_columns)
 
 __all__ = ["RLLC"]
 
@@ -120,10 +121,7 @@ class RLLC(Optimizer):
     def add_param_group(self, param_group: dict) -> None:
         wide = {"law_scope": self.law_scope, "pinv": self.pinv, "rcond": self.rcond, "ridge": self.ridge,
                 "skip_until_full_rank": self.skip_until_full_rank, "reduce": self.reduce, "history": self._history_len}
-        for key, value in wide.items():
-            if key in param_group and param_group[key] is not value and param_group[key] != value:
-                raise ValueError(f"{key} is set for the whole optimizer, not per parameter group "
-                                 f"(got {key}={param_group[key]!r} in a group, {value!r} for the optimizer)")
+        check_optimizer_wide(param_group, wide)
         super().add_param_group(param_group)
         group = self.param_groups[-1]
         try:

@@ -87,6 +87,20 @@ def test_global_scope_refuses_groups_with_different_lam_and_names_it():
         AdaptiveMemorySGD([{"params": m[0].parameters()}, {"params": m[2].parameters(), "beta_max": 0.5}])
 
 
+@pytest.mark.parametrize("cls, key, other", [(AdaptiveMemorySGD, "beta_scope", "tensor"),
+                                              (AdaptiveMemoryAdamW, "variant", "reset"),
+                                              (RLLC, "law_scope", "tensor")])
+def test_optimizer_wide_options_are_refused_per_group_unless_equal(cls, key, other):
+    """An optimizer-wide option in a group (ZeroRedundancyOptimizer copies every keyword
+    into its groups) is accepted with the optimizer's value and refused, named, with another."""
+    m = _mlp()
+    opt = cls(m[0].parameters(), lr=0.01)
+    opt.add_param_group({"params": [m[2].weight], key: getattr(opt, key)})
+    with pytest.raises(ValueError, match=f"{key} is set for the whole optimizer.*{key}={other!r}"):
+        opt.add_param_group({"params": [m[2].bias], key: other})
+    assert len(opt.param_groups) == 2
+
+
 def test_global_scope_with_different_lrs_uses_the_eta_weighted_metric():
     """Two groups with η = 0.1 and 0.3: β = [(1+λ)gap/η_1 - Σ_i (η_i/η_1)⟨d_i-g_i, g_i+λd_i⟩] /
     Σ_i (η_i/η_1)‖d_i-g_i‖², gap = Σ_i η_(t-1,i) g_iᵀd_i (module docstring), recomputed here
